@@ -1,0 +1,286 @@
+// Typed configuration: defaults, then an optional JSON file (VIGIL_CONFIG), then the environment.
+// This is the only module that reads process.env; everything else receives a Config.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type ConfigSource = 'default' | 'file' | 'env';
+
+interface Spec<T> {
+  /** What the README and `vigil config --help` say about it. */
+  description: string;
+  /** The form a value must have, as printed in error messages. */
+  expected: string;
+  defaultValue: T | undefined;
+  /** Masked in `vigil config` and never logged. `url` masks only the password part. */
+  secret?: 'value' | 'url';
+  parse(raw: unknown): T | undefined;
+}
+
+class Invalid extends Error {}
+
+function int(description: string, min: number, max: number, defaultValue?: number): Spec<number> {
+  const expected = `an integer ${min}-${max}`;
+  return {
+    description,
+    expected,
+    defaultValue,
+    parse(raw) {
+      const text = String(raw).trim();
+      if (!/^-?\d+$/.test(text)) throw new Invalid();
+      const value = Number(text);
+      if (!Number.isSafeInteger(value) || value < min || value > max) throw new Invalid();
+      return value;
+    },
+  };
+}
+
+function oneOf<const T extends string>(description: string, values: readonly T[], defaultValue: T): Spec<T> {
+  return {
+    description,
+    expected: `one of ${values.join(', ')}`,
+    defaultValue,
+    parse(raw) {
+      const text = String(raw).trim();
+      if (!(values as readonly string[]).includes(text)) throw new Invalid();
+      return text as T;
+    },
+  };
+}
+
+function bool(description: string, defaultValue: boolean): Spec<boolean> {
+  return {
+    description,
+    expected: 'true or false',
+    defaultValue,
+    parse(raw) {
+      if (typeof raw === 'boolean') return raw;
+      const text = String(raw).trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(text)) return true;
+      if (['false', '0', 'no', 'off'].includes(text)) return false;
+      throw new Invalid();
+    },
+  };
+}
+
+function text(description: string, defaultValue?: string, secret?: 'value'): Spec<string> {
+  return {
+    description,
+    expected: 'a non-empty string',
+    defaultValue,
+    ...(secret ? { secret } : {}),
+    parse(raw) {
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw new Invalid();
+      const value = String(raw);
+      // An empty variable means "unset", the way shells and compose files write it.
+      return value === '' ? undefined : value;
+    },
+  };
+}
+
+function url(description: string, protocols: readonly string[]): Spec<string> {
+  return {
+    description,
+    expected: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    defaultValue: undefined,
+    secret: 'url',
+    parse(raw) {
+      if (typeof raw !== 'string') throw new Invalid();
+      if (raw === '') return undefined;
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new Invalid();
+      }
+      if (!protocols.includes(parsed.protocol)) throw new Invalid();
+      return raw;
+    },
+  };
+}
+
+/** Every setting, by the name it has in the environment and in the config file. */
+export const settings = {
+  NODE_ENV: oneOf(
+    'Deployment mode. `production` turns on stricter defaults (secure cookies, loud warnings for generated keys).',
+    ['development', 'production', 'test'],
+    'development',
+  ),
+  HOST: text('Address the HTTP server binds to.', '127.0.0.1'),
+  PORT: int('Port of the HTTP server; 0 picks a free one.', 0, 65535, 8080),
+  DATA_DIR: text('Directory for local state: the embedded database and generated files.', './data'),
+  DATABASE_URL: url(
+    'PostgreSQL server to use. Unset: the embedded PGlite database under `DATA_DIR/pgdata`.',
+    ['postgres:', 'postgresql:'],
+  ),
+  VIGIL_DB_POOL_SIZE: int('Maximum connections in the PostgreSQL pool.', 1, 1000, 10),
+  VIGIL_DB_STATEMENT_TIMEOUT_MS: int('Statement timeout on PostgreSQL connections, in milliseconds.', 100, 3_600_000, 30_000),
+  VIGIL_DB_CONNECT_TIMEOUT_MS: int(
+    'How long to wait for a PostgreSQL connection before answering 503 `DATABASE_UNAVAILABLE`.',
+    100,
+    120_000,
+    3_000,
+  ),
+  REDIS_URL: url('Redis server for shared cache, rate-limit counters and pub/sub. Unset: in-process stores.', [
+    'redis:',
+    'rediss:',
+  ]),
+  VIGIL_REDIS_KEY_PREFIX: text('Prefix of every Redis key Vigil writes.', 'vigil:'),
+  LOG_LEVEL: oneOf('Minimum level of log lines.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  LOG_DIR: text('When set, logs are also written to `vigil.log` and `vigil-error.log` here, rotated daily.'),
+  VIGIL_LOG_KEEP_FILES: int('How many rotated log files of each kind to keep.', 1, 3650, 14),
+  METRICS_PORT: int('When set, `/metrics` is also served alone on this port.', 1, 65535),
+  METRICS_TOKEN: text('When set, `/metrics` requires `Authorization: Bearer <token>`.', undefined, 'value'),
+  VIGIL_BODY_LIMIT_BYTES: int('Largest request body accepted; larger ones get 413.', 1024, 104_857_600, 1_048_576),
+  VIGIL_SHUTDOWN_GRACE_MS: int('On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut.', 0, 600_000, 10_000),
+  VIGIL_HEALTH_TIMEOUT_MS: int('Timeout of each health check.', 50, 60_000, 2_000),
+  VIGIL_TRUST_PROXY: bool('Trust `X-Forwarded-*` headers (behind a reverse proxy).', false),
+} as const satisfies Record<string, Spec<unknown>>;
+
+export type SettingName = keyof typeof settings;
+type ValueOf<S> = S extends Spec<infer T> ? T : never;
+type Flat = { [K in SettingName]: ValueOf<(typeof settings)[K]> | undefined };
+
+export interface Config {
+  mode: 'development' | 'production' | 'test';
+  http: { host: string; port: number; bodyLimitBytes: number; trustProxy: boolean; shutdownGraceMs: number };
+  dataDir: string;
+  database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  redis: { url: string | undefined; keyPrefix: string };
+  log: { level: string; dir: string | undefined; keepFiles: number };
+  metrics: { port: number | undefined; token: string | undefined };
+  health: { timeoutMs: number };
+}
+
+export interface LoadedConfig {
+  config: Config;
+  values: Flat;
+  sources: Record<SettingName, ConfigSource>;
+  file: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function required<T>(value: T | undefined, name: SettingName): T {
+  // Every setting without a default is typed optional in Config; this guards the ones that have one.
+  if (value === undefined) throw new ConfigError([`${name} is required`]);
+  return value;
+}
+
+function shape(f: Flat): Config {
+  return {
+    mode: required(f.NODE_ENV, 'NODE_ENV'),
+    http: {
+      host: required(f.HOST, 'HOST'),
+      port: required(f.PORT, 'PORT'),
+      bodyLimitBytes: required(f.VIGIL_BODY_LIMIT_BYTES, 'VIGIL_BODY_LIMIT_BYTES'),
+      trustProxy: required(f.VIGIL_TRUST_PROXY, 'VIGIL_TRUST_PROXY'),
+      shutdownGraceMs: required(f.VIGIL_SHUTDOWN_GRACE_MS, 'VIGIL_SHUTDOWN_GRACE_MS'),
+    },
+    dataDir: path.resolve(required(f.DATA_DIR, 'DATA_DIR')),
+    database: {
+      url: f.DATABASE_URL,
+      poolSize: required(f.VIGIL_DB_POOL_SIZE, 'VIGIL_DB_POOL_SIZE'),
+      statementTimeoutMs: required(f.VIGIL_DB_STATEMENT_TIMEOUT_MS, 'VIGIL_DB_STATEMENT_TIMEOUT_MS'),
+      connectTimeoutMs: required(f.VIGIL_DB_CONNECT_TIMEOUT_MS, 'VIGIL_DB_CONNECT_TIMEOUT_MS'),
+    },
+    redis: { url: f.REDIS_URL, keyPrefix: required(f.VIGIL_REDIS_KEY_PREFIX, 'VIGIL_REDIS_KEY_PREFIX') },
+    log: {
+      level: required(f.LOG_LEVEL, 'LOG_LEVEL'),
+      dir: f.LOG_DIR === undefined ? undefined : path.resolve(f.LOG_DIR),
+      keepFiles: required(f.VIGIL_LOG_KEEP_FILES, 'VIGIL_LOG_KEEP_FILES'),
+    },
+    metrics: { port: f.METRICS_PORT, token: f.METRICS_TOKEN },
+    health: { timeoutMs: required(f.VIGIL_HEALTH_TIMEOUT_MS, 'VIGIL_HEALTH_TIMEOUT_MS') },
+  };
+}
+
+function readFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`VIGIL_CONFIG must name a readable JSON file, got "${file}" (${(error as Error).message})`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`VIGIL_CONFIG must name a JSON file holding an object, got "${file}"`]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function quote(raw: unknown): string {
+  return typeof raw === 'string' ? JSON.stringify(raw) : String(JSON.stringify(raw));
+}
+
+/**
+ * Reads the configuration. Every problem is collected so that one start-up shows them all;
+ * throws ConfigError with one line per problem.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<SettingName, unknown>> = {}): LoadedConfig {
+  const file = env.VIGIL_CONFIG === '' ? undefined : env.VIGIL_CONFIG;
+  const fromFile = file === undefined ? {} : readFile(file);
+  const problems: string[] = [];
+  for (const key of Object.keys(fromFile)) {
+    if (!(key in settings)) problems.push(`${key} in ${file} is not a known setting`);
+  }
+
+  const values = {} as Record<SettingName, unknown>;
+  const sources = {} as Record<SettingName, ConfigSource>;
+  for (const name of Object.keys(settings) as SettingName[]) {
+    const spec: Spec<unknown> = settings[name];
+    let raw: unknown;
+    let source: ConfigSource = 'default';
+    if (name in overrides) [raw, source] = [overrides[name], 'env'];
+    else if (env[name] !== undefined) [raw, source] = [env[name], 'env'];
+    else if (name in fromFile) [raw, source] = [fromFile[name], 'file'];
+
+    if (source === 'default') {
+      values[name] = spec.defaultValue;
+    } else {
+      try {
+        values[name] = spec.parse(raw) ?? spec.defaultValue;
+      } catch (error) {
+        if (!(error instanceof Invalid)) throw error;
+        const shown = spec.secret === 'value' ? '"********"' : quote(raw);
+        problems.push(`${name} must be ${spec.expected}, got ${shown}${source === 'file' ? ` (in ${file})` : ''}`);
+      }
+    }
+    sources[name] = source;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const flat = values as Flat;
+  return { config: shape(flat), values: flat, sources, file };
+}
+
+/** A value as it may be shown to a person: secrets masked, URL passwords hidden. */
+export function displayValue(name: SettingName, value: unknown): string {
+  if (value === undefined) return '(unset)';
+  const spec: Spec<unknown> = settings[name];
+  if (spec.secret === 'value') return '********';
+  if (spec.secret === 'url' && typeof value === 'string') return maskUrl(value);
+  return String(value);
+}
+
+export function maskUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) parsed.password = '********';
+    return parsed.toString();
+  } catch {
+    return '********';
+  }
+}
+
+/** The README's configuration table, generated from the settings above (a test keeps them in step). */
+export function configurationTable(): string {
+  const rows = (Object.keys(settings) as SettingName[]).map((name) => {
+    const spec: Spec<unknown> = settings[name];
+    const def = spec.defaultValue === undefined ? '(unset)' : `\`${String(spec.defaultValue)}\``;
+    return `| \`${name}\` | ${def} | ${spec.expected} | ${spec.description} |`;
+  });
+  return ['| Variable | Default | Form | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,140 @@
+// Composition root: config → database → migrations → services → server → listen; signals and
+// graceful shutdown. The only file that listens or starts workers.
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { lockDataDir } from './platform/data-dir-lock.js';
+import { createDatabase } from './platform/db/database.js';
+import type { Database } from './platform/db/database.js';
+import { migrate } from './platform/db/migrate.js';
+import { createKv } from './platform/kv/kv.js';
+import type { Kv } from './platform/kv/kv.js';
+import { createLogger } from './platform/log.js';
+import type { Logger } from './platform/log.js';
+import { createMetrics } from './platform/metrics.js';
+import type { Metrics } from './platform/metrics.js';
+import { buildMetricsServer, buildServer } from './server.js';
+import type { App } from './server.js';
+import { VERSION } from './version.js';
+
+export interface StartOptions {
+  log?: Logger;
+  /** Overrides where PGlite keeps its files (tests pass `memory://`). */
+  pgliteDataDir?: string;
+  pgliteLoadDataDir?: Blob;
+  /** Collect Node's default process metrics (off in tests that start many instances). */
+  defaultMetrics?: boolean;
+  /** Called after the app is built and before it listens (tests add routes here). */
+  configure?: (app: App) => void | Promise<void>;
+}
+
+export interface RunningVigil {
+  app: App;
+  metricsApp: FastifyInstance | undefined;
+  url: string;
+  log: Logger;
+  database: Database;
+  kv: Kv;
+  metrics: Metrics;
+  /** Stops accepting, lets in-flight requests finish within the grace period, closes everything. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export async function openDatabase(config: Config, log: Logger, options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir'> = {}) {
+  const pgliteDataDir = options.pgliteDataDir ?? path.join(config.dataDir, 'pgdata');
+  const unlock = config.database.url === undefined && !pgliteDataDir.includes('://') ? lockDataDir(config.dataDir) : () => undefined;
+  try {
+    const database = await createDatabase({
+      url: config.database.url,
+      pgliteDataDir,
+      ...(options.pgliteLoadDataDir ? { pgliteLoadDataDir: options.pgliteLoadDataDir } : {}),
+      poolSize: config.database.poolSize,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      log,
+    });
+    const close = database.close.bind(database);
+    return Object.assign(database, {
+      async close() {
+        try {
+          await close();
+        } finally {
+          unlock();
+        }
+      },
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
+  const log = options.log ?? createLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const database = await openDatabase(config, log, options);
+  let kv: Kv | undefined;
+  try {
+    const { applied } = await migrate(database, log);
+    if (applied.length > 0) log.info({ applied }, 'database migrated');
+    metrics.setPoolStats(database.poolStats);
+    kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
+
+    let shuttingDown = false;
+    const app = await buildServer({ config, log, metrics, database, kv, startedAt: new Date(), isShuttingDown: () => shuttingDown });
+    await options.configure?.(app);
+    const url = await app.listen({ host: config.http.host, port: config.http.port });
+
+    let metricsApp: FastifyInstance | undefined;
+    if (config.metrics.port !== undefined) {
+      metricsApp = await buildMetricsServer({ config, log, metrics });
+      await metricsApp.listen({ host: config.http.host, port: config.metrics.port });
+    }
+    log.info({ url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port }, 'vigil is serving');
+
+    const openKv = kv;
+    let stopping: Promise<void> | undefined;
+    const shutdown = (reason: string) =>
+      (stopping ??= (async () => {
+        shuttingDown = true;
+        log.info({ reason, graceMs: config.http.shutdownGraceMs }, 'shutting down: draining in-flight requests');
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), config.http.shutdownGraceMs);
+        });
+        const closing = app.close();
+        if ((await Promise.race([closing.then(() => 'closed' as const), grace])) === 'timeout') {
+          log.warn('grace period over: closing the connections still open');
+          app.server.closeAllConnections();
+          await closing;
+        }
+        clearTimeout(timer);
+        await metricsApp?.close();
+        await openKv.close();
+        await database.close();
+        log.info('stopped');
+      })());
+
+    return { app, metricsApp, url, log, database, kv, metrics, shutdown };
+  } catch (error) {
+    await kv?.close();
+    await database.close();
+    throw error;
+  }
+}
+
+/** `vigil serve`: runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
+export async function serve(config: Config): Promise<void> {
+  const running = await startVigil(config);
+  const onSignal = (signal: NodeJS.Signals) => {
+    running.shutdown(signal).then(
+      () => running.log.flush(() => process.exit(0)),
+      (error: unknown) => {
+        running.log.error({ err: error }, 'shutdown failed');
+        running.log.flush(() => process.exit(1));
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+
+export interface OpsTables {
+  schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
+}
+
+export interface MigrationRow {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: Date;
+}
+
+export function createOpsRepo(db: Kysely<OpsTables>) {
+  return {
+    listMigrations(afterVersion: number | undefined, limit: number): Promise<MigrationRow[]> {
+      let query = db.selectFrom('schema_migrations').selectAll().orderBy('version').limit(limit);
+      if (afterVersion !== undefined) query = query.where('version', '>', afterVersion);
+      return query.execute();
+    },
+    findMigration(version: number): Promise<MigrationRow | undefined> {
+      return db.selectFrom('schema_migrations').selectAll().where('version', '=', version).executeTakeFirst();
+    },
+  };
+}
+
+export type OpsRepo = ReturnType<typeof createOpsRepo>;

@@ -1,0 +1,102 @@
+// Turns any error, from any layer, into the unified shape:
+// { code, message, details, timestamp, requestId }. A 500 never carries a stack or internals.
+import { Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { constraintViolation, isDatabaseUnavailable } from '../db/database.js';
+import { AppError, PlatformErrors } from '../errors.js';
+
+export const ErrorResponse = Type.Object(
+  {
+    code: Type.String({ description: 'Stable UPPER_SNAKE identifier, listed in docs/errors.md.', examples: ['VALIDATION_FAILED'] }),
+    message: Type.String({ description: 'What went wrong, for people.' }),
+    details: Type.Record(Type.String(), Type.Unknown(), { description: 'Machine-readable specifics (failing fields, limits).' }),
+    timestamp: Type.String({ format: 'date-time' }),
+    requestId: Type.String({ description: 'Also in the X-Request-Id header and in every log line of the request.' }),
+  },
+  { $id: 'ErrorResponse', title: 'Error', additionalProperties: false },
+);
+
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function validationErrors(errors: AjvError[], context: string | undefined): { path: string; message: string }[] {
+  return errors.map((e) => {
+    let path = (e.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'required' && typeof e.params?.missingProperty === 'string') {
+      path = path ? `${path}.${e.params.missingProperty}` : e.params.missingProperty;
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string') {
+      path = path ? `${path}.${e.params.additionalProperty}` : e.params.additionalProperty;
+      message = 'is not an accepted field';
+    } else if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues)) {
+      message = `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
+    }
+    return { path: `${context ?? 'body'}${path ? `.${path}` : ''}`, message };
+  });
+}
+
+/** Maps an error to an AppError; anything unknown becomes INTERNAL. */
+export function toAppError(error: unknown, bodyLimit: number): AppError {
+  if (error instanceof AppError) return error;
+  const fe = error as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
+  if (Array.isArray(fe.validation)) {
+    const context = fe.validationContext ?? 'body';
+    return PlatformErrors.validation(validationErrors(fe.validation, context), context === 'querystring' ? 'query' : context);
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return PlatformErrors.payloadTooLarge(bodyLimit);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return PlatformErrors.unsupportedMediaType(undefined);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return PlatformErrors.invalidJson('the body is empty but the content type says JSON');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return PlatformErrors.invalidJson(fe.message ?? 'malformed');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return PlatformErrors.badRequest('the Content-Length header does not match the body');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError && fe.statusCode === 400) return PlatformErrors.invalidJson(error.message);
+  if (isDatabaseUnavailable(error)) return PlatformErrors.databaseUnavailable(error);
+  const violation = constraintViolation(error);
+  if (violation) {
+    return PlatformErrors.conflict('the change conflicts with stored data', {
+      sqlState: violation.code,
+      ...(violation.constraint ? { constraint: violation.constraint } : {}),
+    });
+  }
+  // Fastify's own client errors (bad headers, bad URL encoding, ...) carry safe messages.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
+    return new AppError(fe.statusCode, 'BAD_REQUEST', fe.message ?? 'bad request', { reason: fe.code });
+  }
+  return PlatformErrors.internal(error);
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const retryAfter = error.details.retryAfterSeconds;
+  if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+  return reply
+    .code(error.status)
+    .type('application/json; charset=utf-8')
+    .send({ code: error.code, message: error.message, details: error.details, timestamp: new Date().toISOString(), requestId: request.id });
+}
+
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error, bodyLimit);
+    if (appError.status >= 500) {
+      const cause = appError.code === 'INTERNAL' ? error : appError.cause;
+      request.log.error({ err: cause, code: appError.code }, 'request failed');
+    } else {
+      request.log.debug({ code: appError.code, details: appError.details }, appError.message);
+    }
+    return sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, PlatformErrors.routeNotFound(request.method, request.url.split('?')[0] ?? '/')));
+}

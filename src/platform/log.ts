@@ -1,0 +1,113 @@
+// pino JSON logs. Secrets are redacted wherever they appear in a logged object, by key name, and
+// credentials inside URLs are masked in any string value. Optional files under LOG_DIR rotate daily,
+// with errors copied to a file of their own.
+import path from 'node:path';
+import pino from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const REDACTED = '[REDACTED]';
+
+/** Keys whose values are never logged: passwords, tokens, secrets, keys, credentials, cookies. */
+const SECRET_KEY =
+  /pass(word|wd|phrase)?$|secret|token|api[-_]?key|private[-_]?key|^key$|credential|authorization|^cookie$|^set-cookie$|session[-_]?id/i;
+/** user:password@ inside a URL. */
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@\s/]+)@/gi;
+/** Bearer tokens and similar inside free text. */
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+/** Secret-named assignments in URLs and free text: ?token=..., &api_key=..., password: x. */
+const ASSIGNED_SECRET =
+  /((?:[a-z_-]*(?:token|secret|password|passwd|pwd|api[-_]?key|signature))["']?\s*[=:]\s*["']?)[^\s&#"',;]+/gi;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+export function redactString(value: string): string {
+  return value
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(ASSIGNED_SECRET, `$1${REDACTED}`);
+}
+
+/**
+ * Returns `value` with secrets replaced. Objects are copied only where something changes, so the
+ * common case (nothing secret) allocates nothing.
+ */
+export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (seen.has(value)) return value;
+  seen.add(value);
+  if (value instanceof Error) return value; // pino's err serializer runs later; see serializers.err below
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const next = redact(item, depth + 1, seen);
+      if (next !== item) (copy ??= [...value])[i] = next;
+    });
+    return copy ?? value;
+  }
+  if (Buffer.isBuffer(value) || value instanceof Date) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const next = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1, seen);
+    if (next !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = next;
+  }
+  return copy ?? value;
+}
+
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  return redact(serialized);
+}
+
+export interface LogOptions {
+  level: string;
+  dir?: string | undefined;
+  keepFiles?: number;
+  /** Where lines go instead of stdout (tests read them back). */
+  destination?: DestinationStream;
+  base?: Record<string, unknown>;
+}
+
+export function loggerOptions(options: Pick<LogOptions, 'level' | 'base'>): LoggerOptions {
+  return {
+    level: options.level,
+    base: options.base ?? { service: 'vigil' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    messageKey: 'msg',
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redact(object) as Record<string, unknown>,
+    },
+    serializers: { err: serializeError, error: serializeError },
+  };
+}
+
+export function createLogger(options: LogOptions): Logger {
+  const base = loggerOptions(options);
+  if (options.destination) return pino(base, options.destination);
+  if (!options.dir) return pino(base, pino.destination({ dest: 1, sync: false }));
+
+  // With files, every target runs in pino's transport worker; `formatters.level` cannot be used there.
+  const { level: _level, ...formatters } = base.formatters ?? {};
+  const limit = { count: options.keepFiles ?? 14 };
+  const transport = pino.transport({
+    targets: [
+      { target: 'pino/file', level: options.level, options: { destination: 1 } },
+      {
+        target: 'pino-roll',
+        level: options.level,
+        options: { file: path.join(options.dir, 'vigil'), extension: '.log', frequency: 'daily', dateFormat: 'yyyy-MM-dd', mkdir: true, limit },
+      },
+      {
+        target: 'pino-roll',
+        level: 'error',
+        options: { file: path.join(options.dir, 'vigil-error'), extension: '.log', frequency: 'daily', dateFormat: 'yyyy-MM-dd', mkdir: true, limit },
+      },
+    ],
+  }) as DestinationStream;
+  return pino({ ...base, formatters }, transport);
+}

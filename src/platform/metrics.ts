@@ -1,0 +1,72 @@
+// Prometheus metrics. One registry per running service (the composition root makes it); modules
+// add their own metrics to it. Labels carry route templates and enums, never raw ids.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from './db/database.js';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  httpActiveConnections: Gauge;
+  cacheRequests: Counter<'cache' | 'result'>;
+  redisUp: Gauge;
+  /** Where the db pool gauges read from; set once the database exists. */
+  setPoolStats(read: () => PoolStats | undefined): void;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  let readPool: () => PoolStats | undefined = () => undefined;
+  const pool = (name: string, help: string, pick: (s: PoolStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = readPool();
+        if (stats) this.set(pick(stats));
+      },
+    });
+  pool('db_pool_connections_total', 'Open connections in the PostgreSQL pool.', (s) => s.total);
+  pool('db_pool_connections_idle', 'Idle connections in the PostgreSQL pool.', (s) => s.idle);
+  pool('db_pool_requests_waiting', 'Queries waiting for a PostgreSQL connection.', (s) => s.waiting);
+  pool('db_pool_connections_max', 'Configured maximum of the PostgreSQL pool.', (s) => s.max);
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer HTTP requests, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    httpActiveConnections: new Gauge({
+      name: 'http_active_connections',
+      help: 'Open HTTP connections.',
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({
+      name: 'cache_requests_total',
+      help: 'Cache look-ups, by cache and result (hit or miss).',
+      labelNames: ['cache', 'result'],
+      registers: [registry],
+    }),
+    redisUp: new Gauge({
+      name: 'redis_up',
+      help: '1 when Redis is configured and connected, 0 when configured and unreachable (absent when not configured).',
+      registers: [registry],
+    }),
+    setPoolStats(read) {
+      readPool = read;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// buildServer: the HTTP application, assembled from services. It never listens: main.ts does,
+// and tests use app.inject().
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
+import type { Config } from './config.js';
+import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
+import type { OpsService, OpsTables } from './modules/ops/index.js';
+import type { Database } from './platform/db/database.js';
+import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
+import { installObservability, requestIdFor } from './platform/http/observability.js';
+import type { Kv } from './platform/kv/kv.js';
+import type { Logger } from './platform/log.js';
+import type { Metrics } from './platform/metrics.js';
+import { SERVICE_NAME, VERSION } from './version.js';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  database: Database;
+  kv: Kv;
+  startedAt: Date;
+  isShuttingDown: () => boolean;
+}
+
+export type App = FastifyInstance & { ops: OpsService };
+
+function fastifyOptions(config: Config, log: Logger) {
+  return {
+    loggerInstance: log as FastifyBaseLogger,
+    // Our onResponse hook writes the one line per request; Fastify's own pair is off.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdFor,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    // Node's own timeouts: a slow or idle client cannot hold a socket forever.
+    requestTimeout: 120_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Unknown fields are an error (400 VALIDATION_FAILED), never silently dropped.
+        removeAdditional: false,
+        coerceTypes: 'array' as const,
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+  };
+}
+
+/**
+ * Every body and query schema must reject unknown fields, and every route documents its errors
+ * with the unified shape; a route that breaks the first rule stops the app from starting.
+ */
+function enforceRouteConventions(route: RouteOptions): void {
+  const schema = route.schema as Record<string, unknown> | undefined;
+  if (schema?.hide === true) return;
+  if (!schema || typeof schema.summary !== 'string') {
+    throw new Error(`route ${String(route.method)} ${route.url}: its schema must have a summary for the OpenAPI document`);
+  }
+  for (const part of ['body', 'querystring', 'params'] as const) {
+    const partSchema = schema[part] as { type?: string; additionalProperties?: unknown } | undefined;
+    if (partSchema?.type === 'object' && partSchema.additionalProperties !== false) {
+      throw new Error(`route ${String(route.method)} ${route.url}: its ${part} schema must set additionalProperties: false`);
+    }
+  }
+  const response = (schema.response ??= {}) as Record<string, unknown>;
+  response['4xx'] ??= ErrorResponse;
+  response['5xx'] ??= ErrorResponse;
+}
+
+export async function buildServer(services: Services): Promise<App> {
+  const { config, log, metrics, database, kv } = services;
+  const app = Fastify(fastifyOptions(config, log)).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app, config.http.bodyLimitBytes);
+  installObservability(app, metrics);
+  app.addHook('onRoute', enforceRouteConventions);
+  app.addSchema(ErrorResponse);
+
+  await app.register(swagger, {
+    // Shared schemas keep their $id as their name in components.schemas.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Vigil API',
+        version: VERSION,
+        description: 'Camera fleets across many sites: organization, cameras, alerts, agents. Errors share one shape (`Error`); codes are listed in docs/errors.md.',
+      },
+      tags: [{ name: 'ops', description: 'Health, readiness, metrics and service information.' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  const ops = createOpsService({
+    service: SERVICE_NAME,
+    version: VERSION,
+    startedAt: services.startedAt,
+    database,
+    kv,
+    redisConfigured: config.redis.url !== undefined,
+    repo: createOpsRepo(database.db as Database<OpsTables>['db']),
+    checkTimeoutMs: config.health.timeoutMs,
+    isShuttingDown: services.isShuttingDown,
+  });
+  await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
+  app.addHook('onClose', () => ops.close());
+
+  return Object.assign(app, { ops }) as unknown as App;
+}
+
+/** The metrics alone, for METRICS_PORT: scraping stays off the API port and its limits. */
+export async function buildMetricsServer(services: Pick<Services, 'log' | 'metrics' | 'config'>): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdFor,
+  });
+  installErrorHandling(app, 1024);
+  await app.register(metricsRoute, { registry: services.metrics.registry, metricsToken: services.config.metrics.token });
+  return app;
+}
