@@ -83,6 +83,13 @@ export function loggerOptions(options: Pick<LogOptions, 'level' | 'base'>): Logg
       log: (object) => redact(object) as Record<string, unknown>,
     },
     serializers: { err: serializeError, error: serializeError },
+    hooks: {
+      // Messages do not pass through formatters.log: redact the strings of every call too.
+      logMethod(args, method) {
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = redactString(args[i] as string);
+        method.apply(this, args);
+      },
+    },
   };
 }
 

@@ -1,10 +1,9 @@
 // The database: PGlite in-process when no DATABASE_URL is given, a pg pool otherwise.
 // Both speak PostgreSQL and are used through Kysely; nothing above this file knows which one runs.
 import { mkdirSync } from 'node:fs';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { SerializedPGliteDialect } from './serialized-pglite.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -65,7 +64,9 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
     extensions: { btree_gist, ltree, pgcrypto },
     ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
   });
-  const db = new Kysely<Tables>({ dialect: new SerializedPGliteDialect({ pglite }) });
+  // PGlite has one connection; Kysely hands it to one holder at a time (the adapter says it does
+  // not support multiple connections), so transactions stay isolated (database.db.test.ts).
+  const db = new Kysely<Tables>({ dialect: new PGliteDialect({ pglite }) });
   let closed = false;
   return {
     kind: 'pglite',
@@ -73,8 +74,8 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
     async ping() {
       await sql`select 1`.execute(db);
     },
-    // PGlite has one connection; the serialized dialect already queues Kysely's users, and
-    // sessions are only used where nothing else runs yet (migrations at start-up, tests).
+    // Sessions bypass Kysely's queue; they are only used where nothing else runs yet
+    // (migrations at start-up, the CLI, tests).
     session: (fn) =>
       fn({
         query: async <R,>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,

@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, displayValue, loadConfig } from './config.js';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function configFile(content: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-config-')), 'vigil.json');
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults when nothing is set: 127.0.0.1:8080, PGlite under ./data, in-process kv', () => {
+    const { config, sources } = loadConfig({});
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.database.url).toBeUndefined();
+    expect(config.redis.url).toBeUndefined();
+    expect(sources.PORT).toBe('default');
+  });
+
+  it('names the variable, the expected form and the value given', () => {
+    expect(problemsOf(() => loadConfig({ PORT: 'abc' }))).toEqual(['PORT must be an integer 0-65535, got "abc"']);
+  });
+
+  it('reports every problem at once, one line each', () => {
+    const problems = problemsOf(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', VIGIL_TRUST_PROXY: 'maybe' }));
+    expect(problems).toEqual([
+      'PORT must be an integer 0-65535, got "70000"',
+      'DATABASE_URL must be a URL starting with postgres:// or postgresql://, got "mysql://x"',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'VIGIL_TRUST_PROXY must be true or false, got "maybe"',
+    ]);
+  });
+
+  it('rejects fractional and padded-garbage integers', () => {
+    expect(problemsOf(() => loadConfig({ VIGIL_DB_POOL_SIZE: '2.5' }))).toHaveLength(1);
+    expect(problemsOf(() => loadConfig({ VIGIL_DB_POOL_SIZE: '10abc' }))).toHaveLength(1);
+  });
+
+  it('layers defaults, then the file, then the environment, and says where each value came from', () => {
+    const file = configFile(JSON.stringify({ PORT: 9000, LOG_LEVEL: 'warn' }));
+    const { config, sources } = loadConfig({ VIGIL_CONFIG: file, LOG_LEVEL: 'debug' });
+    expect(config.http.port).toBe(9000);
+    expect(sources.PORT).toBe('file');
+    expect(config.log.level).toBe('debug');
+    expect(sources.LOG_LEVEL).toBe('env');
+    expect(sources.HOST).toBe('default');
+  });
+
+  it('rejects unknown keys and bad values in the file, naming the file', () => {
+    const file = configFile(JSON.stringify({ PORTT: 1, PORT: 'x' }));
+    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: file }))).toEqual([
+      `PORTT in ${file} is not a known setting`,
+      `PORT must be an integer 0-65535, got "x" (in ${file})`,
+    ]);
+  });
+
+  it('refuses a file that is not a JSON object', () => {
+    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: configFile('[1,2]') }))[0]).toMatch(/^VIGIL_CONFIG must name a JSON file holding an object/);
+    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: configFile('{nope') }))[0]).toMatch(/^VIGIL_CONFIG must name a readable JSON file/);
+    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: '/does/not/exist.json' }))[0]).toMatch(/^VIGIL_CONFIG must name a readable JSON file/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const { config } = loadConfig({ DATABASE_URL: '', LOG_DIR: '' });
+    expect(config.database.url).toBeUndefined();
+    expect(config.log.dir).toBeUndefined();
+  });
+
+  it('never echoes a secret in a problem line', () => {
+    const file = configFile(JSON.stringify({ METRICS_TOKEN: { nested: 'hunter2' } }));
+    const problems = problemsOf(() => loadConfig({ VIGIL_CONFIG: file }));
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('displayValue', () => {
+  it('masks secrets and URL passwords but keeps the rest readable', () => {
+    expect(displayValue('METRICS_TOKEN', 's3cr3t')).toBe('********');
+    expect(displayValue('DATABASE_URL', 'postgres://vigil:pa55@db:5432/vigil')).toBe('postgres://vigil:********@db:5432/vigil');
+    expect(displayValue('REDIS_URL', 'redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(displayValue('LOG_DIR', undefined)).toBe('(unset)');
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { REDACTED, createLogger, redact } from './log.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { lines, log: createLogger({ level: 'debug', destination }) };
+}
+
+const secrets = ['hunter2', 'eyJhbGciOiJFZERTQSJ9.payload.sig', 'vgl_abcdef123456', 'sk-live-998877', 'pa55w0rd', 'refresh-xyz-777', 'sess-cookie-1'];
+
+describe('log redaction', () => {
+  it('never writes passwords, tokens, keys, cookies or authorization headers, however deep', () => {
+    const { lines, log } = capture();
+    log.info(
+      {
+        password: 'hunter2',
+        user: { email: 'a@b.c', newPassword: 'pa55w0rd', profile: { apiKey: 'vgl_abcdef123456' } },
+        headers: { authorization: 'Bearer eyJhbGciOiJFZERTQSJ9.payload.sig', cookie: 'sid=sess-cookie-1', accept: 'application/json' },
+        providers: [{ name: 'llm', api_key: 'sk-live-998877' }],
+        refreshToken: 'refresh-xyz-777',
+        clientSecret: 'hunter2',
+      },
+      'login attempt',
+    );
+    log.warn('calling with Authorization: Bearer eyJhbGciOiJFZERTQSJ9.payload.sig');
+    log.info({ url: '/api/auth/refresh?token=refresh-xyz-777&x=1' }, 'request');
+    log.error({ err: new Error('connect failed for postgres://vigil:pa55w0rd@db:5432/vigil') }, 'database');
+    log.info('user set password=hunter2 and api_key: sk-live-998877');
+    const text = lines.join('\n');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).toContain(REDACTED);
+    // What is not secret stays readable.
+    const first = JSON.parse(lines[0]!) as Record<string, any>;
+    expect(first.user.email).toBe('a@b.c');
+    expect(first.headers.accept).toBe('application/json');
+    expect(first.providers[0].name).toBe('llm');
+    expect(JSON.parse(lines[2]!).url).toBe(`/api/auth/refresh?token=${REDACTED}&x=1`);
+    expect(JSON.parse(lines[3]!).err.message).toBe(`connect failed for postgres://vigil:${REDACTED}@db:5432/vigil`);
+  });
+
+  it('leaves objects without secrets untouched (no copy)', () => {
+    const value = { a: 1, b: { c: 'plain text', d: [1, 2] } };
+    expect(redact(value)).toBe(value);
+  });
+
+  it('survives cycles', () => {
+    const value: Record<string, unknown> = { password: 'x' };
+    value.self = value;
+    expect((redact(value) as Record<string, unknown>).password).toBe(REDACTED);
+  });
+});
+
+describe('log files', () => {
+  it('writes JSON lines to vigil.*.log and errors also to vigil-error.*.log under LOG_DIR', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-logs-'));
+    const log = createLogger({ level: 'info', dir, keepFiles: 3 });
+    log.info({ token: 'refresh-xyz-777' }, 'an info line');
+    log.error('an error line');
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
+    // The transport writes from a worker thread: wait until both files hold their lines.
+    const read = (prefix: string) => {
+      const file = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.log'));
+      return file ? readFileSync(path.join(dir, file), 'utf8') : '';
+    };
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && !(read('vigil.').includes('an error line') && read('vigil-error.').includes('an error line'))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const all = read('vigil.');
+    const errors = read('vigil-error.');
+    expect(all).toContain('an info line');
+    expect(all).toContain('an error line');
+    expect(errors).toContain('an error line');
+    expect(errors).not.toContain('an info line');
+    expect(all).not.toContain('refresh-xyz-777');
+    expect(readdirSync(dir).some((f) => /^vigil\.\d{4}-\d{2}-\d{2}\.\d+\.log$/.test(f))).toBe(true);
+  });
+});
