@@ -262,7 +262,11 @@ export function displayValue(name: SettingName, value: unknown): string {
   const spec: Spec<unknown> = settings[name];
   if (spec.secret === 'value') return '********';
   if (spec.secret === 'url' && typeof value === 'string') return maskUrl(value);
-  return String(value);
+  return show(value);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export function maskUrl(value: string): string {
@@ -279,7 +283,7 @@ export function maskUrl(value: string): string {
 export function configurationTable(): string {
   const rows = (Object.keys(settings) as SettingName[]).map((name) => {
     const spec: Spec<unknown> = settings[name];
-    const def = spec.defaultValue === undefined ? '(unset)' : `\`${String(spec.defaultValue)}\``;
+    const def = spec.defaultValue === undefined ? '(unset)' : `\`${show(spec.defaultValue)}\``;
     return `| \`${name}\` | ${def} | ${spec.expected} | ${spec.description} |`;
   });
   return ['| Variable | Default | Form | Meaning |', '|---|---|---|---|', ...rows].join('\n');

@@ -77,7 +77,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   try {
     const { applied } = await migrate(database, log);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
-    metrics.setPoolStats(database.poolStats);
+    metrics.setPoolStats(() => database.poolStats());
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
 
     let shuttingDown = false;

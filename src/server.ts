@@ -7,7 +7,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
-import type { OpsService, OpsTables } from './modules/ops/index.js';
+import type { OpsTables } from './modules/ops/index.js';
 import type { Database } from './platform/db/database.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
 import { installObservability, requestIdFor } from './platform/http/observability.js';
@@ -26,11 +26,11 @@ export interface Services {
   isShuttingDown: () => boolean;
 }
 
-export type App = FastifyInstance & { ops: OpsService };
+export type App = Awaited<ReturnType<typeof buildServer>>;
 
-function fastifyOptions(config: Config, log: Logger) {
+function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger) {
   return {
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance,
     // Our onResponse hook writes the one line per request; Fastify's own pair is off.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdFor,
@@ -73,7 +73,7 @@ function enforceRouteConventions(route: RouteOptions): void {
   response['5xx'] ??= ErrorResponse;
 }
 
-export async function buildServer(services: Services): Promise<App> {
+export async function buildServer(services: Services) {
   const { config, log, metrics, database, kv } = services;
   const app = Fastify(fastifyOptions(config, log)).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -112,13 +112,14 @@ export async function buildServer(services: Services): Promise<App> {
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 
-  return Object.assign(app, { ops }) as unknown as App;
+  return Object.assign(app, { ops });
 }
 
 /** The metrics alone, for METRICS_PORT: scraping stays off the API port and its limits. */
 export async function buildMetricsServer(services: Pick<Services, 'log' | 'metrics' | 'config'>): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = services.log;
   const app = Fastify({
-    loggerInstance: services.log as FastifyBaseLogger,
+    loggerInstance,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdFor,
   });

@@ -40,10 +40,10 @@ describe('log redaction', () => {
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).toContain(REDACTED);
     // What is not secret stays readable.
-    const first = JSON.parse(lines[0]!) as Record<string, any>;
+    const first = JSON.parse(lines[0]!) as { user: { email: string }; headers: { accept: string }; providers: { name: string }[] };
     expect(first.user.email).toBe('a@b.c');
     expect(first.headers.accept).toBe('application/json');
-    expect(first.providers[0].name).toBe('llm');
+    expect(first.providers[0]?.name).toBe('llm');
     expect(JSON.parse(lines[2]!).url).toBe(`/api/auth/refresh?token=${REDACTED}&x=1`);
     expect(JSON.parse(lines[3]!).err.message).toBe(`connect failed for postgres://vigil:${REDACTED}@db:5432/vigil`);
   });

@@ -42,10 +42,11 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   seen.add(value);
   if (value instanceof Error) return value; // pino's err serializer runs later; see serializers.err below
   if (Array.isArray(value)) {
+    const items: unknown[] = value;
     let copy: unknown[] | undefined;
-    value.forEach((item, i) => {
+    items.forEach((item, i) => {
       const next = redact(item, depth + 1, seen);
-      if (next !== item) (copy ??= [...value])[i] = next;
+      if (next !== item) (copy ??= [...items])[i] = next;
     });
     return copy ?? value;
   }

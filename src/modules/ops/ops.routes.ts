@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import { ErrorResponse } from '../../platform/http/errors.js';
 import { DEFAULT_LIMIT } from '../../platform/http/pagination.js';
@@ -29,7 +29,7 @@ export function tokenMatches(header: string | undefined, token: string): boolean
 }
 
 /** GET /metrics in Prometheus text format, behind the metrics token when one is set. */
-export const metricsRoute: FastifyPluginAsyncTypebox<Omit<OpsRouteDeps, 'ops'>> = async (app, { registry, metricsToken }) => {
+export const metricsRoute: FastifyPluginCallbackTypebox<Omit<OpsRouteDeps, 'ops'>> = (app, { registry, metricsToken }, done) => {
   app.get(
     '/metrics',
     {
@@ -48,6 +48,7 @@ export const metricsRoute: FastifyPluginAsyncTypebox<Omit<OpsRouteDeps, 'ops'>> 
       return reply.type(registry.contentType).send(await registry.metrics());
     },
   );
+  done();
 };
 
 export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { ops, registry, metricsToken }) => {

@@ -93,7 +93,7 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
   };
 }
 
-async function createPostgres<Tables>(url: string, options: DatabaseOptions): Promise<Database<Tables>> {
+function createPostgres<Tables>(url: string, options: DatabaseOptions): Database<Tables> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,

@@ -40,6 +40,15 @@ function validationErrors(errors: AjvError[], context: string | undefined): { pa
   });
 }
 
+/** Fastify's errors about the request body, by their code. */
+const bodyErrors: Record<string, (bodyLimit: number, message: string) => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (limit) => PlatformErrors.payloadTooLarge(limit),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => PlatformErrors.unsupportedMediaType(undefined),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => PlatformErrors.invalidJson('the body is empty but the content type says JSON'),
+  FST_ERR_CTP_INVALID_JSON_BODY: (_limit, message) => PlatformErrors.invalidJson(message),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => PlatformErrors.badRequest('the Content-Length header does not match the body'),
+};
+
 /** Maps an error to an AppError; anything unknown becomes INTERNAL. */
 export function toAppError(error: unknown, bodyLimit: number): AppError {
   if (error instanceof AppError) return error;
@@ -48,20 +57,8 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
     const context = fe.validationContext ?? 'body';
     return PlatformErrors.validation(validationErrors(fe.validation, context), context === 'querystring' ? 'query' : context);
   }
-  switch (fe.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return PlatformErrors.payloadTooLarge(bodyLimit);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return PlatformErrors.unsupportedMediaType(undefined);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return PlatformErrors.invalidJson('the body is empty but the content type says JSON');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return PlatformErrors.invalidJson(fe.message ?? 'malformed');
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return PlatformErrors.badRequest('the Content-Length header does not match the body');
-    default:
-      break;
-  }
+  const bodyError = fe.code === undefined ? undefined : bodyErrors[fe.code]?.(bodyLimit, fe.message ?? 'malformed');
+  if (bodyError) return bodyError;
   if (error instanceof SyntaxError && fe.statusCode === 400) return PlatformErrors.invalidJson(error.message);
   if (isDatabaseUnavailable(error)) return PlatformErrors.databaseUnavailable(error);
   const violation = constraintViolation(error);

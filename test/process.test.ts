@@ -1,0 +1,96 @@
+// The built `vigil` command as a real process: start, serve, stop on signals, restart on the same
+// data, refuse bad configuration and a second process on the same embedded database.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, realDatabaseUrl } from './helpers/databases.js';
+import { freePort, runVigil } from './helpers/process.js';
+import type { VigilProcess } from './helpers/process.js';
+
+const started: VigilProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-proc-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function serve(env: Record<string, string>): Promise<{ proc: VigilProcess; url: string }> {
+  const proc = runVigil(['serve'], env);
+  started.push(proc);
+  const line = await proc.waitForLog((r) => r.msg === 'vigil is serving', 40_000);
+  return { proc, url: line.url as string };
+}
+
+describe('vigil serve as a process', () => {
+  it('serves /health 200, stops on SIGTERM with exit 0, and keeps its data across a restart', async () => {
+    const dir = dataDir();
+    const port = String(await freePort());
+    const first = await serve({ DATA_DIR: dir, PORT: port });
+    expect(first.url).toBe(`http://127.0.0.1:${port}`);
+    const health = await fetch(`${first.url}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { status: string }).status).toBe('healthy');
+    expect(first.proc.stdout()).toContain('"migration":"0001-platform.sql"');
+
+    first.proc.child.kill('SIGTERM');
+    expect(await first.proc.exited).toEqual({ code: 0, signal: null });
+    expect(first.proc.stdout()).toContain('"msg":"stopped"');
+
+    const second = await serve({ DATA_DIR: dir, PORT: port });
+    expect(second.proc.stdout()).not.toContain('"msg":"migration applied"');
+    const migrations = (await (await fetch(`${second.url}/api/v1/ops/migrations`)).json()) as { items: { name: string }[] };
+    expect(migrations.items[0]?.name).toBe('0001-platform.sql');
+    second.proc.child.kill('SIGINT');
+    expect((await second.proc.exited).code).toBe(0);
+  });
+
+  it('exits 1 with one line per configuration problem', async () => {
+    const proc = runVigil(['serve'], { PORT: 'abc', LOG_LEVEL: 'loud', DATA_DIR: dataDir() });
+    started.push(proc);
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr()).toContain('PORT must be an integer 0-65535, got "abc"');
+    expect(proc.stderr()).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  });
+
+  it('refuses a second process on the same embedded database', async () => {
+    const dir = dataDir();
+    await serve({ DATA_DIR: dir, PORT: String(await freePort()) });
+    const second = runVigil(['serve'], { DATA_DIR: dir, PORT: String(await freePort()) });
+    started.push(second);
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr()).toMatch(/another Vigil process \(pid \d+\) is using the embedded database/);
+  });
+
+  it('exits 1 with a clear message when the port is taken', async () => {
+    const port = String(await freePort());
+    await serve({ DATA_DIR: dataDir(), PORT: port });
+    const second = runVigil(['serve'], { DATA_DIR: dataDir(), PORT: port });
+    started.push(second);
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr()).toMatch(/EADDRINUSE/);
+  });
+
+  it.runIf(realDatabaseUrl)('starts two processes on one PostgreSQL database at once; both serve', async () => {
+    const db = await createTestDatabase();
+    try {
+      const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir() };
+      const [a, b] = await Promise.all([serve({ ...env, PORT: String(await freePort()) }), serve({ ...env, PORT: String(await freePort()) })]);
+      const applied = [a, b].map((p) => (p.proc.stdout().match(/"msg":"migration applied"/g) ?? []).length);
+      expect(applied.sort()).toEqual([0, 1]);
+      for (const p of [a, b]) expect((await fetch(`${p.url}/health/ready`)).status).toBe(200);
+      a.proc.child.kill('SIGTERM');
+      b.proc.child.kill('SIGTERM');
+      expect((await a.proc.exited).code).toBe(0);
+      expect((await b.proc.exited).code).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+});

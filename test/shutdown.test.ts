@@ -1,0 +1,57 @@
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../src/server.js';
+import { startTestVigil } from './helpers/app.js';
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const slowRoute = (ms: number) => (app: App) => {
+  app.get('/test/slow', { schema: { summary: 'test route' } }, async () => {
+    await new Promise((r) => setTimeout(r, ms));
+    return { done: true };
+  });
+};
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests, refuses new connections, then closes the database', async () => {
+    const vigil = await startTestVigil({ configure: slowRoute(500) });
+    const inflight = get(`${vigil.url}/test/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    const stopping = vigil.shutdown('SIGTERM');
+    // Readiness flips at once so a load balancer stops sending traffic.
+    expect((await vigil.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(get(`${vigil.url}/health/live`)).rejects.toThrow(/ECONNREFUSED/);
+    expect(await inflight).toEqual({ status: 200, body: '{"done":true}' });
+    await stopping;
+    await expect(vigil.database.ping()).rejects.toThrow();
+    expect(vigil.logs.records().map((r) => r.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']));
+    await vigil.stop();
+  });
+
+  it('cuts requests that outlast the grace period and still stops', async () => {
+    const vigil = await startTestVigil({ env: { VIGIL_SHUTDOWN_GRACE_MS: '200' }, configure: slowRoute(5_000) });
+    const inflight = get(`${vigil.url}/test/slow`).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await vigil.shutdown('SIGTERM');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await inflight).toBe('cut');
+    expect(vigil.logs.records().some((r) => r.msg === 'grace period over: closing the connections still open')).toBe(true);
+    await vigil.stop();
+  });
+});
