@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
 import type { Database } from './platform/db/database.js';
+import { PlatformErrors } from './platform/errors.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
 import { installObservability, requestIdFor } from './platform/http/observability.js';
 import type { Kv } from './platform/kv/kv.js';
@@ -39,7 +40,8 @@ function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger) {
     // Node's own timeouts: a slow or idle client cannot hold a socket forever.
     requestTimeout: 120_000,
     keepAliveTimeout: 72_000,
-    return503OnClosing: true,
+    // Draining is answered by our own hook below, in the unified error shape.
+    return503OnClosing: false,
     ajv: {
       customOptions: {
         // Unknown fields are an error (400 VALIDATION_FAILED), never silently dropped.
@@ -80,6 +82,13 @@ export async function buildServer(services: Services) {
   installErrorHandling(app, config.http.bodyLimitBytes);
   installObservability(app, metrics);
   app.addHook('onRoute', enforceRouteConventions);
+  // While draining, requests that still arrive on open keep-alive connections are turned away
+  // (with Connection: close) so the client retries elsewhere; probes keep answering.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!services.isShuttingDown() || request.url.startsWith('/health')) return done();
+    void reply.header('connection', 'close');
+    done(PlatformErrors.shuttingDown());
+  });
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {

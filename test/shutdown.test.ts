@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/server.js';
 import { startTestVigil } from './helpers/app.js';
@@ -37,6 +38,30 @@ describe('graceful shutdown', () => {
     await stopping;
     await expect(vigil.database.ping()).rejects.toThrow();
     expect(vigil.logs.records().map((r) => r.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']));
+    await vigil.stop();
+  });
+
+  it('turns away, in the unified shape, a request that arrives on an open connection while draining', async () => {
+    const vigil = await startTestVigil({ configure: slowRoute(400) });
+    const { port } = new URL(vigil.url);
+    // A connection busy with a slow request stays open while draining; a second request sent on
+    // it after shutdown began must be turned away.
+    const socket = connect(Number(port), '127.0.0.1');
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write('GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    const stopping = vigil.shutdown('SIGTERM');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write('GET /api/v1/ops/info HTTP/1.1\r\nHost: x\r\n\r\n');
+    await closed;
+    await stopping;
+    const responses = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200/);
+    expect(responses[1]).toMatch(/^HTTP\/1\.1 503/);
+    expect(responses[1]).toMatch(/connection: close/i);
+    expect(responses[1]).toContain('"code":"SHUTTING_DOWN"');
     await vigil.stop();
   });
 
