@@ -9,7 +9,7 @@ import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { createKv } from './platform/kv/kv.js';
 import type { Kv } from './platform/kv/kv.js';
-import { createLogger } from './platform/log.js';
+import { createServiceLogger, flushLogs } from './platform/log.js';
 import type { Logger } from './platform/log.js';
 import { createMetrics } from './platform/metrics.js';
 import type { Metrics } from './platform/metrics.js';
@@ -70,7 +70,7 @@ export async function openDatabase(config: Config, log: Logger, options: Pick<St
 }
 
 export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
-  const log = options.log ?? createLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles });
+  const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const database = await openDatabase(config, log, options);
   let kv: Kv | undefined;
@@ -128,10 +128,10 @@ export async function serve(config: Config): Promise<void> {
   const running = await startVigil(config);
   const onSignal = (signal: NodeJS.Signals) => {
     running.shutdown(signal).then(
-      () => running.log.flush(() => process.exit(0)),
+      () => flushLogs(running.log).then(() => process.exit(0)),
       (error: unknown) => {
         running.log.error({ err: error }, 'shutdown failed');
-        running.log.flush(() => process.exit(1));
+        return flushLogs(running.log).then(() => process.exit(1));
       },
     );
   };

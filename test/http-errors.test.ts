@@ -44,7 +44,7 @@ describe('unified errors', () => {
         typed.get('/test/conflict', { schema: { summary: 'test route' } }, () => {
           throw new AppError(409, 'CAMERA_ALREADY_RUNNING', 'camera 7 is already running', { cameraId: 7 });
         });
-        typed.get('/test/unique', { schema: { summary: 'test route' } }, async () => {
+        typed.get('/test/unique', { schema: { summary: 'test route' } }, () => {
           const error = Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), { code: '23505', constraint: 'x_pkey' });
           throw error;
         });

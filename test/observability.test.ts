@@ -142,7 +142,7 @@ describe('health endpoints', () => {
     let cursor: string | null = null;
     do {
       const url: string = `/api/v1/ops/migrations?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = (await vigil.app.inject({ method: 'GET', url })).json() as { items: { version: number }[]; nextCursor: string | null };
+      const page = (await vigil.app.inject({ method: 'GET', url })).json<{ items: { version: number }[]; nextCursor: string | null }>();
       expect(page.items.length).toBeLessThanOrEqual(1);
       seen.push(...page.items.map((m) => m.version));
       cursor = page.nextCursor;

@@ -1,6 +1,6 @@
 // The built `vigil` command as a real process: start, serve, stop on signals, restart on the same
 // data, refuse bad configuration and a second process on the same embedded database.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,21 @@ describe('vigil serve as a process', () => {
     expect(migrations.items[0]?.name).toBe('0001-platform.sql');
     second.proc.child.kill('SIGINT');
     expect((await second.proc.exited).code).toBe(0);
+  });
+
+  it('writes its log files under LOG_DIR, down to the last line before exit', async () => {
+    const dir = dataDir();
+    const logDir = path.join(dir, 'logs');
+    const { proc, url } = await serve({ DATA_DIR: dir, PORT: String(await freePort()), LOG_DIR: logDir });
+    await fetch(`${url}/api/v1/ops/migrations/77`);
+    proc.child.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+    const files = readdirSync(logDir);
+    const main = files.find((f) => /^vigil\.\d{4}-\d{2}-\d{2}\.1\.log$/.test(f));
+    expect(files.some((f) => /^vigil-error\.\d{4}-\d{2}-\d{2}\.1\.log$/.test(f))).toBe(true);
+    const lines = readFileSync(path.join(logDir, main!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.route === '/api/v1/ops/migrations/:version')).toMatchObject({ level: 'info', status: 404 });
+    expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
   });
 
   it('exits 1 with one line per configuration problem', async () => {

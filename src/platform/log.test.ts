@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, createLogger, redact } from './log.js';
+import { REDACTED, createLogger, createServiceLogger, redact } from './log.js';
 
 function capture() {
   const lines: string[] = [];
@@ -63,7 +63,8 @@ describe('log redaction', () => {
 describe('log files', () => {
   it('writes JSON lines to vigil.*.log and errors also to vigil-error.*.log under LOG_DIR', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vigil-logs-'));
-    const log = createLogger({ level: 'info', dir, keepFiles: 3 });
+    const stdout = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    const log = await createServiceLogger({ level: 'info', dir, keepFiles: 3, destination: stdout });
     log.info({ token: 'refresh-xyz-777' }, 'an info line');
     log.error('an error line');
     await new Promise<void>((resolve) => log.flush(() => resolve()));
@@ -84,5 +85,7 @@ describe('log files', () => {
     expect(errors).not.toContain('an info line');
     expect(all).not.toContain('refresh-xyz-777');
     expect(readdirSync(dir).some((f) => /^vigil\.\d{4}-\d{2}-\d{2}\.\d+\.log$/.test(f))).toBe(true);
+    // Files carry the same format as stdout: level labels, ISO time.
+    expect(JSON.parse(all.split('\n')[0]!)).toMatchObject({ level: 'info', msg: 'an info line', time: expect.stringMatching(/Z$/) });
   });
 });

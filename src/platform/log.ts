@@ -94,28 +94,48 @@ export function loggerOptions(options: Pick<LogOptions, 'level' | 'base'>): Logg
   };
 }
 
-export function createLogger(options: LogOptions): Logger {
-  const base = loggerOptions(options);
-  if (options.destination) return pino(base, options.destination);
-  if (!options.dir) return pino(base, pino.destination({ dest: 1, sync: false }));
+/** A logger on stdout, or on `destination` when given. */
+export function createLogger(options: Omit<LogOptions, 'dir' | 'keepFiles'>): Logger {
+  return pino(loggerOptions(options), options.destination ?? pino.destination({ dest: 1, sync: false }));
+}
 
-  // With files, every target runs in pino's transport worker; `formatters.level` cannot be used there.
-  const { level: _level, ...formatters } = base.formatters ?? {};
-  const limit = { count: options.keepFiles ?? 14 };
-  const transport = pino.transport({
-    targets: [
-      { target: 'pino/file', level: options.level, options: { destination: 1 } },
-      {
-        target: 'pino-roll',
-        level: options.level,
-        options: { file: path.join(options.dir, 'vigil'), extension: '.log', frequency: 'daily', dateFormat: 'yyyy-MM-dd', mkdir: true, limit },
-      },
-      {
-        target: 'pino-roll',
-        level: 'error',
-        options: { file: path.join(options.dir, 'vigil-error'), extension: '.log', frequency: 'daily', dateFormat: 'yyyy-MM-dd', mkdir: true, limit },
-      },
-    ],
-  }) as DestinationStream;
-  return pino({ ...base, formatters }, transport);
+/**
+ * The service's logger: stdout, plus, with `dir`, `vigil.<date>.<n>.log` and `vigil-error.<date>.<n>.log`
+ * rotated daily. Streams run in this thread (pino.multistream) so every line has the same format.
+ */
+export async function createServiceLogger(options: LogOptions): Promise<Logger> {
+  if (!options.dir) return createLogger(options);
+  const { default: roll } = await import('pino-roll');
+  const rolled = (name: string) =>
+    roll({
+      file: path.join(options.dir!, name),
+      extension: '.log',
+      frequency: 'daily',
+      dateFormat: 'yyyy-MM-dd',
+      mkdir: true,
+      limit: { count: options.keepFiles ?? 14 },
+    });
+  const [all, errors] = await Promise.all([rolled('vigil'), rolled('vigil-error')]);
+  const level = options.level === 'silent' ? 'fatal' : (options.level as pino.Level);
+  const streams = pino.multistream([
+    { level, stream: options.destination ?? pino.destination({ dest: 1, sync: false }) },
+    { level, stream: all },
+    { level: 'error', stream: errors },
+  ]);
+  return pino(loggerOptions(options), streams);
+}
+
+/** Writes out what the logger still buffers, before the process exits. */
+export function flushLogs(log: Logger): Promise<void> {
+  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
+  if (typeof stream?.flushSync === 'function') {
+    try {
+      // A multistream's flush() does not wait for its file streams; flushSync does.
+      stream.flushSync();
+      return Promise.resolve();
+    } catch {
+      // not ready yet (nothing written) or busy: fall back to the asynchronous flush
+    }
+  }
+  return new Promise((resolve) => log.flush(() => resolve()));
 }
