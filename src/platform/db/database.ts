@@ -78,7 +78,7 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
     // (migrations at start-up, the CLI, tests).
     session: (fn) =>
       fn({
-        query: async <R,>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
+        query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
         exec: async (text) => {
           await pglite.exec(text);
         },
@@ -104,8 +104,16 @@ function createPostgres<Tables>(url: string, options: DatabaseOptions): Database
     keepAlive: true,
   });
   // An idle client whose server went away emits here; without a listener it would crash the process.
-  // The pool drops that client and opens a new one on the next request.
-  pool.on('error', (error) => options.log.warn({ err: error }, 'database connection lost'));
+  // The pool drops that client and opens a new one on the next request. (pg-pool attaches the client
+  // to the error; it is left out of the log line.)
+  pool.on('error', (error) => options.log.warn({ err: connectionError(error) }, 'database connection lost'));
+  // pg-pool listens for errors on idle clients only. A client that Kysely has checked out (a query or
+  // transaction running, or about to) whose connection dies also emits 'error', and with no listener
+  // that throws out of the process. The query on it fails by itself (503 DATABASE_UNAVAILABLE) and the
+  // pool discards the client when it is released, so there is nothing left to do but note it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.log.debug({ err: connectionError(error) }, 'database connection lost under a client'));
+  });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
@@ -119,8 +127,7 @@ function createPostgres<Tables>(url: string, options: DatabaseOptions): Database
       let broken: Error | undefined;
       try {
         return await fn({
-          query: async <R,>(text: string, params: unknown[] = []) =>
-            (await client.query<R & pg.QueryResultRow>(text, params)).rows as R[],
+          query: async <R>(text: string, params: unknown[] = []) => (await client.query<R & pg.QueryResultRow>(text, params)).rows as R[],
           exec: async (text) => {
             await client.query(text);
           },
@@ -138,11 +145,29 @@ function createPostgres<Tables>(url: string, options: DatabaseOptions): Database
       if (closed) return;
       closed = true;
       await db.destroy();
+      // Kysely ends the pool only if it ever used it: a process that only ran sessions (migrations)
+      // would otherwise keep its connections open, and the "closed" database would go on answering.
+      if (!pool.ended) await pool.end();
     },
   };
 }
 
-const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** A connection error for the log, without the pg client that pg-pool hangs on it. */
+function connectionError(error: Error): Error {
+  const { client: _client, ...fields } = error as Error & { client?: unknown };
+  return Object.assign(new Error(error.message), fields, { name: error.name, stack: error.stack });
+}
+
+const unavailableErrnos = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /**
  * True when an error means "the database cannot be reached" rather than "this query is wrong":
@@ -155,7 +180,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (unavailableErrnos.has(code)) return true;
       if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
     }
-    if (/timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Connection ended|database system is (shutting down|starting up)/i.test(e.message)) {
+    if (
+      /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Connection ended|database system is (shutting down|starting up)/i.test(
+        e.message,
+      )
+    ) {
       return true;
     }
   }

@@ -131,7 +131,10 @@ function createRedisKv(url: string, options: KvOptions): Kv {
   const common = { connectTimeout: 2_000, retryStrategy, maxRetriesPerRequest: 1, lazyConnect: false } as const;
   // Commands fail at once while disconnected (no offline queue) so callers fall back instead of waiting.
   const client = new Redis(url, { ...common, enableOfflineQueue: false, commandTimeout });
-  const subscriber = new Redis(url, { ...common, enableOfflineQueue: true });
+  // The subscriber keeps the subscriptions itself (see pubsub below) rather than rely on ioredis's
+  // offline queue and auto-resubscribe: a SUBSCRIBE queued while disconnected is flushed with an error
+  // after a failed reconnect attempt (maxRetriesPerRequest) and the channel was then never subscribed.
+  const subscriber = new Redis(url, { ...common, enableOfflineQueue: false, autoResubscribe: false, commandTimeout });
   const local = new MemoryStore();
   const fallbackCache = memoryBackend(local, FALLBACK_TTL_MS);
   const fallbackCounters = new MemoryCounters();
@@ -229,7 +232,24 @@ function createRedisKv(url: string, options: KvOptions): Kv {
     },
   };
 
+  // The channels this process listens to, with their handlers. This map, not the connection, is the
+  // truth: every time the subscriber (re)connects it subscribes to all of them, and subscribe() and
+  // unsubscribe() only talk to Redis while it is connected (a new connection starts with none).
   const handlers = new Map<string, Set<MessageHandler>>();
+  /** The SUBSCRIBE sent when a channel got its first handler, for later subscribe() calls to wait on too. */
+  const confirmed = new Map<string, Promise<void>>();
+  const subscribeOnRedis = async (channels: string[]) => {
+    try {
+      await subscriber.subscribe(...channels.map((channel) => k(channel)));
+    } catch (error) {
+      // The connection dropped meanwhile; the next 'ready' subscribes again.
+      log.debug({ err: error, channels }, 'redis subscribe failed; retried on reconnect');
+    }
+  };
+  // Emitted on the tick after ioredis has re-sent what it had in flight, so this has the last word.
+  subscriber.on('ready', () => {
+    if (handlers.size > 0) void subscribeOnRedis([...handlers.keys()]);
+  });
   subscriber.on('message', (channel: string, message: string) => {
     for (const handler of handlers.get(channel.slice(keyPrefix.length)) ?? []) handler(message);
   });
@@ -243,17 +263,22 @@ function createRedisKv(url: string, options: KvOptions): Kv {
       let set = handlers.get(channel);
       if (!set) {
         handlers.set(channel, (set = new Set()));
-        // Queued while disconnected; ioredis re-subscribes after every reconnect.
-        void subscriber.subscribe(k(channel)).catch((error: unknown) => log.warn({ err: error, channel }, 'subscribe failed'));
+        if (subscriber.status === 'ready') confirmed.set(channel, subscribeOnRedis([channel]));
       }
       set.add(handler);
       const unsubscribeLocal = await localPubSub.subscribe(channel, handler);
+      // Once Redis has confirmed, a message published after subscribe() resolves reaches this handler.
+      await confirmed.get(channel);
+      let subscribed = true;
       return async () => {
+        if (!subscribed) return;
+        subscribed = false;
         await unsubscribeLocal();
         set.delete(handler);
-        if (set.size === 0) {
+        if (set.size === 0 && handlers.get(channel) === set) {
           handlers.delete(channel);
-          await subscriber.unsubscribe(k(channel)).catch(() => undefined);
+          confirmed.delete(channel);
+          if (subscriber.status === 'ready') await subscriber.unsubscribe(k(channel)).catch(() => undefined);
         }
       };
     },
@@ -276,7 +301,10 @@ function createRedisKv(url: string, options: KvOptions): Kv {
     async close() {
       const quit = async (redis: Redis) => {
         try {
-          await Promise.race([redis.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timed out')), 1_000).unref())]);
+          await Promise.race([
+            redis.quit(),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('quit timed out')), 1_000).unref()),
+          ]);
         } catch {
           redis.disconnect();
         }
