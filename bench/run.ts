@@ -1,0 +1,174 @@
+// `npm run bench`: for each scenario, starts its baseline and candidate servers in child processes,
+// then drives them alternately with autocannon from this process (baseline, candidate, baseline,
+// candidate, ...) so drift on the machine hits both alike. Prints a table per scenario, writes
+// bench/results/latest.json, and exits non-zero when any request failed.
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { installChildCleanup, killAllChildren, startServer } from './children.js';
+import type { ServerChild } from './children.js';
+import { probe, runLoad } from './load.js';
+import { compare, formatScenario, summarize, writeResults } from './report.js';
+import type { Measurement, ScenarioResult, Settings } from './report.js';
+import { scenarios } from './scenarios.js';
+import type { Scenario } from './scenarios.js';
+import type { RequestSpec } from './targets.js';
+
+const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+
+function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const names = env.BENCH_SCENARIOS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    durationSeconds: intSetting(env, 'BENCH_DURATION', 10),
+    warmupSeconds: intSetting(env, 'BENCH_WARMUP', 2, 0),
+    connections: intSetting(env, 'BENCH_CONNECTIONS', 50),
+    rounds: intSetting(env, 'BENCH_ROUNDS', 2),
+    scenarios: names && names.length > 0 ? names : undefined,
+  };
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function describe(request: RequestSpec): string {
+  const headers = Object.keys(request.headers ?? {});
+  return `${request.method} ${request.path}${headers.length > 0 ? ` (headers: ${headers.join(', ')})` : ''}`;
+}
+
+function canonicalJson(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body));
+  } catch {
+    return body;
+  }
+}
+
+/** A server that answers errors, or a pair that answers different things, would measure nothing. */
+async function verify(scenario: Scenario, baseline: ServerChild, candidate: ServerChild): Promise<void> {
+  const [a, b] = await Promise.all([probe(baseline.url, baseline.request), probe(candidate.url, candidate.request)]);
+  for (const [child, answer] of [
+    [baseline, a],
+    [candidate, b],
+  ] as const) {
+    if (answer.status < 200 || answer.status > 299) {
+      throw new Error(`${scenario.name}: ${child.target} answered ${answer.status} to ${describe(child.request)}: ${answer.body}`);
+    }
+  }
+  if (scenario.sameBody && canonicalJson(a.body) !== canonicalJson(b.body)) {
+    throw new Error(
+      `${scenario.name}: the targets answer different bodies: ${baseline.target} ${a.body} vs. ${candidate.target} ${b.body}`,
+    );
+  }
+}
+
+async function measure(child: ServerChild, settings: Settings, round: number): Promise<Measurement> {
+  const load = { url: child.url, request: child.request, connections: settings.connections };
+  const warmup = settings.warmupSeconds > 0 ? await runLoad({ ...load, durationSeconds: settings.warmupSeconds }) : undefined;
+  const cpuBefore = await child.cpuMicros();
+  const wallBefore = process.hrtime.bigint();
+  const result = await runLoad({ ...load, durationSeconds: settings.durationSeconds });
+  const cpuAfter = await child.cpuMicros();
+  const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1000;
+  const serverCpu = (cpuAfter - cpuBefore) / wallMicros;
+  progress(
+    `  round ${round}/${settings.rounds} ${child.target}: ${Math.round(result.requestsPerSecond)} req/s, ` +
+      `p50 ${result.latency.percentile(50).toFixed(2)} ms, p99 ${result.latency.percentile(99).toFixed(2)} ms, ` +
+      `errors ${result.errors + (warmup?.errors ?? 0)}, non-2xx ${result.non2xx + (warmup?.non2xx ?? 0)}, ` +
+      `server CPU ${Math.round(serverCpu * 100)}%, loadgen CPU ${Math.round(result.loadgenCpu * 100)}%`,
+  );
+  return { round, warmup, load: result, serverCpu };
+}
+
+async function runScenario(scenario: Scenario, settings: Settings): Promise<ScenarioResult> {
+  progress(`${scenario.name}: starting ${scenario.baseline} and ${scenario.candidate}`);
+  const started: ServerChild[] = [];
+  try {
+    const baseline = await startServer(scenario.baseline);
+    started.push(baseline);
+    const candidate = await startServer(scenario.candidate);
+    started.push(candidate);
+    await verify(scenario, baseline, candidate);
+
+    const measurements = new Map<ServerChild, Measurement[]>([
+      [baseline, []],
+      [candidate, []],
+    ]);
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const child of [baseline, candidate]) measurements.get(child)!.push(await measure(child, settings, round));
+    }
+    const request =
+      describe(baseline.request) === describe(candidate.request)
+        ? describe(baseline.request)
+        : `${baseline.target}: ${describe(baseline.request)}; ${candidate.target}: ${describe(candidate.request)}`;
+    return compare(
+      scenario,
+      request,
+      summarize(baseline.target, measurements.get(baseline)!),
+      summarize(candidate.target, measurements.get(candidate)!),
+    );
+  } finally {
+    await Promise.all(started.map((child) => child.stop()));
+  }
+}
+
+async function main(): Promise<number> {
+  const settings = readSettings(process.env);
+  const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
+  const unknown = (settings.scenarios ?? []).filter((name) => !scenarios.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  installChildCleanup();
+
+  const environment = {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    host: '127.0.0.1',
+  };
+  progress(
+    `Vigil benchmark: ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per target ` +
+      `(warm-up ${settings.warmupSeconds} s before each), ${environment.cpus} CPUs, node ${environment.node}`,
+  );
+
+  const results: ScenarioResult[] = [];
+  for (const scenario of selected) results.push(await runScenario(scenario, settings));
+  writeResults(RESULTS_FILE, settings, environment, results);
+
+  const out = [
+    '',
+    `Vigil benchmark (127.0.0.1, ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per target, ` +
+      `warm-up ${settings.warmupSeconds} s; req/s = median of rounds, latency over all measured requests, CPU = share of one core)`,
+    '',
+    ...results.map((r) => `${formatScenario(r)}\n`),
+    `results: ${RESULTS_FILE}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+
+  const failed = results.filter((r) => r.problems.length > 0);
+  if (failed.length > 0) {
+    process.stderr.write(`bench: requests failed in ${failed.map((r) => r.name).join(', ')}; these numbers measure nothing\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    killAllChildren();
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
