@@ -20,11 +20,15 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 const ASSIGNED_SECRET =
   /((?:[a-z_-]*(?:token|secret|password|passwd|pwd|api[-_]?key|signature))["']?\s*[=:]\s*["']?)[^\s&#"',;]+/gi;
 
+/** One cheap test that every pattern above needs to pass: most strings skip the three replaces. */
+const MAY_HOLD_SECRET = /:\/\/|bearer|basic|token|secret|pass|pwd|api[-_]?key|signature/i;
+
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
 export function redactString(value: string): string {
+  if (!MAY_HOLD_SECRET.test(value)) return value;
   return value
     .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
     .replace(BEARER, `$1 ${REDACTED}`)
@@ -35,11 +39,15 @@ export function redactString(value: string): string {
  * Returns `value` with secrets replaced. Objects are copied only where something changes, so the
  * common case (nothing secret) allocates nothing.
  */
-export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+export function redact(value: unknown, depth = 0, seen?: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
-  if (seen.has(value)) return value;
-  seen.add(value);
+  // Cycles need a memory only below the top level; most log objects are flat.
+  if (depth > 0) {
+    seen ??= new WeakSet();
+    if (seen.has(value)) return value;
+    seen.add(value);
+  }
   if (value instanceof Error) return value; // pino's err serializer runs later; see serializers.err below
   if (Array.isArray(value)) {
     const items: unknown[] = value;
@@ -52,9 +60,12 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   }
   if (Buffer.isBuffer(value) || value instanceof Date) return value;
   let copy: Record<string, unknown> | undefined;
-  for (const [key, item] of Object.entries(value)) {
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const item = record[key];
     const next = SECRET_KEY.test(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1, seen);
-    if (next !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = next;
+    if (next !== item) (copy ??= { ...record })[key] = next;
   }
   return copy ?? value;
 }
