@@ -35,7 +35,9 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem at once, one line each', () => {
-    const problems = problemsOf(() => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', VIGIL_TRUST_PROXY: 'maybe' }));
+    const problems = problemsOf(() =>
+      loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', VIGIL_TRUST_PROXY: 'maybe' }),
+    );
     expect(problems).toEqual([
       'PORT must be an integer 0-65535, got "70000"',
       'DATABASE_URL must be a URL starting with postgres:// or postgresql://, got "mysql://x"',
@@ -68,9 +70,13 @@ describe('loadConfig', () => {
   });
 
   it('refuses a file that is not a JSON object', () => {
-    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: configFile('[1,2]') }))[0]).toMatch(/^VIGIL_CONFIG must name a JSON file holding an object/);
+    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: configFile('[1,2]') }))[0]).toMatch(
+      /^VIGIL_CONFIG must name a JSON file holding an object/,
+    );
     expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: configFile('{nope') }))[0]).toMatch(/^VIGIL_CONFIG must name a readable JSON file/);
-    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: '/does/not/exist.json' }))[0]).toMatch(/^VIGIL_CONFIG must name a readable JSON file/);
+    expect(problemsOf(() => loadConfig({ VIGIL_CONFIG: '/does/not/exist.json' }))[0]).toMatch(
+      /^VIGIL_CONFIG must name a readable JSON file/,
+    );
   });
 
   it('treats an empty variable as unset', () => {

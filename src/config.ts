@@ -108,10 +108,7 @@ export const settings = {
   HOST: text('Address the HTTP server binds to.', '127.0.0.1'),
   PORT: int('Port of the HTTP server; 0 picks a free one.', 0, 65535, 8080),
   DATA_DIR: text('Directory for local state: the embedded database and generated files.', './data'),
-  DATABASE_URL: url(
-    'PostgreSQL server to use. Unset: the embedded PGlite database under `DATA_DIR/pgdata`.',
-    ['postgres:', 'postgresql:'],
-  ),
+  DATABASE_URL: url('PostgreSQL server to use. Unset: the embedded PGlite database under `DATA_DIR/pgdata`.', ['postgres:', 'postgresql:']),
   VIGIL_DB_POOL_SIZE: int('Maximum connections in the PostgreSQL pool.', 1, 1000, 10),
   VIGIL_DB_STATEMENT_TIMEOUT_MS: int('Statement timeout on PostgreSQL connections, in milliseconds.', 100, 3_600_000, 30_000),
   VIGIL_DB_CONNECT_TIMEOUT_MS: int(
@@ -120,10 +117,7 @@ export const settings = {
     120_000,
     3_000,
   ),
-  REDIS_URL: url('Redis server for shared cache, rate-limit counters and pub/sub. Unset: in-process stores.', [
-    'redis:',
-    'rediss:',
-  ]),
+  REDIS_URL: url('Redis server for shared cache, rate-limit counters and pub/sub. Unset: in-process stores.', ['redis:', 'rediss:']),
   VIGIL_REDIS_KEY_PREFIX: text('Prefix of every Redis key Vigil writes.', 'vigil:'),
   LOG_LEVEL: oneOf('Minimum level of log lines.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   LOG_DIR: text('When set, logs are also written to `vigil.log` and `vigil-error.log` here, rotated daily.'),

@@ -90,7 +90,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       metricsApp = await buildMetricsServer({ config, log, metrics });
       await metricsApp.listen({ host: config.http.host, port: config.metrics.port });
     }
-    log.info({ url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port }, 'vigil is serving');
+    log.info(
+      { url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port },
+      'vigil is serving',
+    );
 
     const openKv = kv;
     let stopping: Promise<void> | undefined;

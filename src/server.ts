@@ -99,7 +99,8 @@ export async function buildServer(services: Services) {
       info: {
         title: 'Vigil API',
         version: VERSION,
-        description: 'Camera fleets across many sites: organization, cameras, alerts, agents. Errors share one shape (`Error`); codes are listed in docs/errors.md.',
+        description:
+          'Camera fleets across many sites: organization, cameras, alerts, agents. Errors share one shape (`Error`); codes are listed in docs/errors.md.',
       },
       tags: [{ name: 'ops', description: 'Health, readiness, metrics and service information.' }],
     },

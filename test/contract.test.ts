@@ -17,7 +17,9 @@ describe('OpenAPI', () => {
       paths: Record<string, Record<string, { summary?: string; responses?: Record<string, unknown> }>>;
     };
     expect(spec.openapi).toBe('3.1.0');
-    const operations = Object.entries(spec.paths).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => ({ id: `${m} ${p}`, op })));
+    const operations = Object.entries(spec.paths).flatMap(([p, methods]) =>
+      Object.entries(methods).map(([m, op]) => ({ id: `${m} ${p}`, op })),
+    );
     expect(operations.length).toBeGreaterThan(5);
     for (const { id, op } of operations) {
       expect(op.summary, id).toBeTruthy();

@@ -31,7 +31,11 @@ describe('unified errors', () => {
             schema: {
               summary: 'test route',
               body: Type.Object(
-                { name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }), nested: Type.Optional(Type.Object({ a: Type.Integer() }, { additionalProperties: false })) },
+                {
+                  name: Type.String({ minLength: 1 }),
+                  count: Type.Integer({ minimum: 0 }),
+                  nested: Type.Optional(Type.Object({ a: Type.Integer() }, { additionalProperties: false })),
+                },
                 { additionalProperties: false },
               ),
             },
@@ -45,7 +49,10 @@ describe('unified errors', () => {
           throw new AppError(409, 'CAMERA_ALREADY_RUNNING', 'camera 7 is already running', { cameraId: 7 });
         });
         typed.get('/test/unique', { schema: { summary: 'test route' } }, () => {
-          const error = Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), { code: '23505', constraint: 'x_pkey' });
+          const error = Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), {
+            code: '23505',
+            constraint: 'x_pkey',
+          });
           throw error;
         });
       },
@@ -62,7 +69,12 @@ describe('unified errors', () => {
   });
 
   it('answers malformed JSON with 400 INVALID_JSON', async () => {
-    const res = await vigil.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name": "a",' });
+    const res = await vigil.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": "a",',
+    });
     expect(res.statusCode).toBe(400);
     expectUnifiedError(res.json(), 'INVALID_JSON');
   });
@@ -89,7 +101,11 @@ describe('unified errors', () => {
   });
 
   it('rejects unknown fields, at the top and nested, instead of dropping them', async () => {
-    const res = await vigil.app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'x', count: 1, extra: true, nested: { a: 1, b: 2 } } });
+    const res = await vigil.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      payload: { name: 'x', count: 1, extra: true, nested: { a: 1, b: 2 } },
+    });
     expect(res.statusCode).toBe(400);
     const errors = res.json().details.errors as { path: string; message: string }[];
     expect(errors).toEqual(
@@ -114,7 +130,12 @@ describe('unified errors', () => {
   });
 
   it('answers an unsupported content type with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const res = await vigil.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const res = await vigil.app.inject({
+      method: 'POST',
+      url: '/test/echo',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(res.statusCode).toBe(415);
     expectUnifiedError(res.json(), 'UNSUPPORTED_MEDIA_TYPE');
   });

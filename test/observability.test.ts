@@ -23,7 +23,9 @@ describe('metrics', () => {
     const series = seriesOf(text, 'http_requests_total');
     const migrationSeries = series.filter((s) => s.includes('/api/v1/ops/migrations/:version'));
     expect(migrationSeries).toEqual(['http_requests_total{method="GET",route="/api/v1/ops/migrations/:version",status="404"} 1000']);
-    expect(series.filter((s) => s.includes('route="unmatched"'))).toEqual(['http_requests_total{method="GET",route="unmatched",status="404"} 200']);
+    expect(series.filter((s) => s.includes('route="unmatched"'))).toEqual([
+      'http_requests_total{method="GET",route="unmatched",status="404"} 200',
+    ]);
     expect(series.some((s) => /\/\d{3,}/.test(s))).toBe(false);
     // The histogram has the same labels; its buckets are bounded too.
     const buckets = seriesOf(text, 'http_request_duration_seconds_bucket').filter((s) => s.includes(':version'));
@@ -35,7 +37,13 @@ describe('metrics', () => {
     const res = await vigil.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    for (const name of ['http_requests_total', 'http_request_duration_seconds', 'http_active_connections', 'cache_requests_total', 'db_pool_connections_total']) {
+    for (const name of [
+      'http_requests_total',
+      'http_request_duration_seconds',
+      'http_active_connections',
+      'cache_requests_total',
+      'db_pool_connections_total',
+    ]) {
       expect(res.body).toContain(`# TYPE ${name}`);
     }
   });
@@ -65,7 +73,9 @@ describe('metrics', () => {
 describe('metrics protection and port', () => {
   let vigil: TestVigil;
   beforeAll(async () => {
-    vigil = await startTestVigil({ env: { METRICS_TOKEN: 'scrape-secret-1', METRICS_PORT: String(20000 + Math.floor(Math.random() * 20000)) } });
+    vigil = await startTestVigil({
+      env: { METRICS_TOKEN: 'scrape-secret-1', METRICS_PORT: String(20000 + Math.floor(Math.random() * 20000)) },
+    });
   });
   afterAll(() => vigil.stop());
 
@@ -118,7 +128,8 @@ describe('health endpoints', () => {
     });
     const names = (body.checks as { name: string }[]).map((c) => c.name);
     expect(names).toContain('database');
-    for (const check of body.checks) expect(check).toEqual({ name: expect.any(String), status: 'healthy', latencyMs: expect.any(Number), message: expect.any(String) });
+    for (const check of body.checks)
+      expect(check).toEqual({ name: expect.any(String), status: 'healthy', latencyMs: expect.any(Number), message: expect.any(String) });
   });
 
   it('answers liveness and readiness', async () => {

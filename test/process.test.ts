@@ -61,7 +61,10 @@ describe('vigil serve as a process', () => {
     const files = readdirSync(logDir);
     const main = files.find((f) => /^vigil\.\d{4}-\d{2}-\d{2}\.1\.log$/.test(f));
     expect(files.some((f) => /^vigil-error\.\d{4}-\d{2}-\d{2}\.1\.log$/.test(f))).toBe(true);
-    const lines = readFileSync(path.join(logDir, main!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(path.join(logDir, main!), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.route === '/api/v1/ops/migrations/:version')).toMatchObject({ level: 'info', status: 404 });
     expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
   });
@@ -96,7 +99,10 @@ describe('vigil serve as a process', () => {
     const db = await createTestDatabase();
     try {
       const env = { DATABASE_URL: db.url!, DATA_DIR: dataDir() };
-      const [a, b] = await Promise.all([serve({ ...env, PORT: String(await freePort()) }), serve({ ...env, PORT: String(await freePort()) })]);
+      const [a, b] = await Promise.all([
+        serve({ ...env, PORT: String(await freePort()) }),
+        serve({ ...env, PORT: String(await freePort()) }),
+      ]);
       const applied = [a, b].map((p) => (p.proc.stdout().match(/"msg":"migration applied"/g) ?? []).length);
       expect(applied.sort()).toEqual([0, 1]);
       for (const p of [a, b]) expect((await fetch(`${p.url}/health/ready`)).status).toBe(200);

@@ -37,7 +37,9 @@ describe('graceful shutdown', () => {
     expect(await inflight).toEqual({ status: 200, body: '{"done":true}' });
     await stopping;
     await expect(vigil.database.ping()).rejects.toThrow();
-    expect(vigil.logs.records().map((r) => r.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']));
+    expect(vigil.logs.records().map((r) => r.msg)).toEqual(
+      expect.arrayContaining(['shutting down: draining in-flight requests', 'stopped']),
+    );
     await vigil.stop();
   });
 

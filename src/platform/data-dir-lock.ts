@@ -23,7 +23,9 @@ export function lockDataDir(dir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-        throw new Error(`another Vigil process (pid ${holder}) is using the embedded database in ${dir}; stop it or set DATA_DIR elsewhere`);
+        throw new Error(
+          `another Vigil process (pid ${holder}) is using the embedded database in ${dir}; stop it or set DATA_DIR elsewhere`,
+        );
       }
       rmSync(file, { force: true }); // left by a process that died
     }

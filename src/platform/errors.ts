@@ -17,8 +17,7 @@ export class AppError extends Error {
 /** Codes the platform itself answers with; modules list theirs in `<module>.errors.ts`. */
 export const PlatformErrors = {
   notFound: (message = 'no such resource') => new AppError(404, 'NOT_FOUND', message),
-  routeNotFound: (method: string, url: string) =>
-    new AppError(404, 'NOT_FOUND', `no route for ${method} ${url}`, { method, path: url }),
+  routeNotFound: (method: string, url: string) => new AppError(404, 'NOT_FOUND', `no route for ${method} ${url}`, { method, path: url }),
   invalidJson: (reason: string) => new AppError(400, 'INVALID_JSON', `the request body is not valid JSON: ${reason}`),
   validation: (errors: { path: string; message: string }[], where: string) =>
     new AppError(400, 'VALIDATION_FAILED', `the request ${where} is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, {

@@ -16,7 +16,15 @@ function capture() {
   return { lines, log: createLogger({ level: 'debug', destination }) };
 }
 
-const secrets = ['hunter2', 'eyJhbGciOiJFZERTQSJ9.payload.sig', 'vgl_abcdef123456', 'sk-live-998877', 'pa55w0rd', 'refresh-xyz-777', 'sess-cookie-1'];
+const secrets = [
+  'hunter2',
+  'eyJhbGciOiJFZERTQSJ9.payload.sig',
+  'vgl_abcdef123456',
+  'sk-live-998877',
+  'pa55w0rd',
+  'refresh-xyz-777',
+  'sess-cookie-1',
+];
 
 describe('log redaction', () => {
   it('never writes passwords, tokens, keys, cookies or authorization headers, however deep', () => {

@@ -17,8 +17,7 @@ const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@\s/]+)@/gi;
 /** Bearer tokens and similar inside free text. */
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 /** Secret-named assignments in URLs and free text: ?token=..., &api_key=..., password: x. */
-const ASSIGNED_SECRET =
-  /((?:[a-z_-]*(?:token|secret|password|passwd|pwd|api[-_]?key|signature))["']?\s*[=:]\s*["']?)[^\s&#"',;]+/gi;
+const ASSIGNED_SECRET = /((?:[a-z_-]*(?:token|secret|password|passwd|pwd|api[-_]?key|signature))["']?\s*[=:]\s*["']?)[^\s&#"',;]+/gi;
 
 /** One cheap test that every pattern above needs to pass: most strings skip the three replaces. */
 const MAY_HOLD_SECRET = /:\/\/|bearer|basic|token|secret|pass|pwd|api[-_]?key|signature/i;
@@ -29,10 +28,7 @@ export function isSecretKey(key: string): boolean {
 
 export function redactString(value: string): string {
   if (!MAY_HOLD_SECRET.test(value)) return value;
-  return value
-    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
-    .replace(BEARER, `$1 ${REDACTED}`)
-    .replace(ASSIGNED_SECRET, `$1${REDACTED}`);
+  return value.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(BEARER, `$1 ${REDACTED}`).replace(ASSIGNED_SECRET, `$1${REDACTED}`);
 }
 
 /**

@@ -64,7 +64,8 @@ export function runVigil(args: string[], env: Record<string, string>): VigilProc
         const check = () => {
           const found = records().find(predicate);
           if (found) finish(undefined, found);
-          else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`vigil exited (${child.exitCode}); stderr:\n${err}\nstdout:\n${out}`));
+          else if (child.exitCode !== null || child.signalCode !== null)
+            finish(new Error(`vigil exited (${child.exitCode}); stderr:\n${err}\nstdout:\n${out}`));
         };
         function finish(error?: Error, record?: Record<string, unknown>) {
           clearTimeout(timer);

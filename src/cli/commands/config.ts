@@ -6,7 +6,7 @@ import { loadOrReport } from './shared.js';
 
 export const configCommand: Command = {
   name: 'config',
-  summary: 'Print the effective configuration with each value\'s source, secrets masked',
+  summary: "Print the effective configuration with each value's source, secrets masked",
   usage: 'vigil config [--json]',
   help: `Reads the configuration as \`vigil serve\` would (defaults, then the JSON file named by
 VIGIL_CONFIG, then the environment), validates it, and prints every setting with its source.

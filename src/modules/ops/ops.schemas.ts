@@ -31,10 +31,7 @@ export const HealthResponse = Type.Object(
 
 export const ReadinessResponse = Type.Object({ status: Status, checks: Type.Array(Check) }, { additionalProperties: false });
 
-export const LivenessResponse = Type.Object(
-  { status: Type.Literal('alive'), uptime: Type.Integer() },
-  { additionalProperties: false },
-);
+export const LivenessResponse = Type.Object({ status: Type.Literal('alive'), uptime: Type.Integer() }, { additionalProperties: false });
 
 export const InfoResponse = Type.Object(
   {

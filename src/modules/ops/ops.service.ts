@@ -75,7 +75,10 @@ export function createOpsService(deps: OpsServiceDeps) {
     },
     async readiness() {
       if (deps.isShuttingDown()) {
-        return { status: 'unhealthy' as const, checks: [{ name: 'shutdown', status: 'unhealthy' as const, latencyMs: 0, message: 'shutting down' }] };
+        return {
+          status: 'unhealthy' as const,
+          checks: [{ name: 'shutdown', status: 'unhealthy' as const, latencyMs: 0, message: 'shutting down' }],
+        };
       }
       const report = await health.report((check) => check.critical);
       return { status: report.status, checks: report.checks };

@@ -32,7 +32,7 @@ describe('database', () => {
     await testDb.drop();
   });
 
-  it('keeps a concurrent query out of another caller\'s transaction', async () => {
+  it("keeps a concurrent query out of another caller's transaction", async () => {
     let inside!: () => void;
     const entered = new Promise<void>((resolve) => (inside = resolve));
     const rolledBack = database.db
@@ -58,7 +58,10 @@ describe('database', () => {
         database.db.transaction().execute(async (tx) => {
           await tx.insertInto('notes').values({ id: base, text: 'a' }).execute();
           await new Promise((r) => setTimeout(r, 10));
-          await tx.insertInto('notes').values({ id: base + 1, text: 'b' }).execute();
+          await tx
+            .insertInto('notes')
+            .values({ id: base + 1, text: 'b' })
+            .execute();
         }),
       ),
     );
@@ -67,8 +70,15 @@ describe('database', () => {
   });
 
   it('reports constraint violations with their SQLSTATE and constraint', async () => {
-    const error = await database.db.insertInto('notes').values({ id: 2, text: 'dup' }).execute().catch((e: unknown) => e);
-    expect(constraintViolation(error)).toEqual({ code: '23505', constraint: database.kind === 'postgres' ? 'notes_pkey' : expect.anything() });
+    const error = await database.db
+      .insertInto('notes')
+      .values({ id: 2, text: 'dup' })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(constraintViolation(error)).toEqual({
+      code: '23505',
+      constraint: database.kind === 'postgres' ? 'notes_pkey' : expect.anything(),
+    });
     expect(isDatabaseUnavailable(error)).toBe(false);
   });
 
@@ -82,7 +92,9 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5999'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isDatabaseUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(
+      true,
+    );
     expect(isDatabaseUnavailable(new Error('outer', { cause: Object.assign(new Error('inner'), { code: '08006' }) }))).toBe(true);
   });
 

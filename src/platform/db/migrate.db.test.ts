@@ -66,7 +66,10 @@ describe('migrations', () => {
 
   it('rolls back a failing migration whole and does not record it', async () => {
     const { database } = await fresh();
-    const dir = dirWith({ '0001-ok.sql': 'create table ok (id int);', '0002-bad.sql': 'create table half (id int); select * from missing_table;' });
+    const dir = dirWith({
+      '0001-ok.sql': 'create table ok (id int);',
+      '0002-bad.sql': 'create table half (id int); select * from missing_table;',
+    });
     await expect(migrate(database, log, readMigrations(dir))).rejects.toThrow(/migration 0002-bad\.sql failed/);
     expect(await tableExists(database, 'ok')).toBe(true);
     expect(await tableExists(database, 'half')).toBe(false);
@@ -83,7 +86,9 @@ describe('migrations', () => {
 
   it('rejects badly named and duplicate migration files', () => {
     expect(() => readMigrations(dirWith({ 'init.sql': 'select 1;' }))).toThrow(/must be named NNNN-name\.sql/);
-    expect(() => readMigrations(dirWith({ '0001-a.sql': 'select 1;', '0001-b.sql': 'select 1;' }))).toThrow(/two migrations have version 1/);
+    expect(() => readMigrations(dirWith({ '0001-a.sql': 'select 1;', '0001-b.sql': 'select 1;' }))).toThrow(
+      /two migrations have version 1/,
+    );
   });
 
   // PGlite runs one query at a time, so this race only exists on a real server.

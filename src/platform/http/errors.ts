@@ -69,7 +69,13 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
     });
   }
   // Fastify's own client errors (bad headers, bad URL encoding, ...) carry safe messages.
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_')) {
+  if (
+    typeof fe.statusCode === 'number' &&
+    fe.statusCode >= 400 &&
+    fe.statusCode < 500 &&
+    typeof fe.code === 'string' &&
+    fe.code.startsWith('FST_')
+  ) {
     return new AppError(fe.statusCode, 'BAD_REQUEST', fe.message ?? 'bad request', { reason: fe.code });
   }
   return PlatformErrors.internal(error);
@@ -95,5 +101,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     }
     return sendError(request, reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, PlatformErrors.routeNotFound(request.method, request.url.split('?')[0] ?? '/')));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, PlatformErrors.routeNotFound(request.method, request.url.split('?')[0] ?? '/')),
+  );
 }

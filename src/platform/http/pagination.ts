@@ -10,7 +10,7 @@ export const PageQuery = {
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `Items per page (1-${MAX_LIMIT}).` }),
   ),
-  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from the previous page\'s `nextCursor`.' })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: "Opaque cursor from the previous page's `nextCursor`." })),
 };
 
 export function Page<T extends TSchema>(item: T) {
