@@ -56,6 +56,11 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'argv
 }
 
 export async function main(): Promise<void> {
+  // `vigil config | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const code = await runCli(process.argv.slice(2), {
     env: process.env,
     out: (line) => process.stdout.write(`${line}\n`),
