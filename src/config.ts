@@ -128,6 +128,25 @@ export const settings = {
   VIGIL_SHUTDOWN_GRACE_MS: int('On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut.', 0, 600_000, 10_000),
   VIGIL_HEALTH_TIMEOUT_MS: int('Timeout of each health check.', 50, 60_000, 2_000),
   VIGIL_TRUST_PROXY: bool('Trust `X-Forwarded-*` headers (behind a reverse proxy).', false),
+  VIGIL_SECRET_KEY: text(
+    'Key(s) encrypting secrets at rest (AES-256-GCM): base64 of 32 bytes, or `id:base64,…` with the first encrypting and the rest only decrypting. Unset: generated into `DATA_DIR/secret-key` (set it in production and on every node).',
+    undefined,
+    'value',
+  ),
+  VIGIL_AUDIT_RETENTION_DAYS: int('Audit events older than this many days are deleted by the daily retention job.', 1, 36_500, 90),
+  VIGIL_ADMIN_EMAIL: text('On a database with no users, start-up creates the first admin with this email.', 'admin@vigil.local'),
+  VIGIL_ADMIN_PASSWORD: text(
+    'Password of that first admin. Unset: a strong one is generated into `DATA_DIR/initial-admin-password` (mode 0600).',
+    undefined,
+    'value',
+  ),
+  VIGIL_ACCESS_TOKEN_TTL_S: int('Lifetime of access tokens (JWT), in seconds.', 60, 86_400, 900),
+  VIGIL_REFRESH_TOKEN_TTL_S: int('Absolute lifetime of a login session (its refresh tokens), in seconds.', 3_600, 31_536_000, 2_592_000),
+  VIGIL_REFRESH_IDLE_TTL_S: int('A session unused for this long ends, in seconds.', 600, 31_536_000, 604_800),
+  VIGIL_REFRESH_GRACE_S: int('Window in which a just-rotated refresh token may be presented again (racing tabs), in seconds.', 0, 10, 5),
+  VIGIL_JWT_ISSUER: text('`iss` of access tokens.', 'vigil'),
+  VIGIL_JWT_AUDIENCE: text('`aud` of access tokens.', 'vigil-api'),
+  VIGIL_JWT_CLOCK_SKEW_S: int('Clock skew tolerated when validating access tokens, in seconds.', 0, 300, 30),
 } as const satisfies Record<string, Spec<unknown>>;
 
 export type SettingName = keyof typeof settings;
@@ -143,6 +162,19 @@ export interface Config {
   log: { level: string; dir: string | undefined; keepFiles: number };
   metrics: { port: number | undefined; token: string | undefined };
   health: { timeoutMs: number };
+  secretKey: string | undefined;
+  audit: { retentionDays: number };
+  auth: {
+    adminEmail: string;
+    adminPassword: string | undefined;
+    accessTokenTtlS: number;
+    refreshTokenTtlS: number;
+    refreshIdleTtlS: number;
+    refreshGraceS: number;
+    issuer: string;
+    audience: string;
+    clockSkewS: number;
+  };
 }
 
 export interface LoadedConfig {
@@ -190,6 +222,19 @@ function shape(f: Flat): Config {
     },
     metrics: { port: f.METRICS_PORT, token: f.METRICS_TOKEN },
     health: { timeoutMs: required(f.VIGIL_HEALTH_TIMEOUT_MS, 'VIGIL_HEALTH_TIMEOUT_MS') },
+    secretKey: f.VIGIL_SECRET_KEY,
+    audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
+    auth: {
+      adminEmail: required(f.VIGIL_ADMIN_EMAIL, 'VIGIL_ADMIN_EMAIL'),
+      adminPassword: f.VIGIL_ADMIN_PASSWORD,
+      accessTokenTtlS: required(f.VIGIL_ACCESS_TOKEN_TTL_S, 'VIGIL_ACCESS_TOKEN_TTL_S'),
+      refreshTokenTtlS: required(f.VIGIL_REFRESH_TOKEN_TTL_S, 'VIGIL_REFRESH_TOKEN_TTL_S'),
+      refreshIdleTtlS: required(f.VIGIL_REFRESH_IDLE_TTL_S, 'VIGIL_REFRESH_IDLE_TTL_S'),
+      refreshGraceS: required(f.VIGIL_REFRESH_GRACE_S, 'VIGIL_REFRESH_GRACE_S'),
+      issuer: required(f.VIGIL_JWT_ISSUER, 'VIGIL_JWT_ISSUER'),
+      audience: required(f.VIGIL_JWT_AUDIENCE, 'VIGIL_JWT_AUDIENCE'),
+      clockSkewS: required(f.VIGIL_JWT_CLOCK_SKEW_S, 'VIGIL_JWT_CLOCK_SKEW_S'),
+    },
   };
 }
 
