@@ -7,6 +7,12 @@ import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDatabase } from './platform/db/database.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
+import type { Kysely } from 'kysely';
+import { createUsersService } from './modules/auth/index.js';
+import type { UsersTables } from './modules/auth/index.js';
+import { createAudit, createAuditRetention } from './platform/audit.js';
+import { loadSecretBox } from './platform/secrets.js';
+import type { SecretBox } from './platform/secrets.js';
 import { createKv } from './platform/kv/kv.js';
 import type { Kv } from './platform/kv/kv.js';
 import { createServiceLogger, flushLogs } from './platform/log.js';
@@ -69,15 +75,41 @@ export async function openDatabase(config: Config, log: Logger, options: Pick<St
   }
 }
 
-export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
-  const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+/** What both the service and the CLI need: a migrated database, metrics, the audit trail, users. */
+export async function openCore(
+  config: Config,
+  log: Logger,
+  options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir' | 'defaultMetrics'> = {},
+) {
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const database = await openDatabase(config, log, options);
-  let kv: Kv | undefined;
   try {
     const { applied } = await migrate(database, log);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
-    metrics.setPoolStats(() => database.poolStats());
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  metrics.setPoolStats(() => database.poolStats());
+  let secrets: SecretBox;
+  try {
+    secrets = await loadSecretBox({ configured: config.secretKey, dataDir: config.dataDir, mode: config.mode, log });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const audit = createAudit({ metrics });
+  const users = createUsersService({ db: database.db as Kysely<UsersTables>, audit, log });
+  return { metrics, database, audit, users, secrets, close: () => database.close() };
+}
+
+export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
+  const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
+  const { metrics, database, users } = await openCore(config, log, { ...options, defaultMetrics: options.defaultMetrics ?? true });
+  let kv: Kv | undefined;
+  const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log });
+  try {
+    await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
 
     let shuttingDown = false;
@@ -90,6 +122,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       metricsApp = await buildMetricsServer({ config, log, metrics });
       await metricsApp.listen({ host: config.http.host, port: config.metrics.port });
     }
+    retention.start();
     log.info(
       { url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port },
       'vigil is serving',
@@ -113,6 +146,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         }
         clearTimeout(timer);
         await metricsApp?.close();
+        await retention.stop();
         await openKv.close();
         await database.close();
         log.info('stopped');
@@ -120,6 +154,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
 
     return { app, metricsApp, url, log, database, kv, metrics, shutdown };
   } catch (error) {
+    await retention.stop();
     await kv?.close();
     await database.close();
     throw error;

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readMigrations } from '../src/platform/db/migrate.js';
 import { createTestDatabase, realDatabaseUrl } from './helpers/databases.js';
 import { freePort, runVigil } from './helpers/process.js';
 import type { VigilProcess } from './helpers/process.js';
@@ -104,7 +105,10 @@ describe('vigil serve as a process', () => {
         serve({ ...env, PORT: String(await freePort()) }),
       ]);
       const applied = [a, b].map((p) => (p.proc.stdout().match(/"msg":"migration applied"/g) ?? []).length);
-      expect(applied.sort()).toEqual([0, 1]);
+      expect(applied.sort()).toEqual([0, readMigrations().length]);
+      // Exactly one of them created the first admin.
+      const admins = [a, b].map((p) => (p.proc.stdout().match(/created the first admin/g) ?? []).length);
+      expect(admins.sort()).toEqual([0, 1]);
       for (const p of [a, b]) expect((await fetch(`${p.url}/health/ready`)).status).toBe(200);
       a.proc.child.kill('SIGTERM');
       b.proc.child.kill('SIGTERM');

@@ -90,3 +90,36 @@ describe('vigil migrate', () => {
     expect((await cli(['migrate', '--status'], env)).out).toMatch(/^applied {2}0001-platform\.sql {2}\d{4}-/m);
   });
 });
+
+describe('vigil users', () => {
+  const usersDir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-users-'));
+  const env = { DATA_DIR: usersDir, LOG_LEVEL: 'silent' };
+  afterAll(() => rmSync(usersDir, { recursive: true, force: true }));
+
+  it('creates a user with a generated password printed once, lists, disables and grants', async () => {
+    const created = await cli(
+      ['users', 'create', '--email', 'op@example.com', '--name', 'Op', '--role', 'operator', '--unit', 'SITE-9'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/^created op@example\.com {2}active {2}operator@SITE-9 {2}Op$/m);
+    expect(created.out).toMatch(/^password: [A-Za-z0-9_-]{24}$/m);
+    expect((await cli(['users', 'disable', 'OP@example.com'], env)).out).toMatch(/^op@example\.com {2}disabled/);
+    expect((await cli(['users', 'grant', 'op@example.com', '--role', 'viewer'], env)).out).toContain('operator@SITE-9,viewer');
+    const list = await cli(['users', 'list', '--json'], env);
+    const users = JSON.parse(list.out) as { email: string; status: string }[];
+    expect(users).toEqual([expect.objectContaining({ email: 'op@example.com', status: 'disabled' })]);
+  });
+
+  it('explains refusals: duplicate email, weak password, unknown role, missing arguments', async () => {
+    const dup = await cli(['users', 'create', '--email', 'OP@example.com'], env);
+    expect(dup).toMatchObject({ code: 1 });
+    expect(dup.err).toContain('a user with email OP@example.com already exists');
+    const role = await cli(['users', 'grant', 'op@example.com', '--role', 'root'], env);
+    expect(role.code).toBe(1);
+    expect(role.err).toContain('role must be one of admin, operator, viewer');
+    expect((await cli(['users', 'grant', 'op@example.com'], env)).code).toBe(2);
+    expect((await cli(['users', 'fly'], env)).code).toBe(2);
+    expect((await cli(['users', 'disable'], env)).code).toBe(2);
+  });
+});

@@ -3,9 +3,10 @@ import type { Command, CommandContext } from './command.js';
 import { configCommand } from './commands/config.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
+import { usersCommand } from './commands/users.js';
 import { versionCommand } from './commands/version.js';
 
-export const commands: Command[] = [serveCommand, migrateCommand, configCommand, versionCommand];
+export const commands: Command[] = [serveCommand, migrateCommand, usersCommand, configCommand, versionCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -10,6 +10,8 @@ export interface Metrics {
   httpActiveConnections: Gauge;
   cacheRequests: Counter<'cache' | 'result'>;
   redisUp: Gauge;
+  /** Audit records written (`success`) or that failed and so failed the change they record (`failure`). */
+  auditWrites: Counter<'status'>;
   /** Where the db pool gauges read from; set once the database exists. */
   setPoolStats(read: () => PoolStats | undefined): void;
 }
@@ -63,6 +65,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisUp: new Gauge({
       name: 'redis_up',
       help: '1 when Redis is configured and connected, 0 when configured and unreachable (absent when not configured).',
+      registers: [registry],
+    }),
+    auditWrites: new Counter({
+      name: 'audit_writes_total',
+      help: 'Audit records written, by status (success, or failure: the change they record failed with them).',
+      labelNames: ['status'],
       registers: [registry],
     }),
     setPoolStats(read) {
