@@ -8,8 +8,8 @@ import { createDatabase } from './platform/db/database.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import type { Kysely } from 'kysely';
-import { createUsersService } from './modules/auth/index.js';
-import type { UsersTables } from './modules/auth/index.js';
+import { createSessionsService, createTokenKeys, createUsersService } from './modules/auth/index.js';
+import type { SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import { loadSecretBox } from './platform/secrets.js';
 import type { SecretBox } from './platform/secrets.js';
@@ -105,15 +105,48 @@ export async function openCore(
 
 export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
   const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
-  const { metrics, database, users } = await openCore(config, log, { ...options, defaultMetrics: options.defaultMetrics ?? true });
+  const { metrics, database, users, audit, secrets } = await openCore(config, log, {
+    ...options,
+    defaultMetrics: options.defaultMetrics ?? true,
+  });
   let kv: Kv | undefined;
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log });
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
+    const tokens = createTokenKeys({
+      db: database.db as Kysely<SigningKeysTables>,
+      secrets,
+      settings: {
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+        ttlS: config.auth.accessTokenTtlS,
+        clockSkewS: config.auth.clockSkewS,
+      },
+    });
+    await tokens.init();
+    const sessions = createSessionsService({
+      db: database.db as Kysely<SessionsTables>,
+      audit,
+      tokens,
+      settings: {
+        refreshTtlS: config.auth.refreshTokenTtlS,
+        refreshIdleTtlS: config.auth.refreshIdleTtlS,
+        graceS: config.auth.refreshGraceS,
+      },
+    });
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
 
     let shuttingDown = false;
-    const app = await buildServer({ config, log, metrics, database, kv, startedAt: new Date(), isShuttingDown: () => shuttingDown });
+    const app = await buildServer({
+      config,
+      log,
+      metrics,
+      database,
+      kv,
+      startedAt: new Date(),
+      isShuttingDown: () => shuttingDown,
+      auth: { users, sessions, tokens },
+    });
     await options.configure?.(app);
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -8,6 +8,8 @@ import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
+import { authRoutes } from './modules/auth/index.js';
+import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
@@ -25,6 +27,7 @@ export interface Services {
   kv: Kv;
   startedAt: Date;
   isShuttingDown: () => boolean;
+  auth: AuthRouteDeps;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -102,7 +105,10 @@ export async function buildServer(services: Services) {
         description:
           'Camera fleets across many sites: organization, cameras, alerts, agents. Errors share one shape (`Error`); codes are listed in docs/errors.md.',
       },
-      tags: [{ name: 'ops', description: 'Health, readiness, metrics and service information.' }],
+      tags: [
+        { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
+        { name: 'ops', description: 'Health, readiness, metrics and service information.' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
@@ -119,6 +125,7 @@ export async function buildServer(services: Services) {
     checkTimeoutMs: config.health.timeoutMs,
     isShuttingDown: services.isShuttingDown,
   });
+  await app.register(authRoutes, services.auth);
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

@@ -139,6 +139,12 @@ export function createUsersService({ db, audit, log }: UsersServiceDeps) {
       return withGrants(db, await load(db, email));
     },
 
+    async getById(id: string): Promise<User> {
+      const row = await usersRepo.findById(db, id);
+      if (!row) throw AuthErrors.userNotFound(id);
+      return withGrants(db, row);
+    },
+
     async list(limit: number, cursor?: string): Promise<{ items: User[]; nextCursor: string | null }> {
       const after = decodeCursor(cursor, isEmailCursor)?.e;
       const rows = await usersRepo.list(db, after, limit + 1);

@@ -1,0 +1,110 @@
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+
+import type { TokenKeys } from './tokens.js';
+import { Jwks, LoginBody, RefreshBody, TokenResponse, UserView } from './auth.schemas.js';
+import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
+import type { UsersService } from './users.service.js';
+import { AppError } from '../../platform/errors.js';
+
+export interface AuthRouteDeps {
+  users: UsersService;
+  sessions: SessionsService;
+  tokens: TokenKeys;
+}
+
+function client(request: FastifyRequest): ClientInfo {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 400) : null, requestId: request.id };
+}
+
+const missingToken = () => new AppError(401, 'UNAUTHORIZED', 'send an access token: Authorization: Bearer <token>');
+
+export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { users, sessions, tokens }, done) => {
+  async function withUser(pair: TokenPair) {
+    const { sessionId: _s, userId, ...rest } = pair;
+    const user = await users.getById(userId);
+    return { ...rest, user };
+  }
+
+  /** The user behind a bearer access token whose session is still open. */
+  async function authenticate(request: FastifyRequest) {
+    const header = request.headers.authorization;
+    if (!header?.startsWith('Bearer ')) throw missingToken();
+    const claims = await tokens.verify(header.slice(7).trim());
+    if (!(await sessions.isSessionActive(claims.sid)))
+      throw new AppError(401, 'SESSION_EXPIRED', 'the session of this token has ended; sign in again');
+    return { claims, user: await users.getById(claims.sub) };
+  }
+
+  app.post(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password',
+        description: 'Opens a session. Unknown email, wrong password and disabled account all answer 401 `INVALID_CREDENTIALS`.',
+        body: LoginBody,
+        response: { 200: TokenResponse },
+      },
+    },
+    async (request) => withUser(await sessions.login(request.body.email, request.body.password, client(request))),
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for new tokens',
+        description:
+          'Rotates the refresh token. Presenting one that was already used ends the session (401 `REFRESH_TOKEN_REUSED`), except within the grace window while its successor is unused.',
+        body: RefreshBody,
+        response: { 200: TokenResponse },
+      },
+    },
+    async (request) => withUser(await sessions.refresh(request.body.refreshToken, client(request))),
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'End the session a refresh token belongs to',
+        body: RefreshBody,
+        response: { 204: Type.Null({ description: 'Session ended.' }) },
+      },
+    },
+    async (request, reply) => {
+      await sessions.logout(request.body.refreshToken, client(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/me',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user and their role grants',
+        response: { 200: UserView },
+      },
+    },
+    async (request) => (await authenticate(request)).user,
+  );
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Public keys of access tokens',
+        response: { 200: Jwks },
+      },
+    },
+    () => tokens.jwks(),
+  );
+  done();
+};

@@ -1,0 +1,281 @@
+// Login sessions and refresh-token rotation.
+//
+// A login opens a session: one family of refresh tokens. Each refresh exchanges a token for a
+// successor. Presenting a token that was already exchanged is a reuse, which revokes the whole
+// family, unless it happens within the grace window AND none of its successors has been used yet:
+// two tabs refreshing with the same token at once must not log the user out (docs/security.md).
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Audit } from '../../platform/audit.js';
+import { AppError } from '../../platform/errors.js';
+import { uuidv7 } from '../../platform/ids.js';
+import { verifyPassword, hashPassword } from './passwords.js';
+import type { TokenKeys } from './tokens.js';
+import type { UsersTables } from './users.repo.js';
+import { usersRepo } from './users.repo.js';
+
+export interface SessionsTables extends UsersTables {
+  auth_sessions: {
+    id: string;
+    user_id: string;
+    created_at: Date;
+    last_used_at: Date;
+    expires_at: Date;
+    ip: string | null;
+    user_agent: string | null;
+    revoked_at: Date | null;
+    revoked_reason: 'logout' | 'logout_all' | 'reuse' | 'ended' | 'disabled' | null;
+  };
+  refresh_tokens: {
+    id: string;
+    session_id: string;
+    parent_id: string | null;
+    token_hash: string;
+    created_at: Date;
+    used_at: Date | null;
+  };
+}
+
+export const SessionErrors = {
+  invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong'),
+  invalidRefreshToken: () => new AppError(401, 'INVALID_REFRESH_TOKEN', 'the refresh token is not valid; sign in again'),
+  sessionExpired: () => new AppError(401, 'SESSION_EXPIRED', 'the session has ended; sign in again'),
+  refreshTokenReused: () =>
+    new AppError(401, 'REFRESH_TOKEN_REUSED', 'this refresh token was already used; the session has been ended for safety; sign in again'),
+} as const;
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface SessionSettings {
+  refreshTtlS: number;
+  refreshIdleTtlS: number;
+  graceS: number;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  sessionId: string;
+  userId: string;
+}
+
+/** Kysely's table maps are invariant: the users repo reads the same database through its own view. */
+const asUsers = (db: Kysely<SessionsTables>) => db as unknown as Kysely<UsersTables>;
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** 256 random bits, with a prefix that tells people (and secret scanners) what it is. */
+const newRefreshToken = () => `vgr_${randomBytes(32).toString('base64url')}`;
+
+export function createSessionsService(deps: {
+  db: Kysely<SessionsTables>;
+  audit: Audit;
+  tokens: TokenKeys;
+  settings: SessionSettings;
+  now?: () => Date;
+}) {
+  const { db, audit, tokens, settings } = deps;
+  const now = deps.now ?? (() => new Date());
+  // Verifying against this when the email is unknown keeps failures' timing alike.
+  const dummyHash = hashPassword(randomBytes(16).toString('hex'));
+
+  async function issue(
+    tx: Kysely<SessionsTables>,
+    sessionId: string,
+    userId: string,
+    parentId: string | null,
+    expiresAt: Date,
+  ): Promise<TokenPair> {
+    const refreshToken = newRefreshToken();
+    await tx
+      .insertInto('refresh_tokens')
+      .values({
+        id: uuidv7(),
+        session_id: sessionId,
+        parent_id: parentId,
+        token_hash: hashToken(refreshToken),
+        created_at: now(),
+        used_at: null,
+      })
+      .execute();
+    const access = await tokens.sign(userId, sessionId);
+    return {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      refreshToken,
+      refreshExpiresIn: Math.max(0, Math.floor((expiresAt.getTime() - now().getTime()) / 1000)),
+      sessionId,
+      userId,
+    };
+  }
+
+  function event(
+    action: string,
+    client: ClientInfo,
+    actorId: string | null,
+    resourceId: string | null,
+    result: 'success' | 'failure' | 'denied',
+    after: unknown = null,
+  ) {
+    return {
+      actorType: actorId ? ('user' as const) : ('anonymous' as const),
+      actorId,
+      action,
+      resourceType: 'session',
+      resourceId,
+      after,
+      result,
+      requestId: client.requestId,
+      ip: client.ip,
+    };
+  }
+
+  async function revoke(tx: Kysely<SessionsTables>, sessionId: string, reason: 'logout' | 'reuse' | 'ended') {
+    await tx
+      .updateTable('auth_sessions')
+      .set({ revoked_at: now(), revoked_reason: reason })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  return {
+    async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
+      const user = await usersRepo.findByEmail(asUsers(db), email.trim());
+      const ok = user
+        ? await verifyPassword(user.password_hash, password)
+        : await verifyPassword(await dummyHash, password).then(() => false);
+      if (!user || !ok || user.status !== 'active') {
+        // Failed logins are recorded outside any business transaction: nothing else changes.
+        await db.transaction().execute((tx) =>
+          audit.write(tx, {
+            ...event('auth.login_failed', client, null, null, 'failure'),
+            resourceType: 'user',
+            resourceId: user?.id ?? null,
+            after: { email },
+          }),
+        );
+        throw SessionErrors.invalidCredentials();
+      }
+      return db.transaction().execute(async (tx) => {
+        const sessionId = uuidv7();
+        const expiresAt = new Date(now().getTime() + settings.refreshTtlS * 1000);
+        await tx
+          .insertInto('auth_sessions')
+          .values({
+            id: sessionId,
+            user_id: user.id,
+            created_at: now(),
+            last_used_at: now(),
+            expires_at: expiresAt,
+            ip: client.ip,
+            user_agent: client.userAgent,
+            revoked_at: null,
+            revoked_reason: null,
+          })
+          .execute();
+        await audit.write(tx, event('auth.login', client, user.id, sessionId, 'success'));
+        return issue(tx, sessionId, user.id, null, expiresAt);
+      });
+    },
+
+    async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+      // A reuse must revoke the family even though the request fails: the outcome is decided in the
+      // transaction, and the error thrown after it commits.
+      const outcome = await db.transaction().execute(async (tx): Promise<{ error: AppError } | { pair: TokenPair }> => {
+        const hash = hashToken(refreshToken);
+        const found = await tx.selectFrom('refresh_tokens').select('session_id').where('token_hash', '=', hash).executeTakeFirst();
+        if (!found) return { error: SessionErrors.invalidRefreshToken() };
+        // Racing refreshes of one family queue on the session's row lock (on PostgreSQL); the token is
+        // read again once the lock is held, so the second sees what the first did.
+        const session = await tx
+          .selectFrom('auth_sessions')
+          .selectAll()
+          .where('id', '=', found.session_id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        const token = await tx.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirstOrThrow();
+        const user = await usersRepo.findById(asUsers(tx), session.user_id);
+        const at = now();
+        if (session.revoked_at)
+          return { error: session.revoked_reason === 'reuse' ? SessionErrors.refreshTokenReused() : SessionErrors.sessionExpired() };
+        if (
+          !user ||
+          user.status !== 'active' ||
+          session.expires_at <= at ||
+          at.getTime() - session.last_used_at.getTime() > settings.refreshIdleTtlS * 1000
+        ) {
+          await revoke(tx, session.id, 'ended');
+          return { error: SessionErrors.sessionExpired() };
+        }
+        const fresh = await (async () => {
+          if (token.used_at === null) {
+            const claimed = await tx
+              .updateTable('refresh_tokens')
+              .set({ used_at: at })
+              .where('id', '=', token.id)
+              .where('used_at', 'is', null)
+              .executeTakeFirst();
+            return claimed.numUpdatedRows === 1n;
+          }
+          const withinGrace = at.getTime() - token.used_at.getTime() <= settings.graceS * 1000;
+          const usedChild = await tx
+            .selectFrom('refresh_tokens')
+            .select('id')
+            .where('parent_id', '=', token.id)
+            .where('used_at', 'is not', null)
+            .executeTakeFirst();
+          return withinGrace && !usedChild;
+        })();
+        if (!fresh) {
+          await revoke(tx, session.id, 'reuse');
+          await audit.write(tx, event('auth.refresh_token_reuse', client, session.user_id, session.id, 'denied'));
+          return { error: SessionErrors.refreshTokenReused() };
+        }
+        await tx.updateTable('auth_sessions').set({ last_used_at: at }).where('id', '=', session.id).execute();
+        await audit.write(tx, event('auth.refresh', client, session.user_id, session.id, 'success'));
+        return { pair: await issue(tx, session.id, session.user_id, token.id, session.expires_at) };
+      });
+      if ('error' in outcome) throw outcome.error;
+      return outcome.pair;
+    },
+
+    /** Ends the session the refresh token belongs to. Unknown tokens end nothing and say so. */
+    async logout(refreshToken: string, client: ClientInfo): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const token = await tx
+          .selectFrom('refresh_tokens')
+          .select('session_id')
+          .where('token_hash', '=', hashToken(refreshToken))
+          .executeTakeFirst();
+        if (!token) throw SessionErrors.invalidRefreshToken();
+        const session = await tx
+          .selectFrom('auth_sessions')
+          .select(['id', 'user_id'])
+          .where('id', '=', token.session_id)
+          .executeTakeFirstOrThrow();
+        await revoke(tx, session.id, 'logout');
+        await audit.write(tx, event('auth.logout', client, session.user_id, session.id, 'success'));
+      });
+    },
+
+    /** Whether an access token's session is still open (logout ends access tokens too, not only refresh). */
+    async isSessionActive(sessionId: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('auth_sessions')
+        .select(sql<boolean>`revoked_at is null and expires_at > now()`.as('active'))
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      return row?.active === true;
+    },
+  };
+}
+
+export type SessionsService = ReturnType<typeof createSessionsService>;
