@@ -8,7 +8,8 @@ import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
-import { authRoutes } from './modules/auth/index.js';
+import { authRoutes, createAuthenticator } from './modules/auth/index.js';
+import { installAccessControl } from './platform/http/access.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
@@ -92,6 +93,7 @@ export async function buildServer(services: Services) {
     void reply.header('connection', 'close');
     done(PlatformErrors.shuttingDown());
   });
+  installAccessControl(app, createAuthenticator(services.auth));
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {
@@ -112,7 +114,7 @@ export async function buildServer(services: Services) {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, () => app.swagger());
 
   const ops = createOpsService({
     service: SERVICE_NAME,

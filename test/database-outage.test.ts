@@ -43,6 +43,7 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
   let database: TestDatabase;
   let proxy: TcpProxy;
   let vigil: TestVigil;
+  let auth: { authorization: string } | Record<string, never> = {};
   const crashes: unknown[] = [];
   // Registered for the test only: without it, an unhandled 'error' event would end the worker
   // instead of failing an assertion that says what happened.
@@ -50,7 +51,7 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
 
   const get = async (path: string): Promise<Answer> => {
     const started = performance.now();
-    const response = await fetch(`${vigil.url}${path}`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${vigil.url}${path}`, { headers: auth, signal: AbortSignal.timeout(10_000) });
     const body = (await response.json()) as Record<string, unknown>;
     return { status: response.status, body, headers: response.headers, ms: performance.now() - started };
   };
@@ -69,12 +70,13 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
       env: { DATABASE_URL: proxy.rewrite(database.url!), VIGIL_DB_POOL_SIZE: '4' },
       configure: (app) => {
         // A request whose query runs long enough to be cut mid-flight.
-        app.get('/test/slow-query', { schema: { summary: 'test route' } }, async () => {
+        app.get('/test/slow-query', { config: { permission: 'public' }, schema: { summary: 'test route' } }, async () => {
           await sql`select pg_sleep(5)`.execute(vigil.database.db);
           return { done: true };
         });
       },
     });
+    auth = await vigil.adminAuth();
   });
 
   // Each test answers for the crashes during it.

@@ -28,6 +28,7 @@ describe('unified errors', () => {
         typed.post(
           '/test/echo',
           {
+            config: { permission: 'public' },
             schema: {
               summary: 'test route',
               body: Type.Object(
@@ -42,13 +43,13 @@ describe('unified errors', () => {
           },
           (request) => request.body,
         );
-        typed.get('/test/crash', { schema: { summary: 'test route' } }, () => {
+        typed.get('/test/crash', { config: { permission: 'public' }, schema: { summary: 'test route' } }, () => {
           throw new Error('secret internals: password=hunter2 at /srv/app/db.ts:42');
         });
-        typed.get('/test/conflict', { schema: { summary: 'test route' } }, () => {
+        typed.get('/test/conflict', { config: { permission: 'public' }, schema: { summary: 'test route' } }, () => {
           throw new AppError(409, 'CAMERA_ALREADY_RUNNING', 'camera 7 is already running', { cameraId: 7 });
         });
-        typed.get('/test/unique', { schema: { summary: 'test route' } }, () => {
+        typed.get('/test/unique', { config: { permission: 'public' }, schema: { summary: 'test route' } }, () => {
           const error = Object.assign(new Error('duplicate key value violates unique constraint "x_pkey"'), {
             code: '23505',
             constraint: 'x_pkey',
@@ -168,20 +169,28 @@ describe('unified errors', () => {
   });
 
   it('answers a bad query parameter with 400 VALIDATION_FAILED naming the parameter', async () => {
-    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?limit=100000&bogus=1' });
+    const res = await vigil.app.inject({
+      method: 'GET',
+      url: '/api/v1/ops/migrations?limit=100000&bogus=1',
+      headers: await vigil.adminAuth(),
+    });
     expect(res.statusCode).toBe(400);
     const paths = (res.json().details.errors as { path: string }[]).map((e) => e.path).sort();
     expect(paths).toEqual(['querystring.bogus', 'querystring.limit']);
   });
 
   it('answers a bad cursor with 400 INVALID_CURSOR', async () => {
-    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?cursor=not-a-cursor' });
+    const res = await vigil.app.inject({
+      method: 'GET',
+      url: '/api/v1/ops/migrations?cursor=not-a-cursor',
+      headers: await vigil.adminAuth(),
+    });
     expect(res.statusCode).toBe(400);
     expectUnifiedError(res.json(), 'INVALID_CURSOR');
   });
 
   it('answers an unknown migration with 404 MIGRATION_NOT_FOUND', async () => {
-    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations/9999' });
+    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations/9999', headers: await vigil.adminAuth() });
     expect(res.statusCode).toBe(404);
     expectUnifiedError(res.json(), 'MIGRATION_NOT_FOUND');
   });
@@ -216,7 +225,7 @@ describe('request ids', () => {
   });
 
   it('logs one line per request with method, route template, status, duration and request id', async () => {
-    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations/1' });
+    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations/1', headers: await vigil.adminAuth() });
     expect(res.statusCode).toBe(200);
     const lines = vigil.logs.records().filter((r) => r.requestId === res.headers['x-request-id'] && r.msg === 'request');
     expect(lines).toHaveLength(1);

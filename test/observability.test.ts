@@ -14,8 +14,9 @@ describe('metrics', () => {
   afterAll(() => vigil.stop());
 
   it('labels requests with the route template, never the raw path: 1,000 ids make one series', async () => {
+    const auth = await vigil.adminAuth();
     for (let id = 1000; id < 2000; id++) {
-      const res = await vigil.app.inject({ method: 'GET', url: `/api/v1/ops/migrations/${id}` });
+      const res = await vigil.app.inject({ method: 'GET', url: `/api/v1/ops/migrations/${id}`, headers: auth });
       expect(res.statusCode).toBe(404);
     }
     for (let id = 0; id < 200; id++) await vigil.app.inject({ method: 'GET', url: `/no/such/path/${id}` });
@@ -140,25 +141,32 @@ describe('health endpoints', () => {
   });
 
   it('reports the backends in use', async () => {
-    const info = (await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/info' })).json();
+    const info = (await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/info', headers: await vigil.adminAuth() })).json();
     expect(info.database.kind).toBe(process.env.DATABASE_URL ? 'postgres' : 'pglite');
     expect(info.redis.backend).toBe(process.env.REDIS_URL ? 'redis' : 'memory');
   });
 
   it('lists applied migrations with cursor pagination', async () => {
-    const first = (await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?limit=1' })).json();
+    const first = (
+      await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?limit=1', headers: await vigil.adminAuth() })
+    ).json();
     expect(first.items[0]).toMatchObject({ version: 1, name: '0001-platform.sql' });
     // Walk every page of size 1 and compare with the table itself.
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
       const url: string = `/api/v1/ops/migrations?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = (await vigil.app.inject({ method: 'GET', url })).json<{ items: { version: number }[]; nextCursor: string | null }>();
+      const page = (await vigil.app.inject({ method: 'GET', url, headers: await vigil.adminAuth() })).json<{
+        items: { version: number }[];
+        nextCursor: string | null;
+      }>();
       expect(page.items.length).toBeLessThanOrEqual(1);
       seen.push(...page.items.map((m) => m.version));
       cursor = page.nextCursor;
     } while (cursor);
-    const all = (await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?limit=500' })).json();
+    const all = (
+      await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?limit=500', headers: await vigil.adminAuth() })
+    ).json();
     expect(seen).toEqual(all.items.map((m: { version: number }) => m.version));
     expect(all.nextCursor).toBeNull();
   });

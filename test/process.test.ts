@@ -46,7 +46,20 @@ describe('vigil serve as a process', () => {
 
     const second = await serve({ DATA_DIR: dir, PORT: port });
     expect(second.proc.stdout()).not.toContain('"msg":"migration applied"');
-    const migrations = (await (await fetch(`${second.url}/api/v1/ops/migrations`)).json()) as { items: { name: string }[] };
+    // The first start created the admin with a generated password, kept in DATA_DIR.
+    const password = readFileSync(path.join(dir, 'initial-admin-password'), 'utf8').trim();
+    const signIn = await fetch(`${second.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@vigil.local', password }),
+    });
+    expect(signIn.status).toBe(200);
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    const migrations = (await (
+      await fetch(`${second.url}/api/v1/ops/migrations`, { headers: { authorization: `Bearer ${accessToken}` } })
+    ).json()) as {
+      items: { name: string }[];
+    };
     expect(migrations.items[0]?.name).toBe('0001-platform.sql');
     second.proc.child.kill('SIGINT');
     expect((await second.proc.exited).code).toBe(0);
@@ -66,7 +79,7 @@ describe('vigil serve as a process', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l.route === '/api/v1/ops/migrations/:version')).toMatchObject({ level: 'info', status: 404 });
+    expect(lines.find((l) => l.route === '/api/v1/ops/migrations/:version')).toMatchObject({ level: 'info', status: 401 });
     expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
   });
 

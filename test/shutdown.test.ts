@@ -18,7 +18,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 const slowRoute = (ms: number) => (app: App) => {
-  app.get('/test/slow', { schema: { summary: 'test route' } }, async () => {
+  app.get('/test/slow', { config: { permission: 'public' }, schema: { summary: 'test route' } }, async () => {
     await new Promise((r) => setTimeout(r, ms));
     return { done: true };
   });

@@ -29,9 +29,13 @@ export class LogCapture extends Writable {
   }
 }
 
+export const TEST_ADMIN = { email: 'admin@example.com', password: 'harbour-lantern-test-42' };
+
 export interface TestVigil extends RunningVigil {
   config: Config;
   logs: LogCapture;
+  /** `Authorization` header of the first admin (signed in once, on first use). */
+  adminAuth(): Promise<{ authorization: string }>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +53,8 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
     DATA_DIR: dataDir,
     PORT: '0',
     LOG_LEVEL: 'debug',
+    VIGIL_ADMIN_EMAIL: TEST_ADMIN.email,
+    VIGIL_ADMIN_PASSWORD: TEST_ADMIN.password,
     VIGIL_SHUTDOWN_GRACE_MS: '2000',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...(real && realRedisUrl ? { REDIS_URL: realRedisUrl, VIGIL_REDIS_KEY_PREFIX: testRedisPrefix() } : {}),
@@ -63,11 +69,22 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
     defaultMetrics: false,
     ...(options.configure ? { configure: options.configure } : {}),
   });
+  // Redis connects in the background; tests that read health expect it connected when configured.
+  for (let i = 0; i < 100 && config.redis.url && !running.kv.status().connected; i++) await new Promise((r) => setTimeout(r, 50));
   let stopped = false;
+  let adminToken: string | undefined;
   return {
     ...running,
     config,
     logs,
+    async adminAuth() {
+      if (!adminToken) {
+        const res = await running.app.inject({ method: 'POST', url: '/api/auth/login', payload: TEST_ADMIN });
+        if (res.statusCode !== 200) throw new Error(`admin sign-in failed: ${res.body}`);
+        adminToken = res.json<{ accessToken: string }>().accessToken;
+      }
+      return { authorization: `Bearer ${adminToken}` };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -6,7 +6,6 @@ import type { TokenKeys } from './tokens.js';
 import { Jwks, LoginBody, RefreshBody, TokenResponse, UserView } from './auth.schemas.js';
 import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
 import type { UsersService } from './users.service.js';
-import { AppError } from '../../platform/errors.js';
 
 export interface AuthRouteDeps {
   users: UsersService;
@@ -19,8 +18,6 @@ function client(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 400) : null, requestId: request.id };
 }
 
-const missingToken = () => new AppError(401, 'UNAUTHORIZED', 'send an access token: Authorization: Bearer <token>');
-
 export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { users, sessions, tokens }, done) => {
   async function withUser(pair: TokenPair) {
     const { sessionId: _s, userId, ...rest } = pair;
@@ -28,19 +25,10 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
     return { ...rest, user };
   }
 
-  /** The user behind a bearer access token whose session is still open. */
-  async function authenticate(request: FastifyRequest) {
-    const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ')) throw missingToken();
-    const claims = await tokens.verify(header.slice(7).trim());
-    if (!(await sessions.isSessionActive(claims.sid)))
-      throw new AppError(401, 'SESSION_EXPIRED', 'the session of this token has ended; sign in again');
-    return { claims, user: await users.getById(claims.sub) };
-  }
-
   app.post(
     '/api/auth/login',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password',
@@ -55,6 +43,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
   app.post(
     '/api/auth/refresh',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token for new tokens',
@@ -70,6 +59,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
   app.post(
     '/api/auth/logout',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['auth'],
         summary: 'End the session a refresh token belongs to',
@@ -86,18 +76,20 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
   app.get(
     '/api/auth/me',
     {
+      config: { permission: 'self' },
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user and their role grants',
         response: { 200: UserView },
       },
     },
-    async (request) => (await authenticate(request)).user,
+    async (request) => users.getById(request.principal!.id),
   );
 
   app.get(
     '/.well-known/jwks.json',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['auth'],
         summary: 'Public keys of access tokens',

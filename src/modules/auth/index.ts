@@ -13,3 +13,4 @@ export { createSessionsService } from './sessions.service.js';
 export type { SessionsService, SessionsTables } from './sessions.service.js';
 export { authRoutes } from './auth.routes.js';
 export type { AuthRouteDeps } from './auth.routes.js';
+export { createAuthenticator } from './authenticate.js';

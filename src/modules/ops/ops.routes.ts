@@ -33,6 +33,7 @@ export const metricsRoute: FastifyPluginCallbackTypebox<Omit<OpsRouteDeps, 'ops'
   app.get(
     '/metrics',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['ops'],
         summary: 'Prometheus metrics',
@@ -57,6 +58,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { 
   app.get(
     '/health',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['ops'],
         summary: 'Health of the service and its dependencies',
@@ -73,6 +75,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { 
   app.get(
     '/health/live',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['ops'],
         summary: 'Liveness: the process runs and its event loop answers',
@@ -85,6 +88,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { 
   app.get(
     '/health/ready',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['ops'],
         summary: 'Readiness: the service can serve (database reachable, not shutting down)',
@@ -100,6 +104,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { 
   app.get(
     '/api/v1/ops/info',
     {
+      config: { permission: 'ops:read' },
       schema: {
         tags: ['ops'],
         summary: 'Version, uptime and the backends in use',
@@ -112,6 +117,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { 
   app.get(
     '/api/v1/ops/migrations',
     {
+      config: { permission: 'ops:read' },
       schema: {
         tags: ['ops'],
         summary: 'Applied database migrations',
@@ -126,6 +132,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<OpsRouteDeps> = async (app, { 
   app.get(
     '/api/v1/ops/migrations/:version',
     {
+      config: { permission: 'ops:read' },
       schema: {
         tags: ['ops'],
         summary: 'One applied migration',

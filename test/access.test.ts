@@ -1,0 +1,85 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canAccessUnit, unitsFor } from '../src/platform/http/access.js';
+import type { Principal } from '../src/platform/http/access.js';
+import { TEST_ADMIN, startTestVigil } from './helpers/app.js';
+import type { TestVigil } from './helpers/app.js';
+
+describe('route access', () => {
+  let vigil: TestVigil;
+
+  beforeAll(async () => {
+    vigil = await startTestVigil();
+  });
+  afterAll(() => vigil.stop());
+
+  const signIn = async (email: string, password: string) => {
+    const res = await vigil.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+    expect(res.statusCode).toBe(200);
+    return { authorization: `Bearer ${res.json<{ accessToken: string }>().accessToken}` };
+  };
+
+  it('answers 401 to an anonymous request on a protected route, before reading its input', async () => {
+    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/migrations?limit=bogus' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('UNAUTHORIZED');
+  });
+
+  it('answers 401 to a non-bearer Authorization header', async () => {
+    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/info', headers: { authorization: 'Basic YTpi' } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('lets a role with the permission through and stops one without it with 403', async () => {
+    expect((await vigil.app.inject({ method: 'GET', url: '/api/v1/ops/info', headers: await vigil.adminAuth() })).statusCode).toBe(200);
+    // A user with no grant at all holds no permission.
+    await sql`insert into users (id, email, display_name, password_hash) select gen_random_uuid(), 'nobody@example.com', 'N', password_hash from users limit 1`.execute(
+      vigil.database.db,
+    );
+    const res = await vigil.app.inject({
+      method: 'GET',
+      url: '/api/v1/ops/info',
+      headers: await signIn('nobody@example.com', TEST_ADMIN.password),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'FORBIDDEN', details: { permission: 'ops:read' } });
+    // 'self' routes need only a signed-in principal.
+    expect(
+      (await vigil.app.inject({ method: 'GET', url: '/api/auth/me', headers: await signIn('nobody@example.com', TEST_ADMIN.password) }))
+        .statusCode,
+    ).toBe(200);
+  });
+
+  it('refuses to start when a route declares no permission', async () => {
+    await expect(
+      startTestVigil({
+        configure(app) {
+          app.get('/test/undeclared', { schema: { summary: 'test route' } }, () => ({}));
+        },
+      }),
+    ).rejects.toThrow(/declares no permission/);
+  });
+});
+
+describe('scope of grants', () => {
+  const within = (x: string, y: string) => x === y || x.startsWith(`${y}/`);
+  const operatorOnA: Principal = { type: 'user', id: 'u', sessionId: 's', grants: [{ role: 'operator', orgUnitCode: 'A' }] };
+
+  it('limits a unit grant to that unit and its subtree', () => {
+    expect(unitsFor(operatorOnA, 'cameras:control')).toEqual(['A']);
+    expect(canAccessUnit(operatorOnA, 'cameras:control', 'A/site-1', within)).toBe(true);
+    expect(canAccessUnit(operatorOnA, 'cameras:control', 'B', within)).toBe(false);
+    expect(canAccessUnit(operatorOnA, 'org:write', 'A', within)).toBe(false);
+  });
+
+  it('lets a global grant reach every unit', () => {
+    const admin: Principal = {
+      ...operatorOnA,
+      grants: [
+        { role: 'viewer', orgUnitCode: 'A' },
+        { role: 'admin', orgUnitCode: null },
+      ],
+    };
+    expect(unitsFor(admin, 'org:write')).toBe('all');
+  });
+});
