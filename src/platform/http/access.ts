@@ -88,7 +88,7 @@ const PUBLIC_PREFIXES = ['/api/docs'];
 export function installAccessControl(app: FastifyInstance, authenticate: Authenticator): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route: RouteOptions) => {
-    const access = (route.config)?.permission;
+    const access = route.config?.permission;
     if (access === undefined && !PUBLIC_PREFIXES.some((p) => route.url.startsWith(p))) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
     }
