@@ -1,5 +1,5 @@
 // What `npm run bench` compares: pairs of targets answering the same request. A new comparison
-// (anonymous vs. authenticated route, say) is a new target in targets.ts and an entry here.
+// is a new target in targets.ts (if needed) and an entry here; each entry carries its own goal.
 import type { TargetName } from './targets.js';
 
 export interface Goal {
@@ -26,6 +26,15 @@ export const scenarios: Scenario[] = [
     baseline: 'bare-fastify',
     candidate: 'vigil',
     goal: { minRatio: 0.8, description: '≥ 80% of bare Fastify' },
+    sameBody: true,
+  },
+  {
+    name: 'auth-overhead',
+    description:
+      'the same trivial route in Vigil, anonymous (permission public) vs. authenticated (bearer JWT, cameras:read, unit scope check)',
+    baseline: 'vigil-anonymous',
+    candidate: 'vigil-authenticated',
+    goal: { minRatio: 0.85, description: '≥ 85% of anonymous (auth costs ≤ 15%)' },
     sameBody: true,
   },
 ];

@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
+// Type-only: erased at run time, so the bare target's process still never loads Vigil.
+import type { App } from '../src/server.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -51,43 +53,130 @@ async function startBareFastify(): Promise<StartedTarget> {
   return { url, request: helloRequest, close: () => app.close() };
 }
 
-async function startVigilStack(): Promise<StartedTarget> {
-  // Imported here so the bare target's process never loads Vigil.
-  const [{ default: pino }, { loadConfig }, { startVigil }, { createLogger }] = await Promise.all([
+/** Where the auth-overhead pair answers: one path per route, so each target serves exactly one. */
+export const AUTH_PUBLIC_PATH = '/api/v1/bench/hello-public';
+export const AUTH_SCOPED_PATH = '/api/v1/bench/hello-scoped';
+/** The unit the scoped route checks; the bench admin's global grant covers it. */
+const BENCH_UNIT = 'SITE-1';
+const BENCH_ADMIN = { email: 'bench@example.com', password: 'harbour-lantern-quay-42' } as const;
+
+type VigilModules = Awaited<ReturnType<typeof importVigil>>;
+
+function importVigil() {
+  // Imported lazily so the bare target's process never loads Vigil.
+  return Promise.all([
     import('pino'),
     import('../src/config.js'),
     import('../src/main.js'),
     import('../src/platform/log.js'),
-  ]);
+    import('../src/platform/http/access.js'),
+    import('../src/platform/errors.js'),
+  ]).then(([{ default: pino }, { loadConfig }, { startVigil }, { createLogger }, { canAccessUnit }, { AppError }]) => ({
+    pino,
+    loadConfig,
+    startVigil,
+    createLogger,
+    canAccessUnit,
+    AppError,
+  }));
+}
+
+interface VigilSetup {
+  /** Adds the benchmark route(s) through startVigil's configure. */
+  routes(app: App, vigil: VigilModules): void;
+  /** What the load generator sends, once the server is up (it may sign in to get a token first). */
+  request(app: App): Promise<RequestSpec>;
+}
+
+/**
+ * Vigil as `vigil serve` runs it (real logger writing to /dev/null, HTTP metrics, error handling),
+ * PGlite in memory, with the first admin created from VIGIL_ADMIN_* at start.
+ */
+async function startVigilWith(setup: VigilSetup): Promise<StartedTarget> {
+  const vigil = await importVigil();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   try {
-    const { config } = loadConfig({ HOST: LOOPBACK, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', VIGIL_SHUTDOWN_GRACE_MS: '1000' });
+    const { config } = vigil.loadConfig({
+      HOST: LOOPBACK,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      VIGIL_SHUTDOWN_GRACE_MS: '1000',
+      VIGIL_ADMIN_EMAIL: BENCH_ADMIN.email,
+      VIGIL_ADMIN_PASSWORD: BENCH_ADMIN.password,
+    });
     // Vigil's real logger and formatters, writing to /dev/null: every line is still built and written.
-    const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
-    const running = await startVigil(config, {
+    const log = vigil.createLogger({ level: 'info', destination: vigil.pino.destination({ dest: '/dev/null', sync: false }) });
+    const running = await vigil.startVigil(config, {
       log,
       pgliteDataDir: 'memory://',
-      configure: (app) => {
-        app.get(HELLO_PATH, { schema: helloSchema }, hello);
-      },
+      configure: (app) => setup.routes(app, vigil),
     });
-    return {
-      url: running.url,
-      request: helloRequest,
-      async close() {
-        await running.shutdown('benchmark finished');
-        rmSync(dataDir, { recursive: true, force: true });
-      },
+    const close = async () => {
+      await running.shutdown('benchmark finished');
+      rmSync(dataDir, { recursive: true, force: true });
     };
+    try {
+      return { url: running.url, request: await setup.request(running.app), close };
+    } catch (error) {
+      await close();
+      throw error;
+    }
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
 }
 
+/** Signs the bench admin in (in-process, no socket) and returns its bearer access token. */
+async function signIn(app: App): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: BENCH_ADMIN });
+  if (response.statusCode !== 200) throw new Error(`signing in the bench admin answered ${response.statusCode}: ${response.body}`);
+  const { accessToken } = response.json<{ accessToken?: unknown }>();
+  if (typeof accessToken !== 'string') throw new Error('signing in the bench admin answered no accessToken');
+  return accessToken;
+}
+
+const startVigilStack = () =>
+  startVigilWith({
+    routes: (app) => {
+      app.get(HELLO_PATH, { config: { permission: 'public' }, schema: helloSchema }, hello);
+    },
+    request: () => Promise.resolve(helloRequest),
+  });
+
+const startVigilAnonymous = () =>
+  startVigilWith({
+    routes: (app) => {
+      app.get(AUTH_PUBLIC_PATH, { config: { permission: 'public' }, schema: helloSchema }, hello);
+    },
+    request: () => Promise.resolve({ method: 'GET', path: AUTH_PUBLIC_PATH }),
+  });
+
+const startVigilAuthenticated = () =>
+  startVigilWith({
+    routes: (app, { canAccessUnit, AppError }) => {
+      // The route-level check (cameras:read) runs in Vigil's onRequest hook; the handler adds the
+      // unit scope check a real camera route makes, answering 404 outside the caller's units.
+      app.get(AUTH_SCOPED_PATH, { config: { permission: 'cameras:read' }, schema: helloSchema }, (request) => {
+        if (!canAccessUnit(request.principal!, 'cameras:read', BENCH_UNIT, (x, y) => x === y)) {
+          throw new AppError(404, 'NOT_FOUND', `no unit ${BENCH_UNIT}`);
+        }
+        return hello();
+      });
+    },
+    request: async (app) => ({
+      method: 'GET',
+      path: AUTH_SCOPED_PATH,
+      headers: { authorization: `Bearer ${await signIn(app)}` },
+    }),
+  });
+
 export const targets = {
   'bare-fastify': startBareFastify,
   vigil: startVigilStack,
+  'vigil-anonymous': startVigilAnonymous,
+  'vigil-authenticated': startVigilAuthenticated,
 } satisfies Record<string, () => Promise<StartedTarget>>;
 
 export type TargetName = keyof typeof targets;

@@ -146,6 +146,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       startedAt: new Date(),
       isShuttingDown: () => shuttingDown,
       auth: { users, sessions, tokens },
+      audit,
     });
     await options.configure?.(app);
     const url = await app.listen({ host: config.http.host, port: config.http.port });

@@ -8,7 +8,9 @@ import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
+import { auditRoutes } from './modules/audit/index.js';
 import { authRoutes, createAuthenticator } from './modules/auth/index.js';
+import type { Audit } from './platform/audit.js';
 import { installAccessControl } from './platform/http/access.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
@@ -29,6 +31,7 @@ export interface Services {
   startedAt: Date;
   isShuttingDown: () => boolean;
   auth: AuthRouteDeps;
+  audit: Audit;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -109,6 +112,7 @@ export async function buildServer(services: Services) {
       },
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
+        { name: 'audit', description: 'The audit trail of changes and security events.' },
         { name: 'ops', description: 'Health, readiness, metrics and service information.' },
       ],
     },
@@ -128,6 +132,7 @@ export async function buildServer(services: Services) {
     isShuttingDown: services.isShuttingDown,
   });
   await app.register(authRoutes, services.auth);
+  await app.register(auditRoutes, { audit: services.audit, db: database.db });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

@@ -50,6 +50,28 @@ describe('route access', () => {
     ).toBe(200);
   });
 
+  it('shows an operator only the audit events of the units its grants name', async () => {
+    const db = vigil.database.db;
+    await sql`insert into users (id, email, display_name, password_hash) select gen_random_uuid(), 'op-a@example.com', 'Op A', password_hash from users limit 1`.execute(
+      db,
+    );
+    await sql`insert into role_grants (id, user_id, role, org_unit_code) select gen_random_uuid(), id, 'operator', 'A' from users where email = 'op-a@example.com'`.execute(
+      db,
+    );
+    for (const unit of ['A', 'B', null]) {
+      await sql`insert into audit_events (id, actor_type, actor_id, action, resource_type, resource_id, org_unit_code, result)
+        values (gen_random_uuid(), 'system', 'test', 'camera.start', 'camera', 'c1', ${unit}, 'success')`.execute(db);
+    }
+    const headers = await signIn('op-a@example.com', TEST_ADMIN.password);
+    const res = await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?action=camera.start', headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ items: { orgUnitCode: string | null }[] }>().items.map((e) => e.orgUnitCode)).toEqual(['A']);
+    const other = await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?action=camera.start&orgUnitCode=B', headers });
+    expect(other.json<{ items: unknown[] }>().items).toEqual([]);
+    const admin = await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?action=camera.start', headers: await vigil.adminAuth() });
+    expect(admin.json<{ items: unknown[] }>().items).toHaveLength(3);
+  });
+
   it('refuses to start when a route declares no permission', async () => {
     await expect(
       startTestVigil({

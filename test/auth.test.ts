@@ -234,4 +234,55 @@ describe('auth', () => {
     expect(rows.some((r) => r.token_hash === refreshToken)).toBe(false);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true);
   });
+  it("lists the user's open sessions and ends one of them", async () => {
+    const a = (await login()).json<Tokens>();
+    const b = (await login()).json<Tokens>();
+    const auth = { authorization: `Bearer ${a.accessToken}` };
+    const list = await vigil.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: auth });
+    expect(list.statusCode).toBe(200);
+    const items = list.json<{ items: { id: string; current: boolean; userAgent: string | null }[] }>().items;
+    const current = items.filter((s) => s.current);
+    expect(current).toHaveLength(1);
+    const other = items.find((s) => !s.current)!;
+    const ended = await vigil.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${other.id}`, headers: auth });
+    expect(ended.statusCode).toBe(204);
+    const again = await vigil.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${other.id}`, headers: auth });
+    expect(again.json().code).toBe('SESSION_NOT_FOUND');
+    const bad = await vigil.app.inject({ method: 'DELETE', url: '/api/auth/sessions/not-a-uuid', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    void b;
+  });
+
+  it('logs out everywhere: every session of the user ends', async () => {
+    const a = (await login()).json<Tokens>();
+    const b = (await login()).json<Tokens>();
+    const out = await vigil.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout-all',
+      headers: { authorization: `Bearer ${a.accessToken}` },
+    });
+    expect(out.statusCode).toBe(204);
+    for (const t of [a, b]) {
+      expect((await refresh(t.refreshToken)).json().code).toBe('SESSION_EXPIRED');
+      expect((await me(t.accessToken)).json().code).toBe('SESSION_EXPIRED');
+    }
+    expect(await auditCount('auth.logout_all')).toBe(1);
+  });
+
+  it('shows the audit trail to an admin, filtered and paginated', async () => {
+    const { accessToken } = (await login()).json<Tokens>();
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const page = await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?action=auth.*&limit=2', headers });
+    expect(page.statusCode).toBe(200);
+    const body = page.json<{ items: { action: string; at: string }[]; nextCursor: string | null }>();
+    expect(body.items).toHaveLength(2);
+    expect(body.items.every((e) => e.action.startsWith('auth.'))).toBe(true);
+    expect(body.items[0]!.at >= body.items[1]!.at).toBe(true);
+    const next = await vigil.app.inject({ method: 'GET', url: `/api/v1/audit?action=auth.*&limit=2&cursor=${body.nextCursor}`, headers });
+    expect(next.json<{ items: { at: string }[] }>().items[0]!.at <= body.items[1]!.at).toBe(true);
+    const failed = await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?action=auth.login_failed&result=failure', headers });
+    expect(failed.json<{ items: unknown[] }>().items.length).toBeGreaterThanOrEqual(3);
+    expect((await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?from=yesterday', headers })).statusCode).toBe(400);
+    expect((await vigil.app.inject({ method: 'GET', url: '/api/v1/audit' })).statusCode).toBe(401);
+  });
 });

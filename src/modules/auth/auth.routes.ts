@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 
 import type { TokenKeys } from './tokens.js';
-import { Jwks, LoginBody, RefreshBody, TokenResponse, UserView } from './auth.schemas.js';
+import { Jwks, LoginBody, RefreshBody, SessionList, SessionParams, TokenResponse, UserView } from './auth.schemas.js';
 import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
 import type { UsersService } from './users.service.js';
 
@@ -98,5 +98,53 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
     },
     () => tokens.jwks(),
   );
+  app.post(
+    '/api/auth/logout-all',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: 'End every session of the signed-in user',
+        description: "Every refresh token and access token of the user stops working, this request's included.",
+        response: { 204: Type.Null({ description: 'Sessions ended.' }) },
+      },
+    },
+    async (request, reply) => {
+      await sessions.logoutAll(request.principal!.id, client(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/sessions',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: "The signed-in user's open sessions",
+        description: 'Newest first: when each started and was last used, from which address and user agent.',
+        response: { 200: SessionList },
+      },
+    },
+    async (request) => ({ items: await sessions.listSessions(request.principal!.id, request.principal!.sessionId) }),
+  );
+
+  app.delete(
+    '/api/auth/sessions/:id',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: "End one of the signed-in user's sessions",
+        params: SessionParams,
+        response: { 204: Type.Null({ description: 'Session ended.' }) },
+      },
+    },
+    async (request, reply) => {
+      await sessions.endSession(request.principal!.id, request.params.id, client(request));
+      return reply.code(204).send(null);
+    },
+  );
+
   done();
 };

@@ -47,3 +47,19 @@ export const Jwks = Type.Object(
   { keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) },
   { additionalProperties: false, description: 'Public keys that verify access tokens (RFC 7517).' },
 );
+
+export const SessionView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    lastUsedAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time', description: 'The latest moment the session can last.' }),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    current: Type.Boolean({ description: 'The session of the token making this request.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionList = Type.Object({ items: Type.Array(SessionView) }, { additionalProperties: false });
+export const SessionParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });

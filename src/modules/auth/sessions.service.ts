@@ -41,6 +41,7 @@ export const SessionErrors = {
   invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong'),
   invalidRefreshToken: () => new AppError(401, 'INVALID_REFRESH_TOKEN', 'the refresh token is not valid; sign in again'),
   sessionExpired: () => new AppError(401, 'SESSION_EXPIRED', 'the session has ended; sign in again'),
+  sessionNotFound: (id: string) => new AppError(404, 'SESSION_NOT_FOUND', `no open session ${id} of yours`, { sessionId: id }),
   refreshTokenReused: () =>
     new AppError(401, 'REFRESH_TOKEN_REUSED', 'this refresh token was already used; the session has been ended for safety; sign in again'),
 } as const;
@@ -245,6 +246,63 @@ export function createSessionsService(deps: {
       });
       if ('error' in outcome) throw outcome.error;
       return outcome.pair;
+    },
+
+    /** The user's open sessions, newest first; `current` marks the caller's own. */
+    async listSessions(userId: string, currentSessionId: string | null) {
+      const rows = await db
+        .selectFrom('auth_sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now())
+        .orderBy('created_at', 'desc')
+        .limit(500)
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        createdAt: row.created_at.toISOString(),
+        lastUsedAt: row.last_used_at.toISOString(),
+        expiresAt: row.expires_at.toISOString(),
+        ip: row.ip,
+        userAgent: row.user_agent,
+        current: row.id === currentSessionId,
+      }));
+    },
+
+    /** Ends one of the user's sessions; another user's session is "not found". */
+    async endSession(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const ended = await tx
+          .updateTable('auth_sessions')
+          .set({ revoked_at: now(), revoked_reason: 'logout' })
+          .where('id', '=', sessionId)
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (ended.numUpdatedRows !== 1n) throw SessionErrors.sessionNotFound(sessionId);
+        await audit.write(tx, event('auth.session_end', client, userId, sessionId, 'success'));
+      });
+    },
+
+    /** Ends every session of the user, this one included. */
+    async logoutAll(userId: string, client: ClientInfo): Promise<number> {
+      return db.transaction().execute(async (tx) => {
+        const ended = await tx
+          .updateTable('auth_sessions')
+          .set({ revoked_at: now(), revoked_reason: 'logout_all' })
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        const count = Number(ended.numUpdatedRows);
+        await audit.write(tx, {
+          ...event('auth.logout_all', client, userId, null, 'success'),
+          resourceType: 'user',
+          resourceId: userId,
+          after: { sessionsEnded: count },
+        });
+        return count;
+      });
     },
 
     /** Ends the session the refresh token belongs to. Unknown tokens end nothing and say so. */
