@@ -1,6 +1,7 @@
 // Child process entry: starts one target (argv[2]) and, when run.ts started it (IPC channel),
 // reports its URL, answers CPU-usage queries and exits when the parent goes away. Started by hand
-// (to profile a target, say), it prints its URL on stdout and runs until SIGINT or SIGTERM.
+// (to profile a target, say), it prints its URL and request headers on stdout and runs until
+// SIGINT or SIGTERM.
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import { isTargetName, targets } from './targets.js';
 
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop(0));
 
   if (!managed) {
-    process.stdout.write(`${new URL(started.request.path, started.url).href}\n`);
+    // The URL, then one `name: value` line per header the load must send (a bearer token, say).
+    const headers = Object.entries(started.request.headers ?? {}).map(([name, value]) => `${name}: ${value}\n`);
+    process.stdout.write(`${new URL(started.request.path, started.url).href}\n${headers.join('')}`);
     return;
   }
   // The parent died or closed the channel (maybe while we were starting): nobody would stop us.

@@ -113,6 +113,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log });
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
+    kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
     const tokens = createTokenKeys({
       db: database.db as Kysely<SigningKeysTables>,
       secrets,
@@ -133,8 +134,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         refreshIdleTtlS: config.auth.refreshIdleTtlS,
         graceS: config.auth.refreshGraceS,
       },
+      counters: kv.counters,
     });
-    kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
 
     let shuttingDown = false;
     const app = await buildServer({

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
+import type { Counters } from '../../platform/kv/kv.js';
 import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { verifyPassword, hashPassword } from './passwords.js';
@@ -42,6 +43,8 @@ export const SessionErrors = {
   invalidRefreshToken: () => new AppError(401, 'INVALID_REFRESH_TOKEN', 'the refresh token is not valid; sign in again'),
   sessionExpired: () => new AppError(401, 'SESSION_EXPIRED', 'the session has ended; sign in again'),
   sessionNotFound: (id: string) => new AppError(404, 'SESSION_NOT_FOUND', `no open session ${id} of yours`, { sessionId: id }),
+  tooManyAttempts: (retryAfterSeconds: number) =>
+    new AppError(429, 'TOO_MANY_ATTEMPTS', `too many failed sign-ins; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
   refreshTokenReused: () =>
     new AppError(401, 'REFRESH_TOKEN_REUSED', 'this refresh token was already used; the session has been ended for safety; sign in again'),
 } as const;
@@ -57,6 +60,15 @@ export interface SessionSettings {
   refreshIdleTtlS: number;
   graceS: number;
 }
+
+export interface LoginLimits {
+  perAccount: number;
+  perAddress: number;
+  windowMs: number;
+}
+
+/** 5 failures on one account, or 20 from one address, in 15 minutes. */
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 };
 
 export interface TokenPair {
   accessToken: string;
@@ -79,9 +91,13 @@ export function createSessionsService(deps: {
   audit: Audit;
   tokens: TokenKeys;
   settings: SessionSettings;
+  /** Failed sign-ins are counted here, per account and per address (shared through Redis when configured). */
+  counters: Counters;
+  limits?: LoginLimits;
   now?: () => Date;
 }) {
-  const { db, audit, tokens, settings } = deps;
+  const { db, audit, tokens, settings, counters } = deps;
+  const limits = deps.limits ?? DEFAULT_LOGIN_LIMITS;
   const now = deps.now ?? (() => new Date());
   // Verifying against this when the email is unknown keeps failures' timing alike.
   const dummyHash = hashPassword(randomBytes(16).toString('hex'));
@@ -149,6 +165,21 @@ export function createSessionsService(deps: {
 
   return {
     async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
+      const accountKey = `login-fail:account:${email.trim().toLowerCase()}`;
+      const addressKey = client.ip ? `login-fail:address:${client.ip}` : undefined;
+      const [account, address] = await Promise.all([counters.peek(accountKey), addressKey ? counters.peek(addressKey) : undefined]);
+      const blocked = [
+        account.count >= limits.perAccount ? account.resetMs : 0,
+        address && address.count >= limits.perAddress ? address.resetMs : 0,
+      ].filter((ms) => ms > 0);
+      if (blocked.length > 0) {
+        await db
+          .transaction()
+          .execute((tx) =>
+            audit.write(tx, { ...event('auth.login_blocked', client, null, null, 'denied'), resourceType: 'user', after: { email } }),
+          );
+        throw SessionErrors.tooManyAttempts(Math.max(1, Math.ceil(Math.max(...blocked) / 1000)));
+      }
       const user = await usersRepo.findByEmail(asUsers(db), email.trim());
       const ok = user
         ? await verifyPassword(user.password_hash, password)
@@ -163,8 +194,10 @@ export function createSessionsService(deps: {
             after: { email },
           }),
         );
+        await Promise.all([counters.hit(accountKey, limits.windowMs), addressKey ? counters.hit(addressKey, limits.windowMs) : undefined]);
         throw SessionErrors.invalidCredentials();
       }
+      await counters.reset(accountKey);
       return db.transaction().execute(async (tx) => {
         const sessionId = uuidv7();
         const expiresAt = new Date(now().getTime() + settings.refreshTtlS * 1000);

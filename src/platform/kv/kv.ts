@@ -223,6 +223,21 @@ function createRedisKv(url: string, options: KvOptions): Kv {
         },
         () => fallbackCounters.hitSync(key, windowMs),
       ),
+    peek: (key) =>
+      either<CounterHit>(
+        async () => {
+          const [count, ttl] = await client
+            .multi()
+            .get(k('count', key))
+            .pttl(k('count', key))
+            .exec()
+            .then((replies) => replies?.map((r) => r[1]) ?? []);
+          return count === null || count === undefined
+            ? { count: 0, resetMs: 0 }
+            : { count: Number(count), resetMs: Math.max(0, Number(ttl)) };
+        },
+        () => fallbackCounters.peekSync(key),
+      ),
     async reset(key) {
       await fallbackCounters.reset(key);
       await either(

@@ -116,6 +116,18 @@ describe('MemoryStore', () => {
 });
 
 describe('MemoryCounters', () => {
+  it('peeks at a window without counting a hit, and sees none once it has passed', async () => {
+    const clock = fakeClock();
+    const counters = new MemoryCounters(clock.now);
+    expect(await counters.peek('k')).toEqual({ count: 0, resetMs: 0 });
+    await counters.hit('k', 1_000);
+    await counters.hit('k', 1_000);
+    expect(await counters.peek('k')).toEqual({ count: 2, resetMs: 1_000 });
+    expect((await counters.peek('k')).count).toBe(2);
+    clock.advance(1_000);
+    expect(await counters.peek('k')).toEqual({ count: 0, resetMs: 0 });
+  });
+
   it('counts hits in a window that starts at the first hit, and says when it resets', () => {
     const clock = fakeClock();
     const counters = new MemoryCounters(clock.now);

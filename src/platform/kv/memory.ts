@@ -89,6 +89,16 @@ export class MemoryCounters implements Counters {
     return { count: window.count, resetMs: window.resetAt - now };
   }
 
+  peek(key: string): Promise<CounterHit> {
+    return Promise.resolve(this.peekSync(key));
+  }
+
+  peekSync(key: string): CounterHit {
+    const now = this.now();
+    const window = this.#windows.get(key);
+    return window && window.resetAt > now ? { count: window.count, resetMs: window.resetAt - now } : { count: 0, resetMs: 0 };
+  }
+
   reset(key: string): Promise<void> {
     this.#windows.delete(key);
     return Promise.resolve();

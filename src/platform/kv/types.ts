@@ -27,6 +27,8 @@ export interface CounterHit {
 export interface Counters {
   /** Counts a hit on `key` in a fixed window of `windowMs` that starts at the key's first hit. */
   hit(key: string, windowMs: number): Promise<CounterHit>;
+  /** The current window's count without adding a hit (count 0 when no window is open). */
+  peek(key: string): Promise<CounterHit>;
   reset(key: string): Promise<void>;
 }
 
