@@ -8,7 +8,7 @@ import { createDatabase } from './platform/db/database.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import type { Kysely } from 'kysely';
-import { createSessionsService, createTokenKeys, createUsersService } from './modules/auth/index.js';
+import { createAuthenticator, createSessionsService, createTokenKeys, createUsersService } from './modules/auth/index.js';
 import type { SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import { loadSecretBox } from './platform/secrets.js';
@@ -146,7 +146,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       kv,
       startedAt: new Date(),
       isShuttingDown: () => shuttingDown,
-      auth: { users, sessions, tokens },
+      auth: { users, sessions, tokens, authenticator: createAuthenticator({ tokens, sessions, users }) },
       audit,
     });
     await options.configure?.(app);

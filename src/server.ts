@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
-import { authRoutes, createAuthenticator } from './modules/auth/index.js';
+import { authRoutes } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
 import { installAccessControl } from './platform/http/access.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
@@ -96,7 +96,7 @@ export async function buildServer(services: Services) {
     void reply.header('connection', 'close');
     done(PlatformErrors.shuttingDown());
   });
-  installAccessControl(app, createAuthenticator(services.auth));
+  installAccessControl(app, services.auth.authenticator);
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {

@@ -285,4 +285,13 @@ describe('auth', () => {
     expect((await vigil.app.inject({ method: 'GET', url: '/api/v1/audit?from=yesterday', headers })).statusCode).toBe(400);
     expect((await vigil.app.inject({ method: 'GET', url: '/api/v1/audit' })).statusCode).toBe(401);
   });
+  it('sees a session ended by another process within the principal cache time', async () => {
+    const { accessToken } = (await login()).json<Tokens>();
+    expect((await me(accessToken)).statusCode).toBe(200); // now cached
+    const sid = (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+    await sql`update auth_sessions set revoked_at = now(), revoked_reason = 'logout' where id = ${sid}`.execute(vigil.database.db);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 5_100);
+    expect((await me(accessToken)).json().code).toBe('SESSION_EXPIRED');
+  });
 });

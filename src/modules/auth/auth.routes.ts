@@ -6,11 +6,13 @@ import type { TokenKeys } from './tokens.js';
 import { Jwks, LoginBody, RefreshBody, SessionList, SessionParams, TokenResponse, UserView } from './auth.schemas.js';
 import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
 import type { UsersService } from './users.service.js';
+import type { Authenticator } from '../../platform/http/access.js';
 
 export interface AuthRouteDeps {
   users: UsersService;
   sessions: SessionsService;
   tokens: TokenKeys;
+  authenticator: Authenticator & { forget(): void };
 }
 
 function client(request: FastifyRequest): ClientInfo {
@@ -18,7 +20,7 @@ function client(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 400) : null, requestId: request.id };
 }
 
-export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { users, sessions, tokens }, done) => {
+export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { users, sessions, tokens, authenticator }, done) => {
   async function withUser(pair: TokenPair) {
     const { sessionId: _s, userId, ...rest } = pair;
     const user = await users.getById(userId);
@@ -53,7 +55,14 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
         response: { 200: TokenResponse },
       },
     },
-    async (request) => withUser(await sessions.refresh(request.body.refreshToken, client(request))),
+    async (request) => {
+      try {
+        return await withUser(await sessions.refresh(request.body.refreshToken, client(request)));
+      } catch (error) {
+        authenticator.forget(); // a reuse may just have ended a session whose principal is cached
+        throw error;
+      }
+    },
   );
 
   app.post(
@@ -69,6 +78,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
     },
     async (request, reply) => {
       await sessions.logout(request.body.refreshToken, client(request));
+      authenticator.forget();
       return reply.code(204).send(null);
     },
   );
@@ -111,6 +121,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
     },
     async (request, reply) => {
       await sessions.logoutAll(request.principal!.id, client(request));
+      authenticator.forget();
       return reply.code(204).send(null);
     },
   );
@@ -142,6 +153,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
     },
     async (request, reply) => {
       await sessions.endSession(request.principal!.id, request.params.id, client(request));
+      authenticator.forget();
       return reply.code(204).send(null);
     },
   );

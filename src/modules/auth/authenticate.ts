@@ -1,23 +1,77 @@
 // Turns a request's credentials into a principal: a bearer access token whose session is still open
 // and whose user is active.
+//
+// Every authenticated request would otherwise verify an EdDSA signature and read the session, the
+// user and their grants. Two small in-process caches keep that off the hot path:
+// - verified tokens, until their own expiry (a token's claims cannot change);
+// - principals per session, for PRINCIPAL_TTL_MS. This process clears an entry at once when it ends
+//   a session or changes a user; another process's change is seen within PRINCIPAL_TTL_MS
+//   (documented in docs/security.md).
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../../platform/http/access.js';
 import { AppError } from '../../platform/errors.js';
 import type { SessionsService } from './sessions.service.js';
-import type { TokenKeys } from './tokens.js';
+import type { AccessClaims, TokenKeys } from './tokens.js';
 import type { UsersService } from './users.service.js';
 
-export function createAuthenticator(deps: { tokens: TokenKeys; sessions: SessionsService; users: UsersService }): Authenticator {
-  return async (request: FastifyRequest): Promise<Principal | null> => {
+export const PRINCIPAL_TTL_MS = 5_000;
+const MAX_ENTRIES = 10_000;
+
+const ended = () => new AppError(401, 'SESSION_EXPIRED', 'the session of this token has ended; sign in again');
+
+/** A Map bounded in size: the oldest insertion goes first. */
+function bounded<K, V>() {
+  const map = new Map<K, V>();
+  return {
+    get: (key: K) => map.get(key),
+    set(key: K, value: V) {
+      if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as K);
+      map.set(key, value);
+    },
+    delete: (key: K) => map.delete(key),
+    clear: () => map.clear(),
+  };
+}
+
+export function createAuthenticator(deps: {
+  tokens: TokenKeys;
+  sessions: SessionsService;
+  users: UsersService;
+  now?: () => number;
+}): Authenticator & { forget(): void } {
+  const now = deps.now ?? (() => Date.now());
+  const verified = bounded<string, AccessClaims>();
+  const principals = bounded<string, { principal: Principal; until: number }>();
+
+  async function claimsOf(token: string): Promise<AccessClaims> {
+    const known = verified.get(token);
+    // Expiry is still enforced on cached tokens (jose allowed the configured skew at verification).
+    if (known && known.exp * 1000 > now()) return known;
+    if (known) verified.delete(token);
+    const claims = await deps.tokens.verify(token);
+    verified.set(token, claims);
+    return claims;
+  }
+
+  async function principalOf(claims: AccessClaims): Promise<Principal> {
+    const cached = principals.get(claims.sid);
+    if (cached && cached.until > now() && cached.principal.id === claims.sub) return cached.principal;
+    if (!(await deps.sessions.isSessionActive(claims.sid))) throw ended();
+    const user = await deps.users.getById(claims.sub).catch(() => undefined);
+    if (!user || user.status !== 'active') throw ended();
+    const principal: Principal = { type: 'user', id: user.id, sessionId: claims.sid, grants: user.grants };
+    principals.set(claims.sid, { principal, until: now() + PRINCIPAL_TTL_MS });
+    return principal;
+  }
+
+  const authenticate = async (request: FastifyRequest): Promise<Principal | null> => {
     const header = request.headers.authorization;
     if (header === undefined) return null;
     if (!header.startsWith('Bearer ')) throw new AppError(401, 'UNAUTHORIZED', 'use Authorization: Bearer <token>');
-    const claims = await deps.tokens.verify(header.slice(7).trim());
-    if (!(await deps.sessions.isSessionActive(claims.sid))) {
-      throw new AppError(401, 'SESSION_EXPIRED', 'the session of this token has ended; sign in again');
-    }
-    const user = await deps.users.getById(claims.sub).catch(() => undefined);
-    if (!user || user.status !== 'active') throw new AppError(401, 'SESSION_EXPIRED', 'the session of this token has ended; sign in again');
-    return { type: 'user', id: user.id, sessionId: claims.sid, grants: user.grants };
+    return principalOf(await claimsOf(header.slice(7).trim()));
   };
+  return Object.assign(authenticate, {
+    /** Drops every cached principal (after a session ends or a user changes in this process). */
+    forget: () => principals.clear(),
+  });
 }
