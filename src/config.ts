@@ -146,6 +146,10 @@ export const settings = {
   VIGIL_REFRESH_GRACE_S: int('Window in which a just-rotated refresh token may be presented again (racing tabs), in seconds.', 0, 10, 5),
   VIGIL_JWT_ISSUER: text('`iss` of access tokens.', 'vigil'),
   VIGIL_JWT_AUDIENCE: text('`aud` of access tokens.', 'vigil-api'),
+  VIGIL_PUBLIC_URL: url('The address people reach Vigil at. When it is https, responses carry HSTS.', ['http:', 'https:']),
+  VIGIL_CORS_ORIGINS: text(
+    'Comma-separated origins allowed to call the API from a browser (e.g. `https://ops.example.com`). Unset: CORS closed.',
+  ),
   VIGIL_JWT_CLOCK_SKEW_S: int('Clock skew tolerated when validating access tokens, in seconds.', 0, 300, 30),
 } as const satisfies Record<string, Spec<unknown>>;
 
@@ -163,6 +167,7 @@ export interface Config {
   metrics: { port: number | undefined; token: string | undefined };
   health: { timeoutMs: number };
   secretKey: string | undefined;
+  web: { publicUrl: string | undefined; corsOrigins: string[] };
   audit: { retentionDays: number };
   auth: {
     adminEmail: string;
@@ -223,6 +228,13 @@ function shape(f: Flat): Config {
     metrics: { port: f.METRICS_PORT, token: f.METRICS_TOKEN },
     health: { timeoutMs: required(f.VIGIL_HEALTH_TIMEOUT_MS, 'VIGIL_HEALTH_TIMEOUT_MS') },
     secretKey: f.VIGIL_SECRET_KEY,
+    web: {
+      publicUrl: f.VIGIL_PUBLIC_URL,
+      corsOrigins: (f.VIGIL_CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    },
     audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
     auth: {
       adminEmail: required(f.VIGIL_ADMIN_EMAIL, 'VIGIL_ADMIN_EMAIL'),

@@ -1,5 +1,7 @@
 // buildServer: the HTTP application, assembled from services. It never listens: main.ts does,
 // and tests use app.inject().
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -99,6 +101,21 @@ export async function buildServer(services: Services) {
   installAccessControl(app, services.auth.authenticator);
   app.addSchema(ErrorResponse);
 
+  // Security headers on every answer; HSTS only when people reach us over https.
+  await app.register(helmet, {
+    hsts: config.web.publicUrl?.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
+  await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
   await app.register(swagger, {
     // Shared schemas keep their $id as their name in components.schemas.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

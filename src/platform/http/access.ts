@@ -82,14 +82,16 @@ export const AccessErrors = {
 /** Resolves the principal of a request from its credentials; throws a 401 AppError for bad ones. */
 export type Authenticator = (request: FastifyRequest) => Promise<Principal | null>;
 
-/** Routes that plugins register (the API docs UI) and that are public by design. */
+/** Routes that plugins register and that are public by design: the API docs UI, CORS preflight. */
 const PUBLIC_PREFIXES = ['/api/docs'];
+const isPluginPublic = (route: RouteOptions) =>
+  PUBLIC_PREFIXES.some((p) => route.url.startsWith(p)) || (route.method === 'OPTIONS' && route.url === '*');
 
 export function installAccessControl(app: FastifyInstance, authenticate: Authenticator): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.permission;
-    if (access === undefined && !PUBLIC_PREFIXES.some((p) => route.url.startsWith(p))) {
+    if (access === undefined && !isPluginPublic(route)) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
     }
   });
