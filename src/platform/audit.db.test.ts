@@ -2,11 +2,10 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, realDatabaseUrl } from '../../test/helpers/databases.js';
+import { createTestDatabase, openTestDatabase, realDatabaseUrl } from '../../test/helpers/databases.js';
 import type { TestDatabase } from '../../test/helpers/databases.js';
 import { AUDIT_RETENTION_LOCK_KEY, createAudit, createAuditRetention } from './audit.js';
 import type { AuditEvent, AuditRecord, AuditTables } from './audit.js';
-import { createDatabase } from './db/database.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { AppError } from './errors.js';
@@ -19,15 +18,7 @@ interface Tables extends AuditTables {
 
 const log = pino({ level: 'silent' });
 
-const openDatabase = (testDb: TestDatabase) =>
-  createDatabase<Tables>({
-    url: testDb.url,
-    pgliteDataDir: 'memory://',
-    poolSize: 4,
-    statementTimeoutMs: 10_000,
-    connectTimeoutMs: 2_000,
-    log,
-  });
+const openDatabase = (testDb: TestDatabase) => openTestDatabase<Tables>(testDb);
 
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   actorType: 'user',

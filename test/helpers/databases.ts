@@ -1,6 +1,9 @@
 // Each test file gets its own database: a fresh in-memory PGlite by default, or, when DATABASE_URL
 // points at a real server (the integration pass), a new database on it, dropped afterwards.
 import pg from 'pg';
+import pino from 'pino';
+import { createDatabase } from '../../src/platform/db/database.js';
+import type { Database } from '../../src/platform/db/database.js';
 import { randomBytes } from 'node:crypto';
 
 export const realDatabaseUrl = process.env.DATABASE_URL || undefined;
@@ -41,4 +44,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** A key prefix no other test file uses, so files can share one Redis. */
 export function testRedisPrefix(): string {
   return `vigil-test:${randomBytes(6).toString('hex')}:`;
+}
+
+/** Opens `testDb` (PGlite in memory when it has no URL) with the pool settings every database test uses. */
+export function openTestDatabase<Tables = unknown>(testDb: TestDatabase): Promise<Database<Tables>> {
+  return createDatabase<Tables>({
+    url: testDb.url,
+    pgliteDataDir: 'memory://',
+    poolSize: 4,
+    statementTimeoutMs: 10_000,
+    connectTimeoutMs: 2_000,
+    log: pino({ level: 'silent' }),
+  });
 }

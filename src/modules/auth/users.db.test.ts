@@ -6,10 +6,9 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, realDatabaseUrl } from '../../../test/helpers/databases.js';
+import { createTestDatabase, openTestDatabase, realDatabaseUrl } from '../../../test/helpers/databases.js';
 import type { TestDatabase } from '../../../test/helpers/databases.js';
 import { createAudit } from '../../platform/audit.js';
-import { createDatabase } from '../../platform/db/database.js';
 import type { Database } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { createMetrics } from '../../platform/metrics.js';
@@ -21,14 +20,7 @@ const silent = pino({ level: 'silent' });
 const GOOD = 'quiet-harbour-lantern-42';
 
 async function openDb(testDb: TestDatabase): Promise<Database> {
-  return createDatabase({
-    url: testDb.url,
-    pgliteDataDir: 'memory://',
-    poolSize: 4,
-    statementTimeoutMs: 10_000,
-    connectTimeoutMs: 2_000,
-    log: silent,
-  });
+  return openTestDatabase(testDb);
 }
 
 async function auditRows(db: Kysely<unknown>, action: string) {

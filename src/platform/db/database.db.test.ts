@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/databases.js';
+import { createTestDatabase, openTestDatabase } from '../../../test/helpers/databases.js';
 import type { TestDatabase } from '../../../test/helpers/databases.js';
-import { constraintViolation, createDatabase, isDatabaseUnavailable } from './database.js';
+import { constraintViolation, isDatabaseUnavailable } from './database.js';
 import type { Database } from './database.js';
 
 interface Tables {
@@ -16,14 +15,7 @@ describe('database', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    database = await createDatabase<Tables>({
-      url: testDb.url,
-      pgliteDataDir: 'memory://',
-      poolSize: 4,
-      statementTimeoutMs: 10_000,
-      connectTimeoutMs: 2_000,
-      log: pino({ level: 'silent' }),
-    });
+    database = await openTestDatabase<Tables>(testDb);
     await sql`create table notes (id int primary key, text text not null)`.execute(database.db);
   });
 

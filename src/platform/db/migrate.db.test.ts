@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, realDatabaseUrl } from '../../../test/helpers/databases.js';
+import { createTestDatabase, openTestDatabase, realDatabaseUrl } from '../../../test/helpers/databases.js';
 import type { TestDatabase } from '../../../test/helpers/databases.js';
-import { createDatabase } from './database.js';
 import type { Database } from './database.js';
 import { listAppliedMigrations, migrate, readMigrations } from './migrate.js';
 
@@ -16,14 +15,7 @@ afterEach(async () => {
 });
 
 async function open(testDb: TestDatabase): Promise<Database> {
-  const database = await createDatabase({
-    url: testDb.url,
-    pgliteDataDir: 'memory://',
-    poolSize: 4,
-    statementTimeoutMs: 10_000,
-    connectTimeoutMs: 2_000,
-    log,
-  });
+  const database = await openTestDatabase(testDb);
   cleanups.push(() => database.close());
   return database;
 }
