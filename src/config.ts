@@ -151,6 +151,24 @@ export const settings = {
     'Comma-separated origins allowed to call the API from a browser (e.g. `https://ops.example.com`). Unset: CORS closed.',
   ),
   VIGIL_JWT_CLOCK_SKEW_S: int('Clock skew tolerated when validating access tokens, in seconds.', 0, 300, 30),
+  VIGIL_JWT_PRIVATE_KEY: text(
+    'Ed25519 private key(s) signing access tokens, as PKCS#8 PEM or the path of a file holding them: the first signs, the others only verify (rotation). Unset: keys are generated and kept in the database, sealed with the secrets key.',
+    undefined,
+    'value',
+  ),
+  VIGIL_RATE_LIMIT_MAX: int(
+    'Requests per window a signed-in user or API key (or, when anonymous, an address) may make; beyond it 429 `RATE_LIMITED`.',
+    1,
+    10_000_000,
+    1_200,
+  ),
+  VIGIL_RATE_LIMIT_AUTH_MAX: int(
+    'Requests per window one address may make to `/api/auth/*` (sign-in, refresh, logout, ...).',
+    1,
+    10_000_000,
+    60,
+  ),
+  VIGIL_RATE_LIMIT_WINDOW_S: int('Length of the rate-limit window, in seconds.', 1, 86_400, 60),
 } as const satisfies Record<string, Spec<unknown>>;
 
 export type SettingName = keyof typeof settings;
@@ -169,6 +187,7 @@ export interface Config {
   secretKey: string | undefined;
   web: { publicUrl: string | undefined; corsOrigins: string[] };
   audit: { retentionDays: number };
+  rateLimit: { max: number; authMax: number; windowMs: number };
   auth: {
     adminEmail: string;
     adminPassword: string | undefined;
@@ -179,6 +198,7 @@ export interface Config {
     issuer: string;
     audience: string;
     clockSkewS: number;
+    jwtPrivateKey: string | undefined;
   };
 }
 
@@ -236,6 +256,11 @@ function shape(f: Flat): Config {
         .filter(Boolean),
     },
     audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
+    rateLimit: {
+      max: required(f.VIGIL_RATE_LIMIT_MAX, 'VIGIL_RATE_LIMIT_MAX'),
+      authMax: required(f.VIGIL_RATE_LIMIT_AUTH_MAX, 'VIGIL_RATE_LIMIT_AUTH_MAX'),
+      windowMs: required(f.VIGIL_RATE_LIMIT_WINDOW_S, 'VIGIL_RATE_LIMIT_WINDOW_S') * 1000,
+    },
     auth: {
       adminEmail: required(f.VIGIL_ADMIN_EMAIL, 'VIGIL_ADMIN_EMAIL'),
       adminPassword: f.VIGIL_ADMIN_PASSWORD,
@@ -246,6 +271,7 @@ function shape(f: Flat): Config {
       issuer: required(f.VIGIL_JWT_ISSUER, 'VIGIL_JWT_ISSUER'),
       audience: required(f.VIGIL_JWT_AUDIENCE, 'VIGIL_JWT_AUDIENCE'),
       clockSkewS: required(f.VIGIL_JWT_CLOCK_SKEW_S, 'VIGIL_JWT_CLOCK_SKEW_S'),
+      jwtPrivateKey: f.VIGIL_JWT_PRIVATE_KEY,
     },
   };
 }

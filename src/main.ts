@@ -8,8 +8,15 @@ import { createDatabase } from './platform/db/database.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import type { Kysely } from 'kysely';
-import { createAuthenticator, createSessionsService, createTokenKeys, createUsersService } from './modules/auth/index.js';
-import type { SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
+import {
+  createApiKeysService,
+  createAuthenticator,
+  createCsrf,
+  createSessionsService,
+  createTokenKeys,
+  createUsersService,
+} from './modules/auth/index.js';
+import type { ApiKeysTables, SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import { loadSecretBox } from './platform/secrets.js';
 import type { SecretBox } from './platform/secrets.js';
@@ -100,12 +107,25 @@ export async function openCore(
   }
   const audit = createAudit({ metrics });
   const users = createUsersService({ db: database.db as Kysely<UsersTables>, audit, log });
-  return { metrics, database, audit, users, secrets, close: () => database.close() };
+  const apiKeys = createApiKeysService({ db: database.db as Kysely<ApiKeysTables>, audit });
+  const tokens = createTokenKeys({
+    db: database.db as Kysely<SigningKeysTables>,
+    secrets,
+    audit,
+    configuredKeys: config.auth.jwtPrivateKey,
+    settings: {
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      ttlS: config.auth.accessTokenTtlS,
+      clockSkewS: config.auth.clockSkewS,
+    },
+  });
+  return { metrics, database, audit, users, apiKeys, tokens, secrets, close: () => database.close() };
 }
 
 export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
   const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
-  const { metrics, database, users, audit, secrets } = await openCore(config, log, {
+  const { metrics, database, users, audit, secrets, apiKeys, tokens } = await openCore(config, log, {
     ...options,
     defaultMetrics: options.defaultMetrics ?? true,
   });
@@ -114,16 +134,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
-    const tokens = createTokenKeys({
-      db: database.db as Kysely<SigningKeysTables>,
-      secrets,
-      settings: {
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-        ttlS: config.auth.accessTokenTtlS,
-        clockSkewS: config.auth.clockSkewS,
-      },
-    });
     await tokens.init();
     const sessions = createSessionsService({
       db: database.db as Kysely<SessionsTables>,
@@ -137,6 +147,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       counters: kv.counters,
     });
 
+    const csrf = createCsrf(secrets.deriveKey('csrf'));
     let shuttingDown = false;
     const app = await buildServer({
       config,
@@ -146,8 +157,18 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       kv,
       startedAt: new Date(),
       isShuttingDown: () => shuttingDown,
-      auth: { users, sessions, tokens, authenticator: createAuthenticator({ tokens, sessions, users }) },
+      auth: {
+        users,
+        sessions,
+        tokens,
+        apiKeys,
+        csrf,
+        secureCookies: config.mode !== 'development',
+        authenticator: createAuthenticator({ tokens, sessions, users, apiKeys, csrf }),
+      },
       audit,
+      // Until the org module supplies the tree, a grant on a unit covers that unit only.
+      isWithin: (x, y) => x === y,
     });
     await options.configure?.(app);
     const url = await app.listen({ host: config.http.host, port: config.http.port });

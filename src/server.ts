@@ -1,19 +1,22 @@
 // buildServer: the HTTP application, assembled from services. It never listens: main.ts does,
 // and tests use app.inject().
+import AjvCompiler from '@fastify/ajv-compiler';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
-import { authRoutes } from './modules/auth/index.js';
+import { UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
-import { installAccessControl } from './platform/http/access.js';
+import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
+import { installRateLimits } from './platform/http/rate-limit.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
@@ -34,6 +37,8 @@ export interface Services {
   isShuttingDown: () => boolean;
   auth: AuthRouteDeps;
   audit: Audit;
+  /** "is unit x inside y (or y itself)", for grants on a unit that cover its subtree. */
+  isWithin: (x: string, y: string) => boolean;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -51,16 +56,30 @@ function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger) {
     keepAliveTimeout: 72_000,
     // Draining is answered by our own hook below, in the unified error shape.
     return503OnClosing: false,
-    ajv: {
-      customOptions: {
-        // Unknown fields are an error (400 VALIDATION_FAILED), never silently dropped.
-        removeAdditional: false,
-        coerceTypes: 'array' as const,
-        useDefaults: true,
-        allErrors: true,
-      },
-    },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory() } },
   };
+}
+
+/**
+ * Query strings, path parameters and headers arrive as text and are coerced to their schema's types
+ * ("5" → 5, a lone value → an array). JSON bodies are typed already and are never coerced: coercion
+ * would silently turn "" or 0 into null on a nullable field, or "5" into 5.
+ */
+type ValidatorFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'];
+
+function validatorFactory(): ValidatorFactory {
+  // Unknown fields are an error (400 VALIDATION_FAILED), never silently dropped.
+  const common = { removeAdditional: false, useDefaults: true, allErrors: true } as const;
+  const forBody = AjvCompiler();
+  const forText = AjvCompiler();
+  // The compilers are called with Fastify's route definition, though their types say "a schema".
+  type Compile = (route: { schema: unknown; httpPart?: string }) => ReturnType<ReturnType<typeof forBody>>;
+  const factory = (externalSchemas: Parameters<typeof forBody>[0]) => {
+    const body = forBody(externalSchemas, { customOptions: { ...common, coerceTypes: false } }) as unknown as Compile;
+    const text = forText(externalSchemas, { customOptions: { ...common, coerceTypes: 'array' } }) as unknown as Compile;
+    return (route: { schema: unknown; httpPart?: string }) => (route.httpPart === 'body' ? body(route) : text(route));
+  };
+  return factory as unknown as ValidatorFactory;
 }
 
 /**
@@ -98,8 +117,14 @@ export async function buildServer(services: Services) {
     void reply.header('connection', 'close');
     done(PlatformErrors.shuttingDown());
   });
-  installAccessControl(app, services.auth.authenticator);
+  // Cookies are parsed before anyone authenticates (cookie mode); the rate limiter runs before access
+  // control so that bad credentials are counted too, and both share one authentication.
+  await app.register(cookie);
+  const principalOf = createPrincipalResolver(app, services.auth.authenticator);
+  await installRateLimits(app, { counters: kv.counters, settings: config.rateLimit, principalOf, metrics });
+  installAccessControl(app, principalOf);
   app.addSchema(ErrorResponse);
+  app.addSchema(UserView);
 
   // Security headers on every answer; HSTS only when people reach us over https.
   await app.register(helmet, {
@@ -149,6 +174,11 @@ export async function buildServer(services: Services) {
     isShuttingDown: services.isShuttingDown,
   });
   await app.register(authRoutes, services.auth);
+  await app.register(apiKeyRoutes, {
+    apiKeys: services.auth.apiKeys,
+    forget: () => services.auth.authenticator.forget(),
+    isWithin: services.isWithin,
+  });
   await app.register(auditRoutes, { audit: services.audit, db: database.db });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());

@@ -123,3 +123,71 @@ describe('vigil users', () => {
     expect((await cli(['users', 'disable'], env)).code).toBe(2);
   });
 });
+
+describe('vigil apikeys', () => {
+  const keysDir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-apikeys-'));
+  const env = { DATA_DIR: keysDir, LOG_LEVEL: 'silent' };
+  afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
+
+  it('creates a key printed once, lists it without the key, and revokes it by name', async () => {
+    const created = await cli(
+      ['apikeys', 'create', '--name', 'prometheus', '--role', 'viewer', '--unit', 'SITE-1', '--expires-days', '30'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    const key = /^key: (vgl_[A-Za-z0-9_-]{43})$/m.exec(created.out)?.[1];
+    expect(key).toBeDefined();
+    expect(created.out).toMatch(/^created [0-9a-f-]{36} {2}vgl_\S{8}… {2}prometheus {2}viewer@SITE-1 {2}expires 20/m);
+
+    const list = await cli(['apikeys', 'list'], env);
+    expect(list.out).toContain('prometheus');
+    expect(list.out).not.toContain(key!.slice(12));
+    const json = JSON.parse((await cli(['apikeys', 'list', '--json'], env)).out) as { name: string; revokedAt: string | null }[];
+    expect(json).toEqual([expect.objectContaining({ name: 'prometheus', revokedAt: null })]);
+
+    expect((await cli(['apikeys', 'revoke', 'prometheus'], env)).out).toMatch(/^revoked .* prometheus .* revoked 20/);
+    expect((await cli(['apikeys', 'list'], env)).out).toBe('');
+    expect((await cli(['apikeys', 'list', '--all'], env)).out).toContain('prometheus');
+  });
+
+  it('explains refusals: missing options, unknown role, a name in use, an unknown key', async () => {
+    expect((await cli(['apikeys', 'create', '--name', 'x'], env)).code).toBe(2);
+    expect((await cli(['apikeys', 'create', '--name', 'x', '--role', 'viewer', '--expires-days', 'soon'], env)).code).toBe(2);
+    const role = await cli(['apikeys', 'create', '--name', 'x', '--role', 'root'], env);
+    expect(role).toMatchObject({ code: 1 });
+    expect(role.err).toContain('role must be one of admin, operator, viewer');
+    expect((await cli(['apikeys', 'create', '--name', 'ci', '--role', 'operator'], env)).code).toBe(0);
+    const dup = await cli(['apikeys', 'create', '--name', 'CI', '--role', 'operator'], env);
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('an API key named "CI" is already in force');
+    const unknown = await cli(['apikeys', 'revoke', 'nope'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no API key nope in force');
+    expect((await cli(['apikeys', 'revoke'], env)).code).toBe(2);
+  });
+});
+
+describe('vigil keys', () => {
+  const keysDir = mkdtempSync(path.join(tmpdir(), 'vigil-cli-keys-'));
+  const env = { DATA_DIR: keysDir, LOG_LEVEL: 'silent' };
+  afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
+
+  it('rotates the signing key: the old one is retired but still listed for verification', async () => {
+    const before = await cli(['keys', 'list'], env);
+    expect(before.code).toBe(0);
+    const [first] = before.out.split('\n');
+    expect(first).toMatch(/^\S+ {2}signing {2}database$/);
+    const oldKid = first!.split(' ')[0]!;
+    const rotated = await cli(['keys', 'rotate'], env);
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toContain(`retired ${oldKid}`);
+    const after = (await cli(['keys', 'list'], env)).out.split('\n');
+    expect(after).toHaveLength(2);
+    expect(after).toContain(`${oldKid}  retired  database`);
+    expect(after.find((l) => l.includes('signing'))).not.toContain(oldKid);
+  });
+
+  it('refuses an unknown verb with exit 2', async () => {
+    expect((await cli(['keys', 'spin'], env)).code).toBe(2);
+  });
+});

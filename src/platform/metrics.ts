@@ -12,6 +12,8 @@ export interface Metrics {
   redisUp: Gauge;
   /** Audit records written (`success`) or that failed and so failed the change they record (`failure`). */
   auditWrites: Counter<'status'>;
+  /** Requests refused with 429 by the rate limiter, by route template. */
+  rateLimited: Counter<'route'>;
   /** Where the db pool gauges read from; set once the database exists. */
   setPoolStats(read: () => PoolStats | undefined): void;
 }
@@ -71,6 +73,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'audit_writes_total',
       help: 'Audit records written, by status (success, or failure: the change they record failed with them).',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'http_rate_limited_total',
+      help: 'Requests refused with 429 RATE_LIMITED, by route template.',
+      labelNames: ['route'],
       registers: [registry],
     }),
     setPoolStats(read) {

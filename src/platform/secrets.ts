@@ -1,7 +1,7 @@
 // Secrets at rest (camera credentials, provider API keys): AES-256-GCM under VIGIL_SECRET_KEY, or
 // under a key generated into DATA_DIR/secret-key. Sealed values name their key, so keys can rotate:
 // the first key encrypts, every listed key decrypts. No message or log line carries key material.
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +14,8 @@ export interface SecretBox {
   encrypt(plaintext: string, context?: string): string;
   /** Opens a value sealed by `encrypt`; throws SecretDecryptError. */
   decrypt(sealed: string, context?: string): string;
+  /** A 32-byte key for `purpose` (HKDF-SHA256 of the sealing key): the same on every node that shares the secret key. */
+  deriveKey(purpose: string): Buffer;
 }
 
 export interface SecretKey {
@@ -100,8 +102,10 @@ export function createSecretBox(keys: readonly SecretKey[]): SecretBox {
   const sealingKey = byId.get(sealingId);
   if (!sealingKey) throw new Error('unreachable: the first key is in the map');
 
+  const sealingBytes = Buffer.from(first.key);
   return Object.freeze({
     keyId: sealingId,
+    deriveKey: (purpose: string) => Buffer.from(hkdfSync('sha256', sealingBytes, 'vigil', purpose, KEY_BYTES)),
     encrypt(plaintext: string, context = ''): string {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', sealingKey, iv, { authTagLength: TAG_BYTES });

@@ -56,6 +56,9 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
     VIGIL_ADMIN_EMAIL: TEST_ADMIN.email,
     VIGIL_ADMIN_PASSWORD: TEST_ADMIN.password,
     VIGIL_SHUTDOWN_GRACE_MS: '2000',
+    // Tests fire many requests from one address; the rate-limit tests set their own limits.
+    VIGIL_RATE_LIMIT_MAX: '1000000',
+    VIGIL_RATE_LIMIT_AUTH_MAX: '1000000',
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...(real && realRedisUrl ? { REDIS_URL: realRedisUrl, VIGIL_REDIS_KEY_PREFIX: testRedisPrefix() } : {}),
     ...options.env,

@@ -1,18 +1,27 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 
 import type { TokenKeys } from './tokens.js';
-import { Jwks, LoginBody, RefreshBody, SessionList, SessionParams, TokenResponse, UserView } from './auth.schemas.js';
+import { CookieRefreshBody, CsrfResponse, Jwks, LoginBody, SessionList, SessionParams, SessionResponse, UserView } from './auth.schemas.js';
+import type { ApiKeysService } from './api-keys.service.js';
+import { AppError } from '../../platform/errors.js';
+import { COOKIE, CSRF_HEADER, clearSessionCookies, setSessionCookies } from './cookies.js';
+import type { Csrf } from './cookies.js';
 import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
-import type { UsersService } from './users.service.js';
+import { SessionErrors } from './sessions.service.js';
+import type { Actor, UsersService } from './users.service.js';
 import type { Authenticator } from '../../platform/http/access.js';
 
 export interface AuthRouteDeps {
   users: UsersService;
   sessions: SessionsService;
   tokens: TokenKeys;
+  apiKeys: ApiKeysService;
+  csrf: Csrf;
   authenticator: Authenticator & { forget(): void };
+  /** Cookies carry the Secure flag (everywhere but development). */
+  secureCookies: boolean;
 }
 
 function client(request: FastifyRequest): ClientInfo {
@@ -20,11 +29,54 @@ function client(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 400) : null, requestId: request.id };
 }
 
-export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { users, sessions, tokens, authenticator }, done) => {
-  async function withUser(pair: TokenPair) {
-    const { sessionId: _s, userId, ...rest } = pair;
+/** Who is making an authenticated request, for the audit trail. */
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = request.principal;
+  if (!principal) throw new Error('actorOf needs an authenticated route');
+  return { type: principal.type, id: principal.id, requestId: request.id, ip: request.ip };
+}
+
+/** Cookie-mode refresh and logout may send no body at all: validate it as `{}`. */
+const emptyBodyAsObject = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+  request.body ??= {};
+  done();
+};
+
+const noSession = () => new AppError(400, 'NO_SESSION', 'API keys have no session and need no CSRF token');
+
+/** The signed-in user of a `self` route; API keys are people-less and get 403 NOT_A_USER. */
+function userIdOf(request: FastifyRequest): string {
+  const principal = request.principal!;
+  if (principal.type !== 'user')
+    throw new AppError(403, 'NOT_A_USER', 'this route is for signed-in people; an API key has no user or sessions');
+  return principal.id;
+}
+
+export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, deps, done) => {
+  const { users, sessions, tokens, authenticator, csrf, secureCookies } = deps;
+
+  /** The answer to login and refresh: the tokens, or in cookie mode the cookies and a CSRF token. */
+  async function answer(pair: TokenPair, cookieMode: boolean, reply: FastifyReply) {
+    const { sessionId, userId, ...rest } = pair;
     const user = await users.getById(userId);
-    return { ...rest, user };
+    if (!cookieMode) return { ...rest, user };
+    const csrfToken = csrf.tokenFor(sessionId);
+    setSessionCookies(reply, { ...rest, csrfToken }, secureCookies);
+    return { tokenType: 'Cookie' as const, expiresIn: rest.expiresIn, refreshExpiresIn: rest.refreshExpiresIn, csrfToken, user };
+  }
+
+  /** The refresh token of a request: from the body, or (cookie mode) from the cookie, whose use needs the CSRF token. */
+  async function presentedRefreshToken(request: FastifyRequest, body: { refreshToken?: string } | undefined) {
+    const fromBody = body?.refreshToken;
+    if (fromBody !== undefined) return { token: fromBody, cookieMode: false };
+    const fromCookie = request.cookies[COOKIE.refresh];
+    if (fromCookie === undefined || fromCookie === '') {
+      throw new AppError(401, 'INVALID_REFRESH_TOKEN', 'send refreshToken in the body, or sign in in cookie mode');
+    }
+    const sessionId = await sessions.sessionIdOf(fromCookie);
+    if (!sessionId) throw SessionErrors.invalidRefreshToken();
+    csrf.check(sessionId, request.headers[CSRF_HEADER]);
+    return { token: fromCookie, cookieMode: true };
   }
 
   app.post(
@@ -34,12 +86,14 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password',
-        description: 'Opens a session. Unknown email, wrong password and disabled account all answer 401 `INVALID_CREDENTIALS`.',
+        description:
+          'Opens a session. Unknown email, wrong password and disabled account all answer 401 `INVALID_CREDENTIALS`; too many failures on an account or from an address answer 429 `TOO_MANY_ATTEMPTS` with `Retry-After`. With `mode: "cookie"` the tokens are set as httpOnly, SameSite=Strict cookies and the answer carries a CSRF token instead.',
         body: LoginBody,
-        response: { 200: TokenResponse },
+        response: { 200: SessionResponse },
       },
     },
-    async (request) => withUser(await sessions.login(request.body.email, request.body.password, client(request))),
+    async (request, reply) =>
+      answer(await sessions.login(request.body.email, request.body.password, client(request)), request.body.mode === 'cookie', reply),
   );
 
   app.post(
@@ -50,14 +104,16 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
         tags: ['auth'],
         summary: 'Exchange a refresh token for new tokens',
         description:
-          'Rotates the refresh token. Presenting one that was already used ends the session (401 `REFRESH_TOKEN_REUSED`), except within the grace window while its successor is unused.',
-        body: RefreshBody,
-        response: { 200: TokenResponse },
+          'Rotates the refresh token. Presenting one that was already used ends the session (401 `REFRESH_TOKEN_REUSED`), except within the grace window while its successor is unused. In cookie mode send no token: the `vigil_refresh` cookie is used, with the `X-CSRF-Token` header, and new cookies are set.',
+        body: CookieRefreshBody,
+        response: { 200: SessionResponse },
       },
+      preValidation: emptyBodyAsObject,
     },
-    async (request) => {
+    async (request, reply) => {
       try {
-        return await withUser(await sessions.refresh(request.body.refreshToken, client(request)));
+        const { token, cookieMode } = await presentedRefreshToken(request, request.body);
+        return await answer(await sessions.refresh(token, client(request)), cookieMode, reply);
       } catch (error) {
         authenticator.forget(); // a reuse may just have ended a session whose principal is cached
         throw error;
@@ -72,14 +128,36 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
       schema: {
         tags: ['auth'],
         summary: 'End the session a refresh token belongs to',
-        body: RefreshBody,
+        description: 'In cookie mode send no token (the `vigil_refresh` cookie is used, with `X-CSRF-Token`); the cookies are cleared.',
+        body: CookieRefreshBody,
         response: { 204: Type.Null({ description: 'Session ended.' }) },
       },
+      preValidation: emptyBodyAsObject,
     },
     async (request, reply) => {
-      await sessions.logout(request.body.refreshToken, client(request));
+      const { token, cookieMode } = await presentedRefreshToken(request, request.body);
+      await sessions.logout(token, client(request));
       authenticator.forget();
+      if (cookieMode) clearSessionCookies(reply, secureCookies);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/csrf',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: "The CSRF token of the caller's session",
+        description: 'For a page that was reloaded in cookie mode: the token to send as `X-CSRF-Token` on writes.',
+        response: { 200: CsrfResponse },
+      },
+    },
+    (request) => {
+      const sessionId = request.principal!.sessionId;
+      if (!sessionId) throw noSession();
+      return { csrfToken: csrf.tokenFor(sessionId) };
     },
   );
 
@@ -90,10 +168,10 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user and their role grants',
-        response: { 200: UserView },
+        response: { 200: Type.Ref(UserView) },
       },
     },
-    async (request) => users.getById(request.principal!.id),
+    async (request) => users.getById(userIdOf(request)),
   );
 
   app.get(
@@ -120,8 +198,9 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
       },
     },
     async (request, reply) => {
-      await sessions.logoutAll(request.principal!.id, client(request));
+      await sessions.logoutAll(userIdOf(request), client(request));
       authenticator.forget();
+      if (request.cookies[COOKIE.access] !== undefined) clearSessionCookies(reply, secureCookies);
       return reply.code(204).send(null);
     },
   );
@@ -137,7 +216,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
         response: { 200: SessionList },
       },
     },
-    async (request) => ({ items: await sessions.listSessions(request.principal!.id, request.principal!.sessionId) }),
+    async (request) => ({ items: await sessions.listSessions(userIdOf(request), request.principal!.sessionId) }),
   );
 
   app.delete(
@@ -152,7 +231,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, { u
       },
     },
     async (request, reply) => {
-      await sessions.endSession(request.principal!.id, request.params.id, client(request));
+      await sessions.endSession(userIdOf(request), request.params.id, client(request));
       authenticator.forget();
       return reply.code(204).send(null);
     },

@@ -3,12 +3,31 @@ import { Type } from '@sinclair/typebox';
 const Email = Type.String({ minLength: 3, maxLength: 320, description: 'Case-insensitive.' });
 
 export const LoginBody = Type.Object(
-  { email: Email, password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('bearer'), Type.Literal('cookie')], {
+        default: 'bearer',
+        description:
+          '`bearer` (default): the tokens are in the answer. `cookie`, for browsers: the tokens are set as httpOnly cookies and the answer carries only a CSRF token, to send as `X-CSRF-Token` on writes.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
-export const RefreshBody = Type.Object(
-  { refreshToken: Type.String({ minLength: 10, maxLength: 200, description: 'The opaque token from login or the last refresh.' }) },
+const RefreshToken = Type.String({ minLength: 10, maxLength: 200, description: 'The opaque token from login or the last refresh.' });
+
+export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
+
+export const CookieRefreshBody = Type.Object(
+  {
+    refreshToken: Type.Optional({
+      ...RefreshToken,
+      description: 'The opaque token from login or the last refresh. Omit it in cookie mode: the `vigil_refresh` cookie is used.',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -31,17 +50,28 @@ export const UserView = Type.Object(
   { $id: 'User', additionalProperties: false },
 );
 
-export const TokenResponse = Type.Object(
+export const SessionResponse = Type.Object(
   {
-    accessToken: Type.String({ description: 'EdDSA JWT; send as `Authorization: Bearer <token>`.' }),
-    tokenType: Type.Literal('Bearer'),
+    tokenType: Type.Union([Type.Literal('Bearer'), Type.Literal('Cookie')], {
+      description: '`Bearer`: the tokens are here. `Cookie` (cookie mode): they are in httpOnly cookies, and `csrfToken` is here instead.',
+    }),
+    accessToken: Type.Optional(Type.String({ description: 'EdDSA JWT; send as `Authorization: Bearer <token>`. Bearer mode only.' })),
     expiresIn: Type.Integer({ description: 'Seconds until the access token expires.' }),
-    refreshToken: Type.String({ description: 'Opaque; exchange at /api/auth/refresh before it expires. Each use returns a new one.' }),
+    refreshToken: Type.Optional(
+      Type.String({
+        description: 'Opaque; exchange at /api/auth/refresh before it expires. Each use returns a new one. Bearer mode only.',
+      }),
+    ),
     refreshExpiresIn: Type.Integer({ description: 'Seconds until the session ends at the latest.' }),
-    user: UserView,
+    csrfToken: Type.Optional(
+      Type.String({ description: 'Cookie mode only: send as `X-CSRF-Token` on every write; also in the readable `vigil_csrf` cookie.' }),
+    ),
+    user: Type.Ref(UserView),
   },
   { additionalProperties: false },
 );
+
+export const CsrfResponse = Type.Object({ csrfToken: Type.String() }, { additionalProperties: false });
 
 export const Jwks = Type.Object(
   { keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) },

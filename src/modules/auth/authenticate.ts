@@ -1,5 +1,7 @@
-// Turns a request's credentials into a principal: a bearer access token whose session is still open
-// and whose user is active.
+// Turns a request's credentials into a principal:
+// - `Authorization: Bearer <JWT>`: an access token whose session is still open and whose user is active;
+// - `Authorization: Bearer vgl_…`: an API key in force;
+// - the `vigil_access` cookie (cookie mode), where writes must also carry a valid X-CSRF-Token.
 //
 // Every authenticated request would otherwise verify an EdDSA signature and read the session, the
 // user and their grants. Two small in-process caches keep that off the hot path:
@@ -10,6 +12,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../../platform/http/access.js';
 import { AppError } from '../../platform/errors.js';
+import type { ApiKeysService } from './api-keys.service.js';
+import { API_KEY_PREFIX } from './api-keys.service.js';
+import { COOKIE, CSRF_HEADER, isSafeMethod } from './cookies.js';
+import type { Csrf } from './cookies.js';
 import type { SessionsService } from './sessions.service.js';
 import type { AccessClaims, TokenKeys } from './tokens.js';
 import type { UsersService } from './users.service.js';
@@ -37,11 +43,14 @@ export function createAuthenticator(deps: {
   tokens: TokenKeys;
   sessions: SessionsService;
   users: UsersService;
+  apiKeys: ApiKeysService;
+  csrf: Csrf;
   now?: () => number;
 }): Authenticator & { forget(): void } {
   const now = deps.now ?? (() => Date.now());
   const verified = bounded<string, AccessClaims>();
   const principals = bounded<string, { principal: Principal; until: number }>();
+  const keyPrincipals = bounded<string, { principal: Principal; until: number }>();
 
   async function claimsOf(token: string): Promise<AccessClaims> {
     const known = verified.get(token);
@@ -64,14 +73,32 @@ export function createAuthenticator(deps: {
     return principal;
   }
 
+  async function apiKeyPrincipal(key: string): Promise<Principal> {
+    const cached = keyPrincipals.get(key);
+    if (cached && cached.until > now()) return cached.principal;
+    const principal = await deps.apiKeys.principalFor(key);
+    keyPrincipals.set(key, { principal, until: now() + PRINCIPAL_TTL_MS });
+    return principal;
+  }
+
   const authenticate = async (request: FastifyRequest): Promise<Principal | null> => {
     const header = request.headers.authorization;
-    if (header === undefined) return null;
-    if (!header.startsWith('Bearer ')) throw new AppError(401, 'UNAUTHORIZED', 'use Authorization: Bearer <token>');
-    return principalOf(await claimsOf(header.slice(7).trim()));
+    if (header !== undefined) {
+      if (!header.startsWith('Bearer ')) throw new AppError(401, 'UNAUTHORIZED', 'use Authorization: Bearer <token>');
+      const token = header.slice(7).trim();
+      return token.startsWith(API_KEY_PREFIX) ? apiKeyPrincipal(token) : principalOf(await claimsOf(token));
+    }
+    const cookie = request.cookies[COOKIE.access];
+    if (cookie === undefined || cookie === '') return null;
+    const principal = await principalOf(await claimsOf(cookie));
+    if (!isSafeMethod(request.method)) deps.csrf.check(principal.sessionId!, request.headers[CSRF_HEADER]);
+    return principal;
   };
   return Object.assign(authenticate, {
-    /** Drops every cached principal (after a session ends or a user changes in this process). */
-    forget: () => principals.clear(),
+    /** Drops every cached principal (after a session ends, a user changes or a key is revoked in this process). */
+    forget: () => {
+      principals.clear();
+      keyPrincipals.clear();
+    },
   });
 }

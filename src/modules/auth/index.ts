@@ -1,7 +1,8 @@
 // Auth: the people who sign in and the roles they hold. Invariants: emails are unique whatever
 // their case; passwords are stored only as argon2id hashes and must pass the policy; every change
 // to a user or a grant is audited in its own transaction; a fresh database gets exactly one first
-// admin, even when several processes start together.
+// admin, even when several processes start together. API keys and refresh tokens are stored only
+// as hashes; a write authenticated by cookie needs the session's CSRF token.
 export { checkPassword, hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
 export { createUsersService, SYSTEM } from './users.service.js';
 export type { Actor, Grant, User, UsersService } from './users.service.js';
@@ -11,6 +12,12 @@ export { createTokenKeys } from './tokens.js';
 export type { TokenKeys, SigningKeysTables } from './tokens.js';
 export { createSessionsService } from './sessions.service.js';
 export type { SessionsService, SessionsTables } from './sessions.service.js';
-export { authRoutes } from './auth.routes.js';
+export { authRoutes, actorOf } from './auth.routes.js';
+export { apiKeyRoutes } from './api-keys.routes.js';
+export { createApiKeysService, API_KEY_PREFIX } from './api-keys.service.js';
+export type { ApiKey, ApiKeysService } from './api-keys.service.js';
+export type { ApiKeysTables } from './api-keys.repo.js';
+export { createCsrf, COOKIE, CSRF_HEADER } from './cookies.js';
 export type { AuthRouteDeps } from './auth.routes.js';
 export { createAuthenticator } from './authenticate.js';
+export { UserView } from './auth.schemas.js';

@@ -357,6 +357,16 @@ export function createSessionsService(deps: {
       });
     },
 
+    /** The session a refresh token belongs to (for the CSRF check of cookie-mode refresh and logout). */
+    async sessionIdOf(refreshToken: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('refresh_tokens')
+        .select('session_id')
+        .where('token_hash', '=', hashToken(refreshToken))
+        .executeTakeFirst();
+      return row?.session_id;
+    },
+
     /** Whether an access token's session is still open (logout ends access tokens too, not only refresh). */
     async isSessionActive(sessionId: string): Promise<boolean> {
       const row = await db

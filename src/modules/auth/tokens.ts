@@ -1,13 +1,19 @@
 // Access tokens: EdDSA JWTs with a `kid`. Signing keys live in the database with their private half
 // sealed by the secrets key, so every process of one deployment signs and verifies alike; retired
-// keys keep verifying. Public keys are served as a JWKS.
+// keys keep verifying. Or they come from configuration (VIGIL_JWT_PRIVATE_KEY: PKCS#8 PEM, the
+// first signs, the rest verify), and then the database's keys only verify. Public keys are served
+// as a JWKS.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { JWK, JWTPayload } from 'jose';
-import { SignJWT, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
+import { SignJWT, calculateJwkThumbprint, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
+import type { Audit } from '../../platform/audit.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import type { Actor } from './users.service.js';
 
 export interface SigningKeysTables {
   signing_keys: {
@@ -47,23 +53,84 @@ export const TokenErrors = {
 type KeyMaterial = Awaited<ReturnType<typeof importJWK>>;
 type Key = { kid: string; verify: KeyMaterial; sign?: KeyMaterial; publicJwk: JWK; retired: boolean };
 
-export function createTokenKeys(deps: { db: Kysely<SigningKeysTables>; secrets: SecretBox; settings: TokenSettings }) {
+const PEM_BLOCK = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/g;
+
+/**
+ * Reads VIGIL_JWT_PRIVATE_KEY: PEM text, or the path of a file holding it; one or more Ed25519
+ * PKCS#8 keys, the first signing. The kid of each is its RFC 7638 thumbprint. Errors never quote the key.
+ */
+export async function parseConfiguredKeys(value: string): Promise<Key[]> {
+  let text = value.replaceAll('\\n', '\n');
+  if (!text.includes('-----BEGIN')) {
+    try {
+      text = readFileSync(value.trim(), 'utf8');
+    } catch (error) {
+      throw new Error(
+        `VIGIL_JWT_PRIVATE_KEY is neither PEM text nor a readable file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) throw new Error('VIGIL_JWT_PRIVATE_KEY holds no "-----BEGIN PRIVATE KEY-----" block (PKCS#8 PEM)');
+  const keys: Key[] = [];
+  for (const [index, pem] of blocks.entries()) {
+    let privateJwk: JWK;
+    let publicJwk: JWK;
+    try {
+      const privateKey = createPrivateKey(pem);
+      if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+      privateJwk = await exportJWK(privateKey);
+      publicJwk = await exportJWK(createPublicKey(privateKey));
+    } catch {
+      throw new Error(`VIGIL_JWT_PRIVATE_KEY: key ${index + 1} is not an Ed25519 private key in PKCS#8 PEM`);
+    }
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const published = { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' };
+    keys.push({
+      kid,
+      verify: await importJWK(published, 'EdDSA'),
+      ...(index === 0 ? { sign: await importJWK({ ...privateJwk, alg: 'EdDSA' }, 'EdDSA') } : {}),
+      publicJwk: published,
+      retired: index > 0,
+    });
+  }
+  return keys;
+}
+
+export const KeyErrors = {
+  configured: () =>
+    new Error(
+      'signing keys come from VIGIL_JWT_PRIVATE_KEY: rotate by putting the new key first there and keeping the old one after it until its tokens have expired',
+    ),
+} as const;
+
+export function createTokenKeys(deps: {
+  db: Kysely<SigningKeysTables>;
+  secrets: SecretBox;
+  settings: TokenSettings;
+  /** VIGIL_JWT_PRIVATE_KEY, when set. */
+  configuredKeys?: string | undefined;
+  audit?: Audit;
+}) {
   const { db, secrets, settings } = deps;
   let keys = new Map<string, Key>();
   let current: Key | undefined;
+  let configured: Key[] = [];
 
   async function load(): Promise<void> {
     const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
     const next = new Map<string, Key>();
-    let signer: Key | undefined;
+    let signer: Key | undefined = configured[0];
+    for (const key of configured) next.set(key.kid, key);
     for (const row of rows) {
+      if (next.has(row.kid)) continue;
       const key: Key = {
         kid: row.kid,
         verify: await importJWK(row.public_jwk, 'EdDSA'),
         publicJwk: row.public_jwk,
         retired: row.retired_at !== null,
       };
-      if (!key.retired && !signer) {
+      if (!key.retired && !signer && configured.length === 0) {
         key.sign = await importJWK(JSON.parse(secrets.decrypt(row.private_jwk_sealed, `signing-key:${row.kid}`)) as JWK, 'EdDSA');
         signer = key;
       }
@@ -73,7 +140,7 @@ export function createTokenKeys(deps: { db: Kysely<SigningKeysTables>; secrets: 
     current = signer;
   }
 
-  async function create(tx: Kysely<SigningKeysTables>): Promise<void> {
+  async function create(tx: Kysely<SigningKeysTables>): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
     const kid = uuidv7();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
@@ -89,11 +156,16 @@ export function createTokenKeys(deps: { db: Kysely<SigningKeysTables>; secrets: 
         retired_at: null,
       })
       .execute();
+    return kid;
   }
 
   return {
     /** Loads the keys, creating the first one on a fresh database (once, whatever the number of processes). */
     async init(): Promise<void> {
+      if (deps.configuredKeys !== undefined) {
+        configured = await parseConfiguredKeys(deps.configuredKeys);
+        return load();
+      }
       await db.transaction().execute(async (tx) => {
         await sql`select pg_advisory_xact_lock(${KEY_LOCK})`.execute(tx);
         const active = await tx.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).executeTakeFirst();
@@ -102,15 +174,47 @@ export function createTokenKeys(deps: { db: Kysely<SigningKeysTables>; secrets: 
       await load();
     },
 
-    /** Retires the signing key and makes a new one; the retired one still verifies. */
-    async rotate(): Promise<string> {
-      await db.transaction().execute(async (tx) => {
+    /**
+     * Retires the signing key and makes a new one; the retired one still verifies. Other processes
+     * keep signing with the key they loaded (still valid) until they restart or meet a token of the new one.
+     */
+    async rotate(actor: Actor): Promise<{ kid: string; retired: string[] }> {
+      if (configured.length > 0 || deps.configuredKeys !== undefined) throw KeyErrors.configured();
+      const retired = await db.transaction().execute(async (tx) => {
         await sql`select pg_advisory_xact_lock(${KEY_LOCK})`.execute(tx);
-        await tx.updateTable('signing_keys').set({ retired_at: new Date() }).where('retired_at', 'is', null).execute();
-        await create(tx);
+        const old = await tx
+          .updateTable('signing_keys')
+          .set({ retired_at: new Date() })
+          .where('retired_at', 'is', null)
+          .returning('kid')
+          .execute();
+        const kid = await create(tx);
+        await deps.audit?.write(tx, {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'auth.signing_key_rotate',
+          resourceType: 'signing_key',
+          resourceId: kid,
+          before: { kids: old.map((k) => k.kid) },
+          after: { kid },
+          result: 'success',
+          requestId: actor.requestId ?? null,
+          ip: actor.ip ?? null,
+        });
+        return old.map((k) => k.kid);
       });
       await load();
-      return current!.kid;
+      return { kid: current!.kid, retired };
+    },
+
+    /** The keys as operators see them: newest first, which one signs. */
+    list(): { kid: string; signing: boolean; retired: boolean; source: 'database' | 'configuration' }[] {
+      return [...keys.values()].map((k) => ({
+        kid: k.kid,
+        signing: k === current,
+        retired: k !== current && k.retired,
+        source: configured.includes(k) ? 'configuration' : 'database',
+      }));
     },
 
     async sign(subject: string, sessionId: string): Promise<{ token: string; expiresIn: number }> {

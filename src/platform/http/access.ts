@@ -45,6 +45,8 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The one authentication of this request, shared by the rate limiter and access control. */
+    authentication: Promise<Principal | null> | null;
   }
   interface FastifyContextConfig {
     permission?: RouteAccess;
@@ -87,7 +89,15 @@ const PUBLIC_PREFIXES = ['/api/docs'];
 const isPluginPublic = (route: RouteOptions) =>
   PUBLIC_PREFIXES.some((p) => route.url.startsWith(p)) || (route.method === 'OPTIONS' && route.url === '*');
 
-export function installAccessControl(app: FastifyInstance, authenticate: Authenticator): void {
+/** Authenticates a request at most once, whoever asks first (the rate limiter keys on the principal). */
+export type PrincipalResolver = (request: FastifyRequest) => Promise<Principal | null>;
+
+export function createPrincipalResolver(app: FastifyInstance, authenticate: Authenticator): PrincipalResolver {
+  app.decorateRequest('authentication', null);
+  return (request) => (request.authentication ??= authenticate(request));
+}
+
+export function installAccessControl(app: FastifyInstance, authenticate: PrincipalResolver): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.permission;

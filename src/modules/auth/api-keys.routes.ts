@@ -1,0 +1,138 @@
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../platform/errors.js';
+import { unitsFor } from '../../platform/http/access.js';
+import type { Principal } from '../../platform/http/access.js';
+import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
+import { actorOf } from './auth.routes.js';
+import type { ApiKeysService } from './api-keys.service.js';
+
+const Role = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
+
+const ApiKeyView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    role: Role,
+    orgUnitCode: Type.Union([Type.String(), Type.Null()], { description: 'null: everywhere; a code: that unit and its subtree.' }),
+    prefix: Type.String({ description: 'The first characters of the key, to tell keys apart.' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    createdBy: Type.Union([Type.String(), Type.Null()]),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Recorded at most once a minute.' }),
+    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'ApiKey', additionalProperties: false },
+);
+
+const NewApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique among the keys in force, whatever its case.' }),
+    role: Role,
+    orgUnitCode: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { description: 'Omitted or null: a global key.' }),
+    ),
+    expiresInDays: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], { description: 'Omitted or null: no expiry.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const CreatedApiKey = Type.Object(
+  {
+    key: Type.String({ description: 'The key, shown this once: send it as `Authorization: Bearer vgl_…`.' }),
+    apiKey: ApiKeyView,
+  },
+  { additionalProperties: false },
+);
+
+const ListQuery = Type.Object(
+  { ...PageQuery, includeRevoked: Type.Optional(Type.Boolean({ default: false, description: 'Also list revoked keys.' })) },
+  { additionalProperties: false },
+);
+
+export interface ApiKeyRouteDeps {
+  apiKeys: ApiKeysService;
+  forget: () => void;
+  /** "is unit x inside y (or y itself)": a unit-scoped admin may only make keys inside its units. */
+  isWithin: (x: string, y: string) => boolean;
+}
+
+export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget, isWithin }, done) => {
+  /** Whether a key on `unit` (null: global) is inside what the principal may manage. */
+  const manages = (principal: Principal, unit: string | null) => {
+    const scope = unitsFor(principal, 'users:write');
+    return scope === 'all' || (unit !== null && scope.some((s) => isWithin(unit, s)));
+  };
+  const sees = (principal: Principal, unit: string | null) => {
+    const scope = unitsFor(principal, 'users:read');
+    return scope === 'all' || (unit !== null && scope.some((s) => isWithin(unit, s)));
+  };
+
+  app.get(
+    '/api/v1/api-keys',
+    {
+      config: { permission: 'users:read' },
+      schema: {
+        tags: ['auth'],
+        summary: 'List API keys, newest first',
+        description:
+          'Keys in force (or all of them with `includeRevoked`). The keys themselves are never shown again. A caller whose grant is on a unit sees only the keys inside it (a page may then hold fewer than `limit` items; follow `nextCursor`).',
+        querystring: ListQuery,
+        response: { 200: Page(ApiKeyView) },
+      },
+    },
+    (request) =>
+      apiKeys.list({
+        limit: request.query.limit ?? DEFAULT_LIMIT,
+        ...(request.query.cursor !== undefined ? { cursor: request.query.cursor } : {}),
+        includeRevoked: request.query.includeRevoked ?? false,
+        visible: (unit) => sees(request.principal!, unit),
+      }),
+  );
+
+  app.post(
+    '/api/v1/api-keys',
+    {
+      config: { permission: 'users:write' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an API key',
+        description:
+          'For machines (CI, scripts, Prometheus). The answer carries the key once; Vigil keeps only its hash. An admin whose grant is on a unit may only make keys on that unit or inside it. Audited as `api_key.create`.',
+        body: NewApiKeyBody,
+        response: { 201: CreatedApiKey },
+      },
+    },
+    async (request, reply) => {
+      const unit = request.body.orgUnitCode ?? null;
+      if (!manages(request.principal!, unit)) {
+        throw new AppError(403, 'FORBIDDEN', 'you may only make keys on the units your grants cover', { orgUnitCode: unit });
+      }
+      const created = await apiKeys.create({ ...request.body, orgUnitCode: unit }, actorOf(request));
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.delete(
+    '/api/v1/api-keys/:id',
+    {
+      config: { permission: 'users:write' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke an API key',
+        description: 'The key stops working at once on this process and within 5 s on the others. Audited as `api_key.revoke`.',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+        response: { 204: Type.Null({ description: 'Revoked.' }) },
+      },
+    },
+    async (request, reply) => {
+      await apiKeys.revoke(request.params.id, actorOf(request), (unit) => manages(request.principal!, unit));
+      forget();
+      return reply.code(204).send(null);
+    },
+  );
+
+  done();
+};

@@ -1,0 +1,189 @@
+// API keys for machines. A key is `vgl_` + 256 random bits, shown once when created and stored
+// only as its SHA-256 hash; it carries one role, globally or on an org unit's subtree, and is
+// sent as `Authorization: Bearer vgl_…`. Revoking or expiry stops it (within PRINCIPAL_TTL_MS on
+// other processes, at once on this one). Creation and revocation are audited.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Audit } from '../../platform/audit.js';
+import { AppError } from '../../platform/errors.js';
+import type { Principal } from '../../platform/http/access.js';
+import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { uuidv7, UUID_PATTERN } from '../../platform/ids.js';
+import { AuthErrors } from './auth.errors.js';
+import type { ApiKeyRow, ApiKeysTables } from './api-keys.repo.js';
+import { apiKeysRepo } from './api-keys.repo.js';
+import type { Actor } from './users.service.js';
+import type { Role } from './users.repo.js';
+import { ROLES } from './users.repo.js';
+
+export const API_KEY_PREFIX = 'vgl_';
+const API_KEY_FORMAT = /^vgl_[A-Za-z0-9_-]{43}$/;
+/** How often one process records a key's last use: at most once a minute, not on every request. */
+const TOUCH_EVERY_MS = 60_000;
+const UNIT_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export const ApiKeyErrors = {
+  invalid: () => new AppError(401, 'API_KEY_INVALID', 'the API key is not valid'),
+  revoked: () => new AppError(401, 'API_KEY_REVOKED', 'the API key has been revoked'),
+  expired: () => new AppError(401, 'API_KEY_EXPIRED', 'the API key has expired'),
+  notFound: (key: string) => new AppError(404, 'API_KEY_NOT_FOUND', `no API key ${key} in force`, { apiKey: key }),
+  nameTaken: (name: string) => new AppError(409, 'API_KEY_NAME_TAKEN', `an API key named "${name}" is already in force`, { name }),
+  badName: () => new AppError(400, 'INVALID_API_KEY_NAME', 'an API key name has 1 to 100 characters and is not blank'),
+  badUnit: (code: string) =>
+    new AppError(400, 'INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, {
+      orgUnitCode: code,
+    }),
+  badExpiry: () => new AppError(400, 'INVALID_EXPIRY', 'expiresInDays must be a whole number from 1 to 3650'),
+} as const;
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  orgUnitCode: string | null;
+  /** The first characters of the key, to tell keys apart; never enough to use it. */
+  prefix: string;
+  createdAt: string;
+  createdBy: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface NewApiKey {
+  name: string;
+  role: string;
+  orgUnitCode?: string | null;
+  expiresInDays?: number | null;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+function toApiKey(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    orgUnitCode: row.org_unit_code,
+    prefix: row.prefix,
+    createdAt: row.created_at.toISOString(),
+    createdBy: row.created_by,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+const isCursor = (value: unknown): value is { at: string; id: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { at?: unknown }).at === 'string' &&
+  typeof (value as { id?: unknown }).id === 'string';
+
+export function createApiKeysService(deps: { db: Kysely<ApiKeysTables>; audit: Audit; now?: () => Date }) {
+  const { db, audit } = deps;
+  const now = deps.now ?? (() => new Date());
+  const touched = new Map<string, number>();
+
+  function event(actor: Actor, action: string, row: ApiKeyRow, before: unknown, after: unknown) {
+    return {
+      actorType: actor.type,
+      actorId: actor.id,
+      action,
+      resourceType: 'api_key',
+      resourceId: row.id,
+      orgUnitCode: row.org_unit_code,
+      before,
+      after,
+      result: 'success' as const,
+      requestId: actor.requestId ?? null,
+      ip: actor.ip ?? null,
+    };
+  }
+
+  /** Finds a key by id, or by name among those in force. */
+  async function find(tx: Kysely<ApiKeysTables>, idOrName: string) {
+    return UUID_PATTERN.test(idOrName) ? apiKeysRepo.findById(tx, idOrName) : apiKeysRepo.findActiveByName(tx, idOrName);
+  }
+
+  return {
+    /** Creates a key; the returned `key` is the only time it is ever shown. */
+    async create(input: NewApiKey, actor: Actor): Promise<{ key: string; apiKey: ApiKey }> {
+      const name = input.name.trim();
+      if (name.length < 1 || name.length > 100) throw ApiKeyErrors.badName();
+      if (!(ROLES as readonly string[]).includes(input.role)) throw AuthErrors.unknownRole(input.role);
+      const unit = input.orgUnitCode ?? null;
+      if (unit !== null && !UNIT_CODE.test(unit)) throw ApiKeyErrors.badUnit(unit);
+      const days = input.expiresInDays ?? null;
+      if (days !== null && (!Number.isInteger(days) || days < 1 || days > 3650)) throw ApiKeyErrors.badExpiry();
+      const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+      return db.transaction().execute(async (tx) => {
+        if (await apiKeysRepo.findActiveByName(tx, name)) throw ApiKeyErrors.nameTaken(name);
+        const row = await apiKeysRepo.insert(tx, {
+          id: uuidv7(),
+          name,
+          role: input.role as Role,
+          org_unit_code: unit,
+          key_hash: hashKey(key),
+          prefix: key.slice(0, 12),
+          created_by: actor.id,
+          expires_at: days === null ? null : new Date(now().getTime() + days * 86_400_000),
+        });
+        const apiKey = toApiKey(row);
+        await audit.write(tx, event(actor, 'api_key.create', row, null, apiKey));
+        return { key, apiKey };
+      });
+    },
+
+    /** A page of keys; `visible` drops those outside the caller's units (the cursor still moves past them). */
+    async list(options: {
+      limit: number;
+      cursor?: string;
+      includeRevoked?: boolean;
+      visible?: (orgUnitCode: string | null) => boolean;
+    }): Promise<{ items: ApiKey[]; nextCursor: string | null }> {
+      const position = decodeCursor(options.cursor, isCursor);
+      const rows = await apiKeysRepo.list(db, {
+        limit: options.limit + 1,
+        includeRevoked: options.includeRevoked ?? false,
+        ...(position ? { after: { at: new Date(position.at), id: position.id } } : {}),
+      });
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return {
+        items: page.filter((row) => options.visible?.(row.org_unit_code) ?? true).map(toApiKey),
+        nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null,
+      };
+    },
+
+    /** Revokes a key in force, named by id or by name; one outside `inScope` is "not found". */
+    async revoke(idOrName: string, actor: Actor, inScope: (orgUnitCode: string | null) => boolean = () => true): Promise<ApiKey> {
+      return db.transaction().execute(async (tx) => {
+        const found = await find(tx, idOrName);
+        const row = found && inScope(found.org_unit_code) ? found : undefined;
+        const revoked = row ? await apiKeysRepo.revoke(tx, row.id, now()) : undefined;
+        if (!row || !revoked) throw ApiKeyErrors.notFound(idOrName);
+        await audit.write(tx, event(actor, 'api_key.revoke', revoked, toApiKey(row), toApiKey(revoked)));
+        touched.delete(row.id);
+        return toApiKey(revoked);
+      });
+    },
+
+    /** The principal of a presented key; throws 401 API_KEY_* for a bad one. */
+    async principalFor(key: string): Promise<Principal> {
+      if (!API_KEY_FORMAT.test(key)) throw ApiKeyErrors.invalid();
+      const row = await apiKeysRepo.findByHash(db, hashKey(key));
+      if (!row) throw ApiKeyErrors.invalid();
+      if (row.revoked_at) throw ApiKeyErrors.revoked();
+      const at = now();
+      if (row.expires_at && row.expires_at <= at) throw ApiKeyErrors.expired();
+      if (at.getTime() - (touched.get(row.id) ?? 0) >= TOUCH_EVERY_MS) {
+        touched.set(row.id, at.getTime());
+        await apiKeysRepo.touch(db, row.id, at);
+      }
+      return { type: 'api_key', id: row.id, sessionId: null, grants: [{ role: row.role, orgUnitCode: row.org_unit_code }] };
+    },
+  };
+}
+
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;
