@@ -3,7 +3,6 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -17,6 +16,7 @@ import { UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
 import { installRateLimits } from './platform/http/rate-limit.js';
+import { installSecurityHeaders } from './platform/http/security-headers.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
@@ -109,6 +109,8 @@ export async function buildServer(services: Services) {
 
   installErrorHandling(app, config.http.bodyLimitBytes);
   installObservability(app, metrics);
+  // Security headers on every answer, set first so that refusals carry them too; HSTS only over https.
+  installSecurityHeaders(app, { hsts: config.web.publicUrl?.startsWith('https:') ?? false });
   app.addHook('onRoute', enforceRouteConventions);
   // While draining, requests that still arrive on open keep-alive connections are turned away
   // (with Connection: close) so the client retries elsewhere; probes keep answering.
@@ -126,19 +128,6 @@ export async function buildServer(services: Services) {
   app.addSchema(ErrorResponse);
   app.addSchema(UserView);
 
-  // Security headers on every answer; HSTS only when people reach us over https.
-  await app.register(helmet, {
-    hsts: config.web.publicUrl?.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-      },
-    },
-  });
   // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
   await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
   await app.register(swagger, {

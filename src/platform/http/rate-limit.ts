@@ -10,6 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Counters } from '../kv/kv.js';
+import { MemoryCounters } from '../kv/memory.js';
 import type { Metrics } from '../metrics.js';
 import type { PrincipalResolver } from './access.js';
 
@@ -34,18 +35,15 @@ const AUTH_PREFIX = '/api/auth/';
 const isExempt = (url: string) => url === '/metrics' || url === '/health' || url.startsWith('/health/') || url.startsWith('/health?');
 
 /** The key a request counts under; authenticating here is shared with access control (one verification). */
-async function keyOf(request: FastifyRequest, principalOf: PrincipalResolver): Promise<string> {
+function keyOf(request: FastifyRequest, principalOf: PrincipalResolver): string | Promise<string> {
   if (request.routeOptions.url?.startsWith(AUTH_PREFIX)) return `auth:${request.ip}`;
   const access = request.routeOptions.config.permission;
-  if (access !== undefined && access !== 'public') {
-    try {
-      const principal = await principalOf(request);
-      if (principal) return `${principal.type}:${principal.id}`;
-    } catch {
-      // Bad credentials count against the address; access control answers the 401 right after.
-    }
-  }
-  return `ip:${request.ip}`;
+  if (access === undefined || access === 'public') return `ip:${request.ip}`;
+  return principalOf(request).then(
+    (principal) => (principal ? `${principal.type}:${principal.id}` : `ip:${request.ip}`),
+    // Bad credentials count against the address; access control answers the 401 right after.
+    () => `ip:${request.ip}`,
+  );
 }
 
 export async function installRateLimits(
@@ -53,8 +51,15 @@ export async function installRateLimits(
   deps: { counters: Counters; settings: RateLimitSettings; principalOf: PrincipalResolver; metrics: Pick<Metrics, 'rateLimited'> },
 ): Promise<void> {
   const { counters, settings, principalOf, metrics } = deps;
+  // In-process counters answer synchronously: no promise per request on the hot path.
+  const local = counters instanceof MemoryCounters ? counters : undefined;
   class CountersStore {
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
+      if (local) {
+        const hit = local.hitSync(`rate:${key}`, timeWindow);
+        callback(null, { current: hit.count, ttl: hit.resetMs });
+        return;
+      }
       counters.hit(`rate:${key}`, timeWindow).then(
         (hit) => callback(null, { current: hit.count, ttl: hit.resetMs }),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
