@@ -98,6 +98,35 @@ function url(description: string, protocols: readonly string[]): Spec<string> {
   };
 }
 
+function timeZone(description: string, defaultValue: string): Spec<string> {
+  return {
+    description,
+    expected: 'an IANA time zone such as UTC or Europe/Berlin',
+    defaultValue,
+    parse(raw) {
+      if (typeof raw !== 'string' || raw.trim() === '') throw new Invalid();
+      try {
+        return new Intl.DateTimeFormat('en-CA', { timeZone: raw.trim() }).resolvedOptions().timeZone;
+      } catch {
+        throw new Invalid();
+      }
+    },
+  };
+}
+
+function list(description: string, item: RegExp, defaultValue: string[]): Spec<string[]> {
+  return {
+    description,
+    expected: `a comma-separated list of ${String(item)}`,
+    defaultValue,
+    parse(raw) {
+      const items = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((i) => i.trim()).filter(Boolean);
+      if (items.length === 0 || !items.every((i) => item.test(i))) throw new Invalid();
+      return [...new Set(items)];
+    },
+  };
+}
+
 /** Every setting, by the name it has in the environment and in the config file. */
 export const settings = {
   NODE_ENV: oneOf(
@@ -169,6 +198,18 @@ export const settings = {
     60,
   ),
   VIGIL_RATE_LIMIT_WINDOW_S: int('Length of the rate-limit window, in seconds.', 1, 86_400, 60),
+  VIGIL_TIMEZONE: timeZone(
+    'The time zone whose calendar date is "today" everywhere (default `asOf` of org-unit reads, the scope of grants), e.g. `Europe/Berlin`.',
+    'UTC',
+  ),
+  VIGIL_ORG_UNIT_TYPES: list('Comma-separated org unit types, in upper case.', /^[A-Z][A-Z0-9_]{0,39}$/, [
+    'ORGANIZATION',
+    'REGION',
+    'SITE',
+    'DEPARTMENT',
+    'TEAM',
+  ]),
+  VIGIL_ORG_MAX_DEPTH: int('Deepest level of the org tree (a root is level 1).', 1, 64, 17),
 } as const satisfies Record<string, Spec<unknown>>;
 
 export type SettingName = keyof typeof settings;
@@ -188,6 +229,8 @@ export interface Config {
   web: { publicUrl: string | undefined; corsOrigins: string[] };
   audit: { retentionDays: number };
   rateLimit: { max: number; authMax: number; windowMs: number };
+  timeZone: string;
+  org: { unitTypes: string[]; maxDepth: number };
   auth: {
     adminEmail: string;
     adminPassword: string | undefined;
@@ -256,6 +299,11 @@ function shape(f: Flat): Config {
         .filter(Boolean),
     },
     audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
+    timeZone: required(f.VIGIL_TIMEZONE, 'VIGIL_TIMEZONE'),
+    org: {
+      unitTypes: required(f.VIGIL_ORG_UNIT_TYPES, 'VIGIL_ORG_UNIT_TYPES'),
+      maxDepth: required(f.VIGIL_ORG_MAX_DEPTH, 'VIGIL_ORG_MAX_DEPTH'),
+    },
     rateLimit: {
       max: required(f.VIGIL_RATE_LIMIT_MAX, 'VIGIL_RATE_LIMIT_MAX'),
       authMax: required(f.VIGIL_RATE_LIMIT_AUTH_MAX, 'VIGIL_RATE_LIMIT_AUTH_MAX'),
@@ -343,6 +391,7 @@ export function displayValue(name: SettingName, value: unknown): string {
 }
 
 function show(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

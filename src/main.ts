@@ -17,7 +17,10 @@ import {
   createUsersService,
 } from './modules/auth/index.js';
 import type { ApiKeysTables, SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
+import { createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
+import type { OrgTables } from './modules/org-units/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
+import { todayIn } from './platform/dates.js';
 import { loadSecretBox } from './platform/secrets.js';
 import type { SecretBox } from './platform/secrets.js';
 import { createKv } from './platform/kv/kv.js';
@@ -37,6 +40,8 @@ export interface StartOptions {
   pgliteLoadDataDir?: Blob;
   /** Collect Node's default process metrics (off in tests that start many instances). */
   defaultMetrics?: boolean;
+  /** The clock (tests move it to check effective dates); default the system's. */
+  now?: () => Date;
   /** Called after the app is built and before it listens (tests add routes here). */
   configure?: (app: App) => void | Promise<void>;
 }
@@ -148,6 +153,27 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
 
     const csrf = createCsrf(secrets.deriveKey('csrf'));
+    const now = options.now ?? (() => new Date());
+    const today = () => todayIn(config.timeZone, now());
+    const orgScope = createOrgScope({ db: database.db as Kysely<OrgTables>, today });
+    const openKvForOrg = kv;
+    // Another process changed the tree: drop our copy of today's tree.
+    const unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
+    const org = createOrgService({
+      db: database.db as Kysely<OrgTables>,
+      audit,
+      operations: metrics.temporalOperations,
+      unitTypes: config.org.unitTypes,
+      maxDepth: config.org.maxDepth,
+      today,
+      now,
+      onChange: () => {
+        orgScope.invalidate();
+        openKvForOrg.pubsub
+          .publish(ORG_CHANGED_CHANNEL, today())
+          .catch((error: unknown) => log.warn({ err: error }, 'could not announce an org change'));
+      },
+    });
     let shuttingDown = false;
     const app = await buildServer({
       config,
@@ -167,8 +193,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         authenticator: createAuthenticator({ tokens, sessions, users, apiKeys, csrf }),
       },
       audit,
-      // Until the org module supplies the tree, a grant on a unit covers that unit only.
-      isWithin: (x, y) => x === y,
+      org,
+      orgScope,
     });
     await options.configure?.(app);
     const url = await app.listen({ host: config.http.host, port: config.http.port });
@@ -203,6 +229,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         clearTimeout(timer);
         await metricsApp?.close();
         await retention.stop();
+        await unsubscribeOrg();
         await openKv.close();
         await database.close();
         log.info('stopped');

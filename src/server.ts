@@ -12,6 +12,8 @@ import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
+import { OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
+import type { OrgScope, OrgService } from './modules/org-units/index.js';
 import { UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
@@ -37,8 +39,9 @@ export interface Services {
   isShuttingDown: () => boolean;
   auth: AuthRouteDeps;
   audit: Audit;
-  /** "is unit x inside y (or y itself)", for grants on a unit that cover its subtree. */
-  isWithin: (x: string, y: string) => boolean;
+  org: OrgService;
+  /** Today's tree, for grants on a unit that cover its subtree. */
+  orgScope: OrgScope;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -127,6 +130,8 @@ export async function buildServer(services: Services) {
   installAccessControl(app, principalOf);
   app.addSchema(ErrorResponse);
   app.addSchema(UserView);
+  app.addSchema(OrgUnitView);
+  app.addSchema(OrgUnitVersionView);
 
   // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
   await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
@@ -144,6 +149,11 @@ export async function buildServer(services: Services) {
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
         { name: 'audit', description: 'The audit trail of changes and security events.' },
+        {
+          name: 'org-units',
+          description:
+            'The organization: units with their full effective-dated history, as of any date. Dates are YYYY-MM-DD; "today" is in VIGIL_TIMEZONE.',
+        },
         { name: 'ops', description: 'Health, readiness, metrics and service information.' },
       ],
     },
@@ -166,9 +176,14 @@ export async function buildServer(services: Services) {
   await app.register(apiKeyRoutes, {
     apiKeys: services.auth.apiKeys,
     forget: () => services.auth.authenticator.forget(),
-    isWithin: services.isWithin,
+    tree: () => services.orgScope.snapshot(),
   });
-  await app.register(auditRoutes, { audit: services.audit, db: database.db });
+  await app.register(auditRoutes, {
+    audit: services.audit,
+    db: database.db,
+    subtreeOf: async (roots) => (await services.orgScope.snapshot()).subtreeOf(roots),
+  });
+  await app.register(orgUnitRoutes, { org: services.org, scope: services.orgScope, maxDepth: config.org.maxDepth });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

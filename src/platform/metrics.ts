@@ -12,6 +12,8 @@ export interface Metrics {
   redisUp: Gauge;
   /** Audit records written (`success`) or that failed and so failed the change they record (`failure`). */
   auditWrites: Counter<'status'>;
+  /** Writes to effective-dated data, by operation and outcome (success, rejected: 4xx, error: 5xx). */
+  temporalOperations: Counter<'operation' | 'status'>;
   /** Requests refused with 429 by the rate limiter, by route template. */
   rateLimited: Counter<'route'>;
   /** Where the db pool gauges read from; set once the database exists. */
@@ -73,6 +75,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'audit_writes_total',
       help: 'Audit records written, by status (success, or failure: the change they record failed with them).',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    temporalOperations: new Counter({
+      name: 'temporal_operations_total',
+      help: 'Writes to effective-dated data (org units), by operation and status (success, rejected, error).',
+      labelNames: ['operation', 'status'],
       registers: [registry],
     }),
     rateLimited: new Counter({

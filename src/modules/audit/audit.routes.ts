@@ -43,7 +43,14 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const auditRoutes: FastifyPluginCallbackTypebox<{ audit: Audit; db: Kysely<unknown> }> = (app, { audit, db }, done) => {
+export interface AuditRouteDeps {
+  audit: Audit;
+  db: Kysely<unknown>;
+  /** Every unit inside the given ones (today's tree): a grant on a unit covers its subtree. */
+  subtreeOf: (roots: readonly string[]) => Promise<string[]>;
+}
+
+export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, { audit, db, subtreeOf }, done) => {
   app.get(
     '/api/v1/audit',
     {
@@ -52,7 +59,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<{ audit: Audit; db: Kysel
         tags: ['audit'],
         summary: 'The audit trail, newest first',
         description:
-          'Every audited change and security event. Admins see everything; others only events of the units their grants name (events without a unit are shown to global grants only).',
+          'Every audited change and security event. Global grants see everything; others only events of the units inside their grants (events without a unit are shown to global grants only).',
         querystring: AuditQuery,
         response: { 200: Page(AuditEventView) },
       },
@@ -60,7 +67,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<{ audit: Audit; db: Kysel
     async (request) => {
       const q = request.query;
       const scope = unitsFor(request.principal!, 'audit:read');
-      let orgUnitCodes: string[] | undefined = scope === 'all' ? undefined : scope;
+      let orgUnitCodes: string[] | undefined = scope === 'all' ? undefined : await subtreeOf(scope);
       if (q.orgUnitCode !== undefined) orgUnitCodes = orgUnitCodes ? orgUnitCodes.filter((c) => c === q.orgUnitCode) : [q.orgUnitCode];
       return audit.list(db, {
         limit: q.limit ?? DEFAULT_LIMIT,

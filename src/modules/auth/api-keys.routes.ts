@@ -55,20 +55,18 @@ const ListQuery = Type.Object(
 export interface ApiKeyRouteDeps {
   apiKeys: ApiKeysService;
   forget: () => void;
-  /** "is unit x inside y (or y itself)": a unit-scoped admin may only make keys inside its units. */
-  isWithin: (x: string, y: string) => boolean;
+  /** Today's tree: "is unit x inside y (or y itself)"; a unit-scoped admin may only manage keys inside its units. */
+  tree: () => Promise<{ isWithin(x: string, y: string): boolean }>;
 }
 
-export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget, isWithin }, done) => {
-  /** Whether a key on `unit` (null: global) is inside what the principal may manage. */
-  const manages = (principal: Principal, unit: string | null) => {
-    const scope = unitsFor(principal, 'users:write');
-    return scope === 'all' || (unit !== null && scope.some((s) => isWithin(unit, s)));
-  };
-  const sees = (principal: Principal, unit: string | null) => {
-    const scope = unitsFor(principal, 'users:read');
-    return scope === 'all' || (unit !== null && scope.some((s) => isWithin(unit, s)));
-  };
+export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget, tree }, done) => {
+  /** Whether a key on a unit (null: global) is inside what the principal may do with `permission`. */
+  async function reach(principal: Principal, permission: 'users:read' | 'users:write') {
+    const scope = unitsFor(principal, permission);
+    if (scope === 'all') return () => true;
+    const snapshot = await tree();
+    return (unit: string | null) => unit !== null && scope.some((s) => snapshot.isWithin(unit, s));
+  }
 
   app.get(
     '/api/v1/api-keys',
@@ -83,12 +81,12 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
         response: { 200: Page(ApiKeyView) },
       },
     },
-    (request) =>
+    async (request) =>
       apiKeys.list({
         limit: request.query.limit ?? DEFAULT_LIMIT,
         ...(request.query.cursor !== undefined ? { cursor: request.query.cursor } : {}),
         includeRevoked: request.query.includeRevoked ?? false,
-        visible: (unit) => sees(request.principal!, unit),
+        visible: await reach(request.principal!, 'users:read'),
       }),
   );
 
@@ -107,7 +105,7 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
     },
     async (request, reply) => {
       const unit = request.body.orgUnitCode ?? null;
-      if (!manages(request.principal!, unit)) {
+      if (!(await reach(request.principal!, 'users:write'))(unit)) {
         throw new AppError(403, 'FORBIDDEN', 'you may only make keys on the units your grants cover', { orgUnitCode: unit });
       }
       const created = await apiKeys.create({ ...request.body, orgUnitCode: unit }, actorOf(request));
@@ -128,7 +126,7 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      await apiKeys.revoke(request.params.id, actorOf(request), (unit) => manages(request.principal!, unit));
+      await apiKeys.revoke(request.params.id, actorOf(request), await reach(request.principal!, 'users:write'));
       forget();
       return reply.code(204).send(null);
     },

@@ -1,0 +1,12 @@
+// Org units: the organization's structure with its full effective-dated history. Invariants: a
+// unit's versions never overlap and leave no gap from its first day on (also enforced by
+// PostgreSQL); on every date, every parent exists, no unit is its own ancestor and no branch is
+// deeper than VIGIL_ORG_MAX_DEPTH; every write is one transaction with its audit record. "Today" is
+// the date in VIGIL_TIMEZONE; grants are scoped by today's tree (scope.ts).
+export { createOrgService } from './org-units.service.js';
+export type { OrgService, OrgUnit } from './org-units.service.js';
+export { orgUnitRoutes } from './org-units.routes.js';
+export { OrgUnitView, VersionView as OrgUnitVersionView } from './org-units.schemas.js';
+export { createOrgScope, ORG_CHANGED_CHANNEL } from './scope.js';
+export type { OrgScope, OrgSnapshot } from './scope.js';
+export type { OrgTables } from './org-units.repo.js';

@@ -1,0 +1,317 @@
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseDate } from '../../platform/dates.js';
+import { unitsFor } from '../../platform/http/access.js';
+import type { Permission } from '../../platform/http/access.js';
+import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
+import { OrgErrors } from './org-units.errors.js';
+import {
+  AsOfQuery,
+  ChangesQuery,
+  ChangesView,
+  CodeParams,
+  CorrectBody,
+  CreateBody,
+  ListQuery,
+  OrgUnitView,
+  StatusBody,
+  TreeNodeView,
+  TreeQuery,
+  VersionBody,
+  VersionList,
+  VersionParams,
+} from './org-units.schemas.js';
+import type { Actor, OrgService, OrgUnit } from './org-units.service.js';
+import type { OrgScope } from './scope.js';
+
+export interface OrgRouteDeps {
+  org: OrgService;
+  scope: OrgScope;
+  maxDepth: number;
+}
+
+const BASE = '/api/v1/organization-units';
+const IF_MATCH = /^(?:W\/)?"?(\d{1,9})"?$/;
+
+const ifMatchHeader = Type.Object(
+  { 'if-match': Type.Optional(Type.String({ description: 'The unit\'s revision (`"3"`); a stale one answers 412 PRECONDITION_FAILED.' })) },
+  { additionalProperties: true },
+);
+
+function ifMatchOf(request: FastifyRequest): number | undefined {
+  const value = request.headers['if-match'];
+  if (value === undefined || value === '*') return undefined;
+  const match = IF_MATCH.exec(value.trim());
+  if (!match) throw OrgErrors.badIfMatch(value);
+  return Number(match[1]);
+}
+
+function actorOf(request: FastifyRequest): Actor {
+  const principal = request.principal!;
+  return { type: principal.type, id: principal.id, requestId: request.id, ip: request.ip };
+}
+
+const withEtag = (reply: FastifyReply, unit: { revision: number }) => reply.header('etag', `"${unit.revision}"`);
+
+export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, { org, scope, maxDepth }, done) => {
+  /** Units the caller's grants cover for `permission`: 'all', or the codes (today's tree). */
+  async function reach(request: FastifyRequest, permission: Permission): Promise<'all' | Set<string>> {
+    const units = unitsFor(request.principal!, permission);
+    if (units === 'all') return 'all';
+    return new Set((await scope.snapshot()).subtreeOf(units));
+  }
+
+  /** A unit outside the caller's read scope does not exist for them (404). */
+  async function visible(request: FastifyRequest, code: string): Promise<void> {
+    const seen = await reach(request, 'org:read');
+    if (seen !== 'all' && !seen.has(code)) throw OrgErrors.notFound(code);
+  }
+
+  /** A write must stay inside the caller's write scope: the unit, and any new parent (null: a root, global grants only). */
+  async function writable(request: FastifyRequest, code: string | undefined, parentCode: string | null | undefined): Promise<void> {
+    if (code !== undefined) await visible(request, code);
+    const allowed = await reach(request, 'org:write');
+    if (allowed === 'all') return;
+    if (code !== undefined && !allowed.has(code)) throw OrgErrors.outOfScope();
+    if (parentCode === null || (parentCode !== undefined && !allowed.has(parentCode))) throw OrgErrors.outOfScope();
+  }
+
+  const asOf = (value: string | undefined) => (value === undefined ? org.today() : parseDate(value, 'asOf'));
+
+  app.post(
+    BASE,
+    {
+      config: { permission: 'org:write' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'Create an org unit with its first version',
+        description:
+          'The code is the client’s (a documented pattern) or a generated 7-digit number. Audited as `org_unit.create`. Errors: 409 `ORG_UNIT_EXISTS`, `PARENT_NOT_VALID_AT_DATE`, `HIERARCHY_CYCLE`, `DEPTH_LIMIT_EXCEEDED`; 400 `UNKNOWN_UNIT_TYPE`, `INVALID_DATE`.',
+        body: CreateBody,
+        response: { 201: Type.Ref(OrgUnitView) },
+      },
+    },
+    async (request, reply) => {
+      await writable(request, undefined, request.body.parentCode ?? null);
+      const unit = await org.create(request.body, actorOf(request));
+      return withEtag(reply.code(201), unit).send(unit);
+    },
+  );
+
+  app.get(
+    BASE,
+    {
+      config: { permission: 'org:read' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'List org units in force on a date',
+        description: 'Ordered by code, cursor-paginated; only units inside the caller’s grants.',
+        querystring: ListQuery,
+        response: { 200: Page(Type.Ref(OrgUnitView)) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const seen = await reach(request, 'org:read');
+      return org.list({
+        asOf: asOf(q.asOf),
+        limit: q.limit ?? DEFAULT_LIMIT,
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+        ...(q.parentCode !== undefined ? { parentCode: q.parentCode } : {}),
+        ...(q.roots !== undefined ? { roots: q.roots } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+        ...(q.unitType !== undefined ? { unitType: q.unitType } : {}),
+        ...(q.q !== undefined ? { text: q.q } : {}),
+        ...(seen !== 'all' ? { within: [...seen] } : {}),
+      });
+    },
+  );
+
+  app.get(
+    `${BASE}/:code`,
+    {
+      config: { permission: 'org:read' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'One org unit as of a date',
+        description:
+          'The version in force on `asOf` (default today), with its place in the tree then. 404 `ORG_UNIT_NOT_FOUND` when it does not exist on that date.',
+        params: CodeParams,
+        querystring: AsOfQuery,
+        response: { 200: Type.Ref(OrgUnitView) },
+      },
+    },
+    async (request, reply) => {
+      await visible(request, request.params.code);
+      const unit = await org.get(request.params.code, asOf(request.query.asOf));
+      return withEtag(reply, unit).send(unit);
+    },
+  );
+
+  app.get(
+    `${BASE}/:code/versions`,
+    {
+      config: { permission: 'org:read' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'The whole timeline of an org unit',
+        description: 'Every version, oldest first; `endDate` is inclusive, null for the last (open) one.',
+        params: CodeParams,
+        response: { 200: VersionList },
+      },
+    },
+    async (request) => {
+      await visible(request, request.params.code);
+      return { items: await org.versions(request.params.code) };
+    },
+  );
+
+  app.post(
+    `${BASE}/:code/versions`,
+    {
+      config: { permission: 'org:write' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'Add a change effective on a date',
+        description:
+          'Past or future: the timeline is re-cut around it, fields not given carry over. A new `parentCode` moves the unit. 409 `TEMPORAL_POINT_CONFLICT` when a version already starts that day. Audited as `org_unit.version_create`.',
+        params: CodeParams,
+        headers: ifMatchHeader,
+        body: VersionBody,
+        response: { 201: Type.Ref(OrgUnitView) },
+      },
+    },
+    async (request, reply) => {
+      await writable(request, request.params.code, request.body.parentCode);
+      const unit = await org.addVersion(request.params.code, request.body, actorOf(request), ifMatchOf(request));
+      return withEtag(reply.code(201), unit).send(unit);
+    },
+  );
+
+  app.put(
+    `${BASE}/:code/versions/:effectiveDate`,
+    {
+      config: { permission: 'org:write' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'Correct a version without moving its dates',
+        description:
+          'Only the fields given change. 404 `VERSION_NOT_FOUND` when no version starts that day. Audited as `org_unit.version_update`.',
+        params: VersionParams,
+        headers: ifMatchHeader,
+        body: CorrectBody,
+        response: { 200: Type.Ref(OrgUnitView) },
+      },
+    },
+    async (request, reply) => {
+      await writable(request, request.params.code, request.body.parentCode);
+      const unit = await org.correctVersion(
+        request.params.code,
+        request.params.effectiveDate,
+        request.body,
+        actorOf(request),
+        ifMatchOf(request),
+      );
+      return withEtag(reply, unit).send(unit);
+    },
+  );
+
+  app.delete(
+    `${BASE}/:code/versions/:effectiveDate`,
+    {
+      config: { permission: 'org:write' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'Remove a version',
+        description:
+          'The previous version extends over the gap. The first version cannot be removed while later ones exist (409 `CANNOT_DELETE_FIRST_VERSION`); removing the only one removes the unit, unless it was ever a parent (409 `HAS_CHILDREN`). Answers the timeline left. Audited.',
+        params: VersionParams,
+        headers: ifMatchHeader,
+        response: { 200: VersionList },
+      },
+    },
+    async (request) => {
+      await writable(request, request.params.code, undefined);
+      return { items: await org.removeVersion(request.params.code, request.params.effectiveDate, actorOf(request), ifMatchOf(request)) };
+    },
+  );
+
+  for (const action of ['suspend', 'reactivate'] as const) {
+    app.post(
+      `${BASE}/:code/${action}`,
+      {
+        config: { permission: 'org:write' },
+        schema: {
+          tags: ['org-units'],
+          summary: action === 'suspend' ? 'Suspend an org unit from a date' : 'Reactivate an org unit from a date',
+          description:
+            action === 'suspend'
+              ? 'Status INACTIVE from that date on (every later version too). With active children on that date: 409 `HAS_ACTIVE_CHILDREN`, unless `cascade: true` suspends the whole subtree in the same transaction (each unit audited).'
+              : 'Status ACTIVE from that date on (every later version too); `cascade: true` reactivates the subtree as well.',
+          params: CodeParams,
+          headers: ifMatchHeader,
+          body: StatusBody,
+          response: { 200: Type.Ref(OrgUnitView) },
+        },
+      },
+      async (request, reply) => {
+        await writable(request, request.params.code, undefined);
+        const unit = await org[action](request.params.code, request.body, actorOf(request), ifMatchOf(request));
+        return withEtag(reply, unit).send(unit);
+      },
+    );
+  }
+
+  app.get(
+    `${BASE}/:code/tree`,
+    {
+      config: { permission: 'org:read' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'The subtree of an org unit as of a date',
+        description: 'Nested `children`, ordered by sort order then code.',
+        params: CodeParams,
+        querystring: TreeQuery,
+        response: { 200: TreeNodeView },
+      },
+    },
+    async (request) => {
+      await visible(request, request.params.code);
+      const seen = await reach(request, 'org:read');
+      return org.tree(
+        request.params.code,
+        asOf(request.query.asOf),
+        request.query.depth ?? maxDepth,
+        (code) => seen === 'all' || seen.has(code),
+      );
+    },
+  );
+
+  app.get(
+    `${BASE}/:code/changes`,
+    {
+      config: { permission: 'org:read' },
+      schema: {
+        tags: ['org-units'],
+        summary: 'What changed in a unit and its subtree in a period',
+        description: 'Versions starting between `from` and `to` (inclusive), with the fields that changed. For reports.',
+        params: CodeParams,
+        querystring: ChangesQuery,
+        response: { 200: ChangesView },
+      },
+    },
+    async (request) => {
+      await visible(request, request.params.code);
+      const from = parseDate(request.query.from, 'from');
+      const to = parseDate(request.query.to, 'to');
+      const seen = await reach(request, 'org:read');
+      const items = await org.changes(request.params.code, from, to);
+      return { items: seen === 'all' ? items : items.filter((i) => seen.has(i.code)) };
+    },
+  );
+
+  done();
+};
+
+export type { OrgUnit };

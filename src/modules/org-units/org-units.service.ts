@@ -1,0 +1,461 @@
+// Org units: timelines of versions, written under the unit's row lock (and, when the shape of the
+// tree changes, a lock for structural changes, so that two moves cannot make a cycle together);
+// each write in one transaction with its audit record and temporal_operations_total.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Audit } from '../../platform/audit.js';
+import { endDateOf, parseDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import type { Counter } from 'prom-client';
+import { checkHierarchy } from './hierarchy.js';
+import { OrgErrors } from './org-units.errors.js';
+import type { OrgTables, PathInfo } from './org-units.repo.js';
+import { orgRepo } from './org-units.repo.js';
+import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
+import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, versionAt } from './timeline.js';
+
+export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** pg_advisory_xact_lock key serialising changes to the shape of the tree: "vigil-or". */
+export const STRUCTURE_LOCK = '8532464671514284658';
+
+export interface Actor {
+  type: 'user' | 'api_key' | 'system';
+  id: string | null;
+  requestId?: string | null;
+  ip?: string | null;
+}
+
+/** A unit as the API shows it: one version, with its place in the tree on that version's date. */
+export interface OrgUnit {
+  code: string;
+  name: string;
+  unitType: string;
+  parentCode: string | null;
+  status: Status;
+  sortOrder: number;
+  description: string | null;
+  attributes: Record<string, unknown>;
+  effectiveDate: string;
+  endDate: string | null;
+  changeReason: string | null;
+  revision: number;
+  codePath: string[];
+  namePath: string[];
+  level: number;
+  hasScheduledChanges: boolean;
+}
+
+export interface VersionView extends Omit<OrgUnit, 'codePath' | 'namePath' | 'level' | 'hasScheduledChanges'> {
+  changedBy: string | null;
+  changedAt: string;
+}
+
+export interface TreeNode extends OrgUnit {
+  children: TreeNode[];
+}
+
+export type FieldsInput = Partial<VersionFields>;
+
+export interface OrgServiceDeps {
+  db: Kysely<OrgTables>;
+  audit: Audit;
+  operations: Pick<Counter<'operation' | 'status'>, 'inc'>;
+  unitTypes: readonly string[];
+  maxDepth: number;
+  today: () => string;
+  /** Called after every committed write (drops the scope cache here and in other processes). */
+  onChange: () => void;
+  now?: () => Date;
+}
+
+export function versionView(code: string, v: Version, revision: number): VersionView {
+  return {
+    code,
+    name: v.name,
+    unitType: v.unitType,
+    parentCode: v.parentCode,
+    status: v.status,
+    sortOrder: v.sortOrder,
+    description: v.description,
+    attributes: v.attributes,
+    effectiveDate: v.from,
+    endDate: endDateOf(v.to),
+    changeReason: v.changeReason,
+    revision,
+    changedBy: v.changedBy,
+    changedAt: v.changedAt,
+  };
+}
+
+function unitView(code: string, v: Version, revision: number, path: PathInfo | undefined, scheduled: boolean): OrgUnit {
+  const { changedBy: _by, changedAt: _at, ...rest } = versionView(code, v, revision);
+  const codePath = path?.codePath ?? [code];
+  return { ...rest, codePath, namePath: path?.namePath ?? [v.name], level: codePath.length, hasScheduledChanges: scheduled };
+}
+
+/** Every field of a unit's first version, as changes from nothing. */
+function created(v: VersionFields): Record<string, { from: unknown; to: unknown }> {
+  const keys = ['name', 'unitType', 'parentCode', 'status', 'sortOrder', 'description', 'attributes'] as const;
+  return Object.fromEntries(keys.map((k) => [k, { from: null, to: v[k] }]));
+}
+
+/** The parent relation of a timeline as merged segments, to tell whether a change moves anything. */
+function shape(timeline: Timeline): string {
+  const segments: [string, string | null][] = [];
+  for (const v of timeline) if (segments.at(-1)?.[1] !== v.parentCode || segments.length === 0) segments.push([v.from, v.parentCode]);
+  return JSON.stringify(segments);
+}
+
+const isCodeCursor = (value: unknown): value is { c: string } =>
+  typeof value === 'object' && value !== null && typeof (value as { c?: unknown }).c === 'string';
+
+export function createOrgService(deps: OrgServiceDeps) {
+  const { db, audit, operations, unitTypes, maxDepth, today } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  function checkFields(fields: FieldsInput): void {
+    if (fields.unitType !== undefined && !unitTypes.includes(fields.unitType)) throw OrgErrors.unknownType(fields.unitType, unitTypes);
+    if (fields.parentCode !== undefined && fields.parentCode !== null && !CODE_PATTERN.test(fields.parentCode)) {
+      throw OrgErrors.badCode(fields.parentCode);
+    }
+  }
+
+  function meta(actor: Actor, reason: string | null | undefined): VersionMeta {
+    return { changeReason: reason ?? null, changedBy: actor.id, changedAt: now().toISOString() };
+  }
+
+  function event(actor: Actor, action: string, code: string, before: unknown, after: unknown) {
+    return {
+      actorType: actor.type,
+      actorId: actor.id,
+      action,
+      resourceType: 'org_unit',
+      resourceId: code,
+      orgUnitCode: code,
+      before,
+      after,
+      result: 'success' as const,
+      requestId: actor.requestId ?? null,
+      ip: actor.ip ?? null,
+    };
+  }
+
+  /** Runs a write, counting it by outcome, and tells the scope cache when it committed. */
+  async function counted<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      operations.inc({ operation, status: 'success' });
+      deps.onChange();
+      return result;
+    } catch (error) {
+      operations.inc({ operation, status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
+      throw error;
+    }
+  }
+
+  /** Locks the unit, checks If-Match, and loads its timeline. */
+  async function open(tx: Kysely<OrgTables>, code: string, ifMatch: number | undefined) {
+    const unit = await orgRepo.unit(tx, code, true);
+    if (!unit) throw OrgErrors.notFound(code);
+    if (ifMatch !== undefined && ifMatch !== unit.revision) throw OrgErrors.stale(code, ifMatch, unit.revision);
+    return { revision: unit.revision, timeline: await orgRepo.timeline(tx, code) };
+  }
+
+  /** Checks the new timeline against the tree when it changes where the unit hangs (or starts). */
+  async function checkStructure(tx: Kysely<OrgTables>, code: string, before: Timeline, after: Timeline): Promise<void> {
+    if (after.length === 0 || (before.length > 0 && shape(before) === shape(after))) return;
+    await sql`select pg_advisory_xact_lock(${STRUCTURE_LOCK})`.execute(tx);
+    const parents = [...new Set(after.map((v) => v.parentCode).filter((p): p is string => p !== null))];
+    const others = await orgRepo.ancestorTimelines(tx, parents);
+    for (const [unit, t] of await orgRepo.descendantTimelines(tx, code)) others.set(unit, t);
+    others.delete(code);
+    checkHierarchy({ code, timeline: after, others, maxDepth });
+  }
+
+  async function store(tx: Kysely<OrgTables>, code: string, timeline: Timeline): Promise<number> {
+    await orgRepo.replaceTimeline(tx, code, timeline);
+    return orgRepo.bumpRevision(tx, code);
+  }
+
+  async function view(code: string, date: string, executor: Kysely<OrgTables> = db): Promise<OrgUnit> {
+    const [found] = await orgRepo.versionsAt(executor, [code], date);
+    if (!found) throw (await orgRepo.codeExists(executor, code)) ? OrgErrors.notFound(code, date) : OrgErrors.notFound(code);
+    const paths = await orgRepo.pathsAt(executor, [code], date);
+    return unitView(code, found, found.revision, paths.get(code), found.scheduled);
+  }
+
+  /** Suspends or reactivates one unit from `date` on; returns whether it changed. */
+  async function changeStatus(
+    tx: Kysely<OrgTables>,
+    code: string,
+    date: string,
+    status: Status,
+    actor: Actor,
+    reason: string,
+    cascadedFrom?: string,
+  ) {
+    const { timeline } = await open(tx, code, undefined);
+    const next = setStatusFrom(code, timeline, date, status, meta(actor, reason));
+    if (JSON.stringify(next) === JSON.stringify(timeline)) return false;
+    const revision = await store(tx, code, next);
+    await audit.write(
+      tx,
+      event(
+        actor,
+        status === 'INACTIVE' ? 'org_unit.suspend' : 'org_unit.reactivate',
+        code,
+        { status: versionAt(timeline, date)?.status },
+        {
+          status,
+          effectiveDate: date,
+          reason,
+          revision,
+          ...(cascadedFrom ? { cascadedFrom } : {}),
+        },
+      ),
+    );
+    return true;
+  }
+
+  return {
+    today,
+    /** Builds another part of the module (import/export) on this service's dependencies: same database, audit, metrics, change notices. */
+
+    async create(
+      input: FieldsInput & { code?: string; name: string; unitType: string; effectiveDate?: string; changeReason?: string | null },
+      actor: Actor,
+    ): Promise<OrgUnit> {
+      checkFields(input);
+      if (input.code !== undefined && !CODE_PATTERN.test(input.code)) throw OrgErrors.badCode(input.code);
+      const from = input.effectiveDate === undefined ? today() : parseDate(input.effectiveDate, 'effectiveDate');
+      return counted('create', () =>
+        db.transaction().execute(async (tx) => {
+          const code = input.code ?? (await orgRepo.nextCode(tx));
+          if (await orgRepo.codeExists(tx, code)) throw OrgErrors.exists(code);
+          const version: Version = {
+            name: input.name,
+            unitType: input.unitType,
+            parentCode: input.parentCode ?? null,
+            status: input.status ?? 'ACTIVE',
+            sortOrder: input.sortOrder ?? 0,
+            description: input.description ?? null,
+            attributes: input.attributes ?? {},
+            ...meta(actor, input.changeReason),
+            from,
+            to: null,
+          };
+          await checkStructure(tx, code, [], [version]);
+          await orgRepo.insertUnit(tx, code);
+          await orgRepo.replaceTimeline(tx, code, [version]);
+          await audit.write(tx, event(actor, 'org_unit.create', code, null, versionView(code, version, 1)));
+          return view(code, from, tx);
+        }),
+      );
+    },
+
+    async addVersion(
+      code: string,
+      input: FieldsInput & { effectiveDate: string; changeReason?: string | null },
+      actor: Actor,
+      ifMatch?: number,
+    ): Promise<OrgUnit> {
+      checkFields(input);
+      const from = parseDate(input.effectiveDate, 'effectiveDate');
+      const { effectiveDate: _d, changeReason, ...fields } = input;
+      return counted('insert_version', () =>
+        db.transaction().execute(async (tx) => {
+          const { timeline } = await open(tx, code, ifMatch);
+          const next = insertVersion(code, timeline, from, fields, meta(actor, changeReason));
+          await checkStructure(tx, code, timeline, next);
+          const revision = await store(tx, code, next);
+          const before = versionAt(timeline, from) ?? timeline[0]!;
+          await audit.write(
+            tx,
+            event(
+              actor,
+              'org_unit.version_create',
+              code,
+              versionView(code, before, revision - 1),
+              versionView(code, versionAt(next, from)!, revision),
+            ),
+          );
+          return view(code, from, tx);
+        }),
+      );
+    },
+
+    async correctVersion(
+      code: string,
+      effectiveDate: string,
+      input: FieldsInput & { changeReason?: string | null },
+      actor: Actor,
+      ifMatch?: number,
+    ): Promise<OrgUnit> {
+      checkFields(input);
+      const from = parseDate(effectiveDate, 'effectiveDate');
+      const { changeReason, ...fields } = input;
+      return counted('correct_version', () =>
+        db.transaction().execute(async (tx) => {
+          const { timeline } = await open(tx, code, ifMatch);
+          const next = correctVersion(code, timeline, from, fields, meta(actor, changeReason));
+          await checkStructure(tx, code, timeline, next);
+          const revision = await store(tx, code, next);
+          const before = versionAt(timeline, from)!;
+          const after = versionAt(next, from)!;
+          await audit.write(
+            tx,
+            event(actor, 'org_unit.version_update', code, versionView(code, before, revision - 1), {
+              ...versionView(code, after, revision),
+              changes: diff(before, after),
+            }),
+          );
+          return view(code, from, tx);
+        }),
+      );
+    },
+
+    /** Removes a version; removing the only one removes the unit. Answers the unit's timeline after it. */
+    async removeVersion(code: string, effectiveDate: string, actor: Actor, ifMatch?: number): Promise<VersionView[]> {
+      const from = parseDate(effectiveDate, 'effectiveDate');
+      return counted('delete_version', () =>
+        db.transaction().execute(async (tx) => {
+          const { timeline, revision: current } = await open(tx, code, ifMatch);
+          const next = removeVersion(code, timeline, from);
+          const removed = versionView(code, versionAt(timeline, from)!, current);
+          if (next.length === 0) {
+            const children = (await orgRepo.everChildren(tx, code)).filter((c) => c !== code);
+            if (children.length > 0) throw OrgErrors.hasChildren(code, children);
+            await orgRepo.deleteUnit(tx, code);
+            await audit.write(tx, event(actor, 'org_unit.delete', code, removed, null));
+            return [];
+          }
+          await checkStructure(tx, code, timeline, next);
+          const revision = await store(tx, code, next);
+          await audit.write(tx, event(actor, 'org_unit.version_delete', code, removed, { revision }));
+          return next.map((v) => versionView(code, v, revision));
+        }),
+      );
+    },
+
+    async suspend(code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, actor: Actor, ifMatch?: number) {
+      const date = parseDate(input.effectiveDate, 'effectiveDate');
+      return counted('suspend', () =>
+        db.transaction().execute(async (tx) => {
+          await open(tx, code, ifMatch);
+          const active = (await orgRepo.childrenAt(tx, code, date)).filter((c) => c.status === 'ACTIVE').map((c) => c.code);
+          if (active.length > 0 && !input.cascade) throw OrgErrors.activeChildren(code, date, active);
+          await changeStatus(tx, code, date, 'INACTIVE', actor, input.reason);
+          if (input.cascade) {
+            for (const unit of await orgRepo.subtreeAt(tx, code, date, maxDepth)) {
+              if (unit.code !== code) await changeStatus(tx, unit.code, date, 'INACTIVE', actor, input.reason, code);
+            }
+          }
+          return view(code, date, tx);
+        }),
+      );
+    },
+
+    async reactivate(code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, actor: Actor, ifMatch?: number) {
+      const date = parseDate(input.effectiveDate, 'effectiveDate');
+      return counted('reactivate', () =>
+        db.transaction().execute(async (tx) => {
+          await open(tx, code, ifMatch);
+          await changeStatus(tx, code, date, 'ACTIVE', actor, input.reason);
+          if (input.cascade) {
+            for (const unit of await orgRepo.subtreeAt(tx, code, date, maxDepth)) {
+              if (unit.code !== code) await changeStatus(tx, unit.code, date, 'ACTIVE', actor, input.reason, code);
+            }
+          }
+          return view(code, date, tx);
+        }),
+      );
+    },
+
+    get: (code: string, asOf: string) => view(code, asOf),
+
+    async list(options: {
+      asOf: string;
+      limit: number;
+      cursor?: string;
+      parentCode?: string;
+      roots?: boolean;
+      status?: Status;
+      unitType?: string;
+      text?: string;
+      within?: readonly string[];
+    }): Promise<{ items: OrgUnit[]; nextCursor: string | null }> {
+      const { asOf, limit, cursor, ...filters } = options;
+      const after = decodeCursor(cursor, isCodeCursor)?.c;
+      const codes = await orgRepo.list(db, { date: asOf, limit: limit + 1, ...(after !== undefined ? { after } : {}), ...filters });
+      const page = codes.slice(0, limit);
+      const [versions, paths] = await Promise.all([orgRepo.versionsAt(db, page, asOf), orgRepo.pathsAt(db, page, asOf)]);
+      const byCode = new Map(versions.map((v) => [v.code, v]));
+      return {
+        items: page.map((code) => {
+          const v = byCode.get(code)!;
+          return unitView(code, v, v.revision, paths.get(code), v.scheduled);
+        }),
+        nextCursor: codes.length > limit && page.length > 0 ? encodeCursor({ c: page.at(-1) }) : null,
+      };
+    },
+
+    async versions(code: string): Promise<VersionView[]> {
+      const unit = await orgRepo.unit(db, code);
+      if (!unit) throw OrgErrors.notFound(code);
+      return (await orgRepo.timeline(db, code)).map((v) => versionView(code, v, unit.revision));
+    },
+
+    async tree(code: string, asOf: string, depth: number, visible: (code: string) => boolean = () => true): Promise<TreeNode> {
+      const root = await view(code, asOf);
+      const rows = await orgRepo.subtreeAt(db, code, asOf, depth);
+      const revisions = new Map(
+        (
+          await sql<{ code: string; revision: number; scheduled: boolean }>`
+          select u.code, u.revision, exists (select 1 from org_unit_versions l where l.code = u.code and l.effective_from > ${asOf}::date) as scheduled
+          from org_units u where u.code = any(${sql.val(rows.map((r) => r.code))}::text[])`.execute(db)
+        ).rows.map((r) => [r.code, r]),
+      );
+      const nodes = new Map<string, TreeNode>([[code, { ...root, children: [] }]]);
+      for (const row of rows) {
+        if (row.code === code || row.parentCode === null) continue;
+        const parent = nodes.get(row.parentCode);
+        if (!parent || !visible(row.code)) continue;
+        const info = revisions.get(row.code);
+        const node: TreeNode = {
+          ...unitView(
+            row.code,
+            row,
+            info?.revision ?? 1,
+            { codePath: [...parent.codePath, row.code], namePath: [...parent.namePath, row.name] },
+            info?.scheduled ?? false,
+          ),
+          children: [],
+        };
+        parent.children.push(node);
+        nodes.set(row.code, node);
+      }
+      return nodes.get(code)!;
+    },
+
+    /** What changed in the unit and its subtree between two dates (inclusive), oldest first. */
+    async changes(code: string, from: string, to: string) {
+      if (from > to) throw OrgErrors.badRange(from, to);
+      if (!(await orgRepo.codeExists(db, code))) throw OrgErrors.notFound(code);
+      const codes = new Set([code]);
+      for (const date of [from, to]) for (const unit of await orgRepo.subtreeAt(db, code, date, maxDepth)) codes.add(unit.code);
+      const rows = await orgRepo.changes(db, [...codes], from, to);
+      return rows.map(({ version, previous }) => ({
+        code: version.code,
+        effectiveDate: version.from,
+        kind: previous ? ('changed' as const) : ('created' as const),
+        changes: previous ? diff(previous, version) : created(version),
+        changeReason: version.changeReason,
+        changedBy: version.changedBy,
+        changedAt: version.changedAt,
+      }));
+    },
+  };
+}
+
+export type OrgService = ReturnType<typeof createOrgService>;
