@@ -14,6 +14,7 @@ import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgScope, OrgService } from './modules/org-units/index.js';
+import { createOrgImportExport, orgImportExportRoutes } from './modules/org-units/index.js';
 import { UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
@@ -184,6 +185,7 @@ export async function buildServer(services: Services) {
     subtreeOf: async (roots) => (await services.orgScope.snapshot()).subtreeOf(roots),
   });
   await app.register(orgUnitRoutes, { org: services.org, scope: services.orgScope, maxDepth: config.org.maxDepth });
+  await app.register(orgImportExportRoutes, { transfer: services.org.extend(createOrgImportExport), scope: services.orgScope });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

@@ -6,6 +6,8 @@
 export { createOrgService } from './org-units.service.js';
 export type { OrgService, OrgUnit } from './org-units.service.js';
 export { orgUnitRoutes } from './org-units.routes.js';
+export { createOrgImportExport } from './org-units.import.js';
+export { orgImportExportRoutes } from './import-export.routes.js';
 export { OrgUnitView, VersionView as OrgUnitVersionView } from './org-units.schemas.js';
 export { createOrgScope, ORG_CHANGED_CHANNEL } from './scope.js';
 export type { OrgScope, OrgSnapshot } from './scope.js';

@@ -1,0 +1,592 @@
+// Import and export of org units with their whole timelines. One row per version, the same fields
+// in CSV and JSON. An import is checked in full before anything is written: every problem is
+// reported with its line and field, and the rows are then written in one transaction (with one
+// audit record per unit) or not at all. An export without a date re-imports into an empty
+// database as the same timelines.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { MAX_DATE, MIN_DATE, endDateOf, isDate, toOfEndDate } from '../../platform/dates.js';
+import { AppError } from '../../platform/errors.js';
+import { CsvSyntaxError, parseCsv, writeCsv } from './csv.js';
+import type { CsvCell } from './csv.js';
+import { checkHierarchy } from './hierarchy.js';
+import { transferRepo } from './import-export.repo.js';
+import { OrgErrors } from './org-units.errors.js';
+import type { OrgTables } from './org-units.repo.js';
+import { orgRepo } from './org-units.repo.js';
+import { CODE_PATTERN, STRUCTURE_LOCK, versionView } from './org-units.service.js';
+import type { Actor, OrgServiceDeps } from './org-units.service.js';
+import type { Status, Timeline, Version } from './timeline.js';
+import { versionAt } from './timeline.js';
+
+/** The fields of a row, in the order of the CSV columns. */
+export const TRANSFER_COLUMNS = [
+  'code',
+  'name',
+  'unitType',
+  'parentCode',
+  'status',
+  'sortOrder',
+  'description',
+  'attributes',
+  'effectiveDate',
+  'endDate',
+  'changeReason',
+] as const;
+type Column = (typeof TRANSFER_COLUMNS)[number];
+const REQUIRED: readonly Column[] = ['code', 'name', 'unitType', 'effectiveDate'];
+
+/** One version of one unit, as imported and exported. */
+export interface TransferRow {
+  code: string;
+  name: string;
+  unitType: string;
+  parentCode: string | null;
+  status: Status;
+  sortOrder: number;
+  description: string | null;
+  attributes: Record<string, unknown>;
+  /** First day of the version. */
+  effectiveDate: string;
+  /** Last day of the version (inclusive); null: open. */
+  endDate: string | null;
+  changeReason: string | null;
+}
+
+export interface ImportProblem {
+  /** CSV: the line the row starts on, the header being line 1. JSON: the row's 1-based index in `versions`. */
+  line: number;
+  /** The field (CSV column) at fault; null when it is the row as a whole. */
+  field: string | null;
+  message: string;
+}
+
+export type ImportInput = { format: 'csv'; text: string } | { format: 'json'; versions: readonly unknown[] };
+
+export interface ImportSummary {
+  dryRun: boolean;
+  units: number;
+  versions: number;
+  /** The units' codes, in the order they first appear. */
+  codes: string[];
+}
+
+/** At most this many problems are listed (the count says how many there were). */
+export const MAX_LISTED_PROBLEMS = 1000;
+export const MAX_IMPORT_ROWS = 100_000;
+const SORT_ORDER_LIMIT = 1_000_000;
+
+export const ImportErrors = {
+  invalid: (problems: ImportProblem[]) => {
+    const sorted = [...problems].sort((a, b) => a.line - b.line);
+    const listed = sorted.slice(0, MAX_LISTED_PROBLEMS);
+    const first = listed
+      .slice(0, 3)
+      .map((p) => `line ${p.line}${p.field ? ` ${p.field}` : ''}: ${p.message}`)
+      .join('; ');
+    return new AppError(
+      400,
+      'IMPORT_INVALID',
+      `nothing was imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${first}${problems.length > 3 ? '; …' : ''})`,
+      { errors: listed, total: problems.length, truncated: problems.length > listed.length },
+    );
+  },
+} as const;
+
+interface ParsedRow extends TransferRow {
+  line: number;
+}
+
+/** Reads the rows; every problem found is added to `problems`, and rows with one are left out. */
+function readRows(
+  input: ImportInput,
+  unitTypes: readonly string[],
+  problems: ImportProblem[],
+): { rows: ParsedRow[]; badCodes: Set<string> } {
+  const rows: ParsedRow[] = [];
+  /** Codes of units with a bad row: their other rows are not checked against the tree. */
+  const badCodes = new Set<string>();
+  const add = (line: number, field: string | null, message: string) => problems.push({ line, field, message });
+
+  /** Reads one row; `before`: the count of problems before the row's own were added. */
+  const read = (line: number, values: Map<string, unknown>, csv: boolean, before = problems.length) => {
+    const row = readRow(line, values, csv, unitTypes, add);
+    if (problems.length === before) rows.push(row as ParsedRow);
+    else {
+      const code = values.get('code');
+      if (typeof code === 'string' && CODE_PATTERN.test(code)) badCodes.add(code);
+    }
+  };
+
+  if (input.format === 'json') {
+    if (input.versions.length > MAX_IMPORT_ROWS) {
+      add(0, 'versions', `holds ${input.versions.length} rows; at most ${MAX_IMPORT_ROWS} are accepted in one import`);
+      return { rows, badCodes };
+    }
+    input.versions.forEach((item, index) => {
+      const line = index + 1;
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) return add(line, null, 'must be an object');
+      const values = new Map(Object.entries(item as Record<string, unknown>));
+      const before = problems.length;
+      for (const key of values.keys()) {
+        if (!(TRANSFER_COLUMNS as readonly string[]).includes(key)) add(line, key, 'is not an accepted field');
+      }
+      read(line, values, false, before);
+    });
+    return { rows, badCodes };
+  }
+
+  let records;
+  try {
+    records = parseCsv(input.text);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) {
+      add(error.line, null, error.message.replace(/^line \d+: /, ''));
+      return { rows, badCodes };
+    }
+    throw error;
+  }
+  const [header, ...data] = records;
+  if (!header) return { rows, badCodes };
+  if (data.length > MAX_IMPORT_ROWS) {
+    add(header.line, null, `the file holds ${data.length} rows; at most ${MAX_IMPORT_ROWS} are accepted in one import`);
+    return { rows, badCodes };
+  }
+  const columns = header.cells.map((c) => (c ?? '').trim());
+  const headerProblems = problems.length;
+  columns.forEach((column, i) => {
+    if (!(TRANSFER_COLUMNS as readonly string[]).includes(column)) {
+      add(header.line, column || `column ${i + 1}`, `is not a column; the columns are ${TRANSFER_COLUMNS.join(', ')}`);
+    } else if (columns.indexOf(column) !== i) add(header.line, column, 'appears twice in the header');
+  });
+  for (const column of REQUIRED) if (!columns.includes(column)) add(header.line, column, 'is a required column, missing from the header');
+  if (problems.length > headerProblems) return { rows, badCodes };
+  for (const record of data) {
+    if (record.cells.length !== columns.length) {
+      add(record.line, null, `has ${record.cells.length} cells; the header has ${columns.length}`);
+      const code = record.cells[columns.indexOf('code')];
+      if (typeof code === 'string' && CODE_PATTERN.test(code)) badCodes.add(code);
+      continue;
+    }
+    read(record.line, new Map(columns.map((column, i) => [column, record.cells[i] ?? null])), true);
+  }
+  return { rows, badCodes };
+}
+
+function readRow(
+  line: number,
+  values: Map<string, unknown>,
+  csv: boolean,
+  unitTypes: readonly string[],
+  add: (line: number, field: string | null, message: string) => void,
+): ParsedRow | undefined {
+  let ok = true;
+  const fail = (field: Column, message: string) => {
+    ok = false;
+    add(line, field, message);
+  };
+  /** A text field: its value, null when absent (or an empty CSV cell), undefined after a problem. */
+  const text = (field: Column, required: boolean, max: number, min = 0): string | null | undefined => {
+    const value = values.get(field);
+    if (value === undefined || value === null) {
+      if (required) fail(field, 'is required');
+      return required ? undefined : null;
+    }
+    if (typeof value !== 'string') return void fail(field, 'must be a string');
+    if (value.length < min) return void fail(field, 'must not be empty');
+    if (value.length > max) return void fail(field, `must be at most ${max} characters long`);
+    return value;
+  };
+  const date = (field: Column, required: boolean): string | null | undefined => {
+    const value = text(field, required, 100);
+    if (typeof value === 'string' && !isDate(value)) {
+      return void fail(field, `must be a calendar date YYYY-MM-DD between ${MIN_DATE} and ${MAX_DATE}, got "${value}"`);
+    }
+    return value;
+  };
+
+  const code = text('code', true, 64);
+  if (typeof code === 'string' && !CODE_PATTERN.test(code)) fail('code', OrgErrors.badCode(code).message);
+  const name = text('name', true, 200, 1);
+  const unitType = text('unitType', true, 100);
+  if (typeof unitType === 'string' && !unitTypes.includes(unitType)) fail('unitType', OrgErrors.unknownType(unitType, unitTypes).message);
+  const parentCode = text('parentCode', false, 64);
+  if (typeof parentCode === 'string') {
+    if (!CODE_PATTERN.test(parentCode)) fail('parentCode', OrgErrors.badCode(parentCode).message);
+    else if (parentCode === code) fail('parentCode', 'a unit cannot be its own parent');
+  }
+  const status = text('status', false, 100) ?? 'ACTIVE';
+  if (status !== 'ACTIVE' && status !== 'INACTIVE') fail('status', `must be ACTIVE or INACTIVE, got "${status}"`);
+  const sortOrder = readSortOrder(values.get('sortOrder'), csv, (message) => fail('sortOrder', message));
+  const description = text('description', false, 2000);
+  const attributes = readAttributes(values.get('attributes'), csv, (message) => fail('attributes', message));
+  const effectiveDate = date('effectiveDate', true);
+  const endDate = date('endDate', false);
+  if (typeof effectiveDate === 'string' && typeof endDate === 'string' && endDate < effectiveDate) {
+    fail('endDate', `must not be before effectiveDate (${effectiveDate})`);
+  }
+  const changeReason = text('changeReason', false, 500);
+
+  if (!ok) return undefined;
+  return {
+    line,
+    code: code!,
+    name: name!,
+    unitType: unitType!,
+    parentCode: parentCode ?? null,
+    status: status as Status,
+    sortOrder: sortOrder!,
+    description: description ?? null,
+    attributes: attributes!,
+    effectiveDate: effectiveDate!,
+    endDate: endDate ?? null,
+    changeReason: changeReason ?? null,
+  };
+}
+
+function readSortOrder(value: unknown, csv: boolean, fail: (message: string) => void): number | undefined {
+  if (value === undefined || value === null) return 0;
+  let n: number;
+  if (csv && typeof value === 'string') {
+    if (!/^[+-]?\d{1,7}$/.test(value.trim())) return void fail(`must be a whole number, got "${value}"`);
+    n = Number(value.trim());
+  } else if (typeof value === 'number' && Number.isInteger(value)) {
+    n = value;
+  } else {
+    return void fail('must be a whole number');
+  }
+  if (Math.abs(n) > SORT_ORDER_LIMIT) return void fail(`must be between -${SORT_ORDER_LIMIT} and ${SORT_ORDER_LIMIT}`);
+  return n;
+}
+
+function readAttributes(value: unknown, csv: boolean, fail: (message: string) => void): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return {};
+  let parsed: unknown = value;
+  if (csv && typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as unknown;
+    } catch (error) {
+      return void fail(`is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return void fail('must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+interface Unit {
+  code: string;
+  rows: ParsedRow[];
+  timeline: Version[];
+}
+
+/** Groups rows by unit and checks each timeline: no two versions on one day, no gap or overlap, only the last open. */
+function timelines(rows: ParsedRow[], badCodes: Set<string>, add: (p: ImportProblem) => void, actor: Actor, changedAt: string) {
+  const units = new Map<string, ParsedRow[]>();
+  for (const row of rows) {
+    const list = units.get(row.code);
+    if (list) list.push(row);
+    else units.set(row.code, [row]);
+  }
+  const good = new Map<string, Unit>();
+  for (const [code, list] of units) {
+    if (badCodes.has(code)) continue;
+    const sorted = [...list].sort((a, b) =>
+      a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : a.line - b.line,
+    );
+    let ok = true;
+    sorted.forEach((row, i) => {
+      const previous = sorted[i - 1];
+      if (!previous) return;
+      if (previous.effectiveDate === row.effectiveDate) {
+        ok = false;
+        return add({
+          line: row.line,
+          field: 'effectiveDate',
+          message: `org unit ${code} has another version starting on ${row.effectiveDate} (line ${previous.line})`,
+        });
+      }
+      if (previous.endDate === null) {
+        ok = false;
+        return add({
+          line: previous.line,
+          field: 'endDate',
+          message: `only the last version of org unit ${code} may be open; the next one starts on ${row.effectiveDate} (line ${row.line})`,
+        });
+      }
+      const expected = toOfEndDate(previous.endDate)!;
+      if (row.effectiveDate !== expected) {
+        ok = false;
+        add({
+          line: row.line,
+          field: 'effectiveDate',
+          message: `the versions of org unit ${code} must follow each other without ${row.effectiveDate > expected ? 'a gap' : 'overlapping'}: the one before (line ${previous.line}) ends on ${previous.endDate}, so this one must start on ${expected}`,
+        });
+      }
+    });
+    if (!ok) {
+      badCodes.add(code);
+      continue;
+    }
+    good.set(code, {
+      code,
+      rows: sorted,
+      timeline: sorted.map((r) => ({
+        name: r.name,
+        unitType: r.unitType,
+        parentCode: r.parentCode,
+        status: r.status,
+        sortOrder: r.sortOrder,
+        description: r.description,
+        attributes: r.attributes,
+        changeReason: r.changeReason,
+        changedBy: actor.id,
+        changedAt,
+        from: r.effectiveDate,
+        to: toOfEndDate(r.endDate),
+      })),
+    });
+  }
+  return { codes: [...units.keys()], good };
+}
+
+/** The first day of [from, to) on which `parent` does not exist, if any. */
+function uncovered(parent: Timeline, from: string, to: string | null): string | undefined {
+  const first = parent[0];
+  const last = parent.at(-1);
+  if (!first || !last) return from;
+  if (first.from > from) return from;
+  if (last.to !== null && (to === null || to > last.to)) return last.to;
+  return undefined;
+}
+
+/** Every unit above `code` on any date, through `timelines`. */
+function ancestorsOf(code: string, timelines: ReadonlyMap<string, Timeline>): Set<string> {
+  const seen = new Set<string>();
+  const queue = [code];
+  while (queue.length > 0) {
+    const unit = queue.pop()!;
+    for (const v of timelines.get(unit) ?? []) {
+      if (v.parentCode !== null && v.parentCode !== code && !seen.has(v.parentCode)) {
+        seen.add(v.parentCode);
+        queue.push(v.parentCode);
+      }
+    }
+  }
+  return seen;
+}
+
+function toRow(code: string, v: Version): TransferRow {
+  return {
+    code,
+    name: v.name,
+    unitType: v.unitType,
+    parentCode: v.parentCode,
+    status: v.status,
+    sortOrder: v.sortOrder,
+    description: v.description,
+    attributes: v.attributes,
+    effectiveDate: v.from,
+    endDate: endDateOf(v.to),
+    changeReason: v.changeReason,
+  };
+}
+
+/** Codes with parents before children: a walk of the tree by each unit's first parent, siblings by code. */
+export function treeOrder(timelines: ReadonlyMap<string, Timeline>): string[] {
+  const children = new Map<string | null, string[]>();
+  for (const [code, t] of timelines) {
+    const parent = t[0]?.parentCode ?? null;
+    const key = parent !== null && timelines.has(parent) ? parent : null;
+    const list = children.get(key);
+    if (list) list.push(code);
+    else children.set(key, [code]);
+  }
+  for (const list of children.values()) list.sort();
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const walk = (code: string) => {
+    // Iterative, so that a deep tree cannot exhaust the stack.
+    const stack = [code];
+    while (stack.length > 0) {
+      const unit = stack.pop()!;
+      if (seen.has(unit)) continue;
+      seen.add(unit);
+      order.push(unit);
+      stack.push(...[...(children.get(unit) ?? [])].reverse());
+    }
+  };
+  for (const root of children.get(null) ?? []) walk(root);
+  // A unit whose first parent is itself below it (not possible in stored data) still gets listed.
+  for (const code of [...timelines.keys()].sort()) walk(code);
+  return order;
+}
+
+/** Rows as CSV text: a header, then one line per row. */
+export function rowsToCsv(rows: readonly TransferRow[]): string {
+  const cells = (r: TransferRow): CsvCell[] => [
+    r.code,
+    r.name,
+    r.unitType,
+    r.parentCode,
+    r.status,
+    String(r.sortOrder),
+    r.description,
+    JSON.stringify(r.attributes),
+    r.effectiveDate,
+    r.endDate,
+    r.changeReason,
+  ];
+  return writeCsv([[...TRANSFER_COLUMNS], ...rows.map(cells)]);
+}
+
+export function createOrgImportExport(deps: OrgServiceDeps) {
+  const { db, audit, operations, unitTypes, maxDepth } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /**
+   * The checks that need the database: codes already taken, parents that exist on every day of
+   * their children's versions, and the tree on every date (cycles, depth).
+   */
+  async function checkAgainstTree(
+    executor: Kysely<OrgTables>,
+    units: Map<string, Unit>,
+    badCodes: Set<string>,
+    add: (p: ImportProblem) => void,
+  ) {
+    for (const code of await transferRepo.existingCodes(executor, [...units.keys()])) {
+      const unit = units.get(code);
+      if (unit) add({ line: unit.rows[0]!.line, field: 'code', message: OrgErrors.exists(code).message });
+      units.delete(code);
+      badCodes.add(code);
+    }
+    const outside = new Set<string>();
+    for (const unit of units.values()) {
+      for (const v of unit.timeline) {
+        if (v.parentCode !== null && !units.has(v.parentCode) && !badCodes.has(v.parentCode)) outside.add(v.parentCode);
+      }
+    }
+    const all = new Map<string, Timeline>(await orgRepo.ancestorTimelines(executor, [...outside]));
+    for (const [code, unit] of units) all.set(code, unit.timeline);
+
+    const failed = new Set<string>();
+    for (const unit of units.values()) {
+      unit.timeline.forEach((v, i) => {
+        if (v.parentCode === null || badCodes.has(v.parentCode)) return;
+        const parent = all.get(v.parentCode);
+        const line = unit.rows[i]!.line;
+        if (!parent) {
+          failed.add(unit.code);
+          return add({ line, field: 'parentCode', message: `parent ${v.parentCode} exists neither in this import nor in Vigil` });
+        }
+        const gap = uncovered(parent, v.from, v.to);
+        if (gap !== undefined) {
+          failed.add(unit.code);
+          add({ line, field: 'parentCode', message: OrgErrors.parentNotValid(unit.code, v.parentCode, gap).message });
+        }
+      });
+    }
+    for (const unit of units.values()) {
+      if (failed.has(unit.code)) continue;
+      const above = ancestorsOf(unit.code, all);
+      if ([...above].some((c) => badCodes.has(c) || failed.has(c))) continue;
+      const others = new Map<string, Timeline>();
+      for (const code of above) others.set(code, all.get(code) ?? []);
+      try {
+        checkHierarchy({ code: unit.code, timeline: unit.timeline, others, maxDepth });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        const date = typeof error.details.date === 'string' ? error.details.date : unit.timeline[0]!.from;
+        const index = unit.timeline.indexOf(versionAt(unit.timeline, date) ?? unit.timeline[0]!);
+        add({ line: unit.rows[index]!.line, field: 'parentCode', message: error.message });
+      }
+    }
+  }
+
+  return {
+    /**
+     * Checks every row, then writes them all in one transaction, or nothing with `dryRun`.
+     * `writableUnder`: where the caller may hang units ('all': anywhere, roots included).
+     * 400 IMPORT_INVALID lists every problem; 403 FORBIDDEN when a unit would hang outside the caller's units.
+     */
+    async importUnits(
+      input: ImportInput,
+      options: { dryRun: boolean; writableUnder: 'all' | ReadonlySet<string> },
+      actor: Actor,
+    ): Promise<ImportSummary> {
+      const run = async (): Promise<ImportSummary> => {
+        const problems: ImportProblem[] = [];
+        const add = (p: ImportProblem) => problems.push(p);
+        const changedAt = now().toISOString();
+        const { rows, badCodes } = readRows(input, unitTypes, problems);
+        const { codes, good } = timelines(rows, badCodes, add, actor, changedAt);
+
+        const allowed = options.writableUnder;
+        if (allowed !== 'all') {
+          const imported = new Set(codes);
+          for (const row of rows) {
+            if (row.parentCode === null || (!imported.has(row.parentCode) && !allowed.has(row.parentCode))) throw OrgErrors.outOfScope();
+          }
+        }
+        const summary = (dryRun: boolean): ImportSummary => ({ dryRun, units: codes.length, versions: rows.length, codes });
+
+        if (options.dryRun || problems.length > 0) {
+          // Nothing will be written: the checks read the tree as it is, without holding anything.
+          await checkAgainstTree(db, good, badCodes, add);
+          if (problems.length > 0) throw ImportErrors.invalid(problems);
+          return summary(true);
+        }
+        return db.transaction().execute(async (tx) => {
+          // Other changes to the shape of the tree wait: the checks below hold until commit.
+          await sql`select pg_advisory_xact_lock(${STRUCTURE_LOCK})`.execute(tx);
+          await checkAgainstTree(tx, good, badCodes, add);
+          if (problems.length > 0) throw ImportErrors.invalid(problems);
+          const at = now();
+          await transferRepo.insertUnits(tx, codes, at);
+          await transferRepo.insertVersions(
+            tx,
+            codes.flatMap((code) => good.get(code)!.timeline.map((v) => ({ ...v, code }))),
+          );
+          for (const code of codes) {
+            await audit.write(tx, {
+              actorType: actor.type,
+              actorId: actor.id,
+              action: 'org_unit.import',
+              resourceType: 'org_unit',
+              resourceId: code,
+              orgUnitCode: code,
+              before: null,
+              after: good.get(code)!.timeline.map((v) => versionView(code, v, 1)),
+              result: 'success',
+              requestId: actor.requestId ?? null,
+              ip: actor.ip ?? null,
+            });
+          }
+          return summary(false);
+        });
+      };
+
+      if (options.dryRun) return run();
+      try {
+        const result = await run();
+        operations.inc({ operation: 'import', status: 'success' });
+        deps.onChange();
+        return result;
+      } catch (error) {
+        operations.inc({ operation: 'import', status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
+        throw error;
+      }
+    },
+
+    /**
+     * Rows of the units `visible` lets through, parents before children: every version of each
+     * (without `asOf`), or only the version in force on `asOf`.
+     */
+    async exportUnits(options: { asOf?: string; visible: (code: string) => boolean }): Promise<TransferRow[]> {
+      const all = options.asOf === undefined ? await transferRepo.allTimelines(db) : await transferRepo.versionsOn(db, options.asOf);
+      const shown = new Map([...all].filter(([code]) => options.visible(code)));
+      return treeOrder(shown).flatMap((code) => shown.get(code)!.map((v) => toRow(code, v)));
+    },
+  };
+}
+
+export type OrgImportExport = ReturnType<typeof createOrgImportExport>;
