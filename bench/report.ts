@@ -178,9 +178,27 @@ export function formatScenario(result: ScenarioResult): string {
   return lines.join('\n');
 }
 
-export function writeResults(file: string, settings: Settings, environment: Record<string, unknown>, results: ScenarioResult[]): void {
+/** Results outside the throughput scenarios (the org-units latency benchmark), added under their own key. */
+export interface ExtraResults {
+  orgUnits?: { ok: boolean };
+}
+
+export function writeResults(
+  file: string,
+  settings: Settings,
+  environment: Record<string, unknown>,
+  results: ScenarioResult[],
+  extra: ExtraResults = {},
+): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const ok = results.every((r) => r.problems.length === 0);
-  const document = { generatedAt: new Date().toISOString(), environment, settings, ok, scenarios: results };
+  const ok = results.every((r) => r.problems.length === 0) && (extra.orgUnits?.ok ?? true);
+  const document = {
+    generatedAt: new Date().toISOString(),
+    environment,
+    settings,
+    ok,
+    scenarios: results,
+    ...(extra.orgUnits ? { orgUnits: extra.orgUnits } : {}),
+  };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

@@ -1,7 +1,8 @@
 // `npm run bench`: for each scenario, starts its baseline and candidate servers in child processes,
 // then drives them alternately with autocannon from this process (baseline, candidate, baseline,
 // candidate, ...) so drift on the machine hits both alike. Prints a table per scenario, writes
-// bench/results/latest.json, and exits non-zero when any request failed.
+// bench/results/latest.json, and exits non-zero when any request failed. The org-units latency
+// benchmark (bench/org-units.ts) runs after them, in this process.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { installChildCleanup, killAllChildren, startServer } from './children.js';
@@ -9,11 +10,14 @@ import type { ServerChild } from './children.js';
 import { probe, runLoad } from './load.js';
 import { compare, formatScenario, summarize, writeResults } from './report.js';
 import type { Measurement, ScenarioResult, Settings } from './report.js';
+import type { OrgUnitsResult } from './org-units.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+/** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units.ts). */
+const ORG_UNITS = 'org-units';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -124,8 +128,12 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const unknown = (settings.scenarios ?? []).filter((name) => !scenarios.some((s) => s.name === name));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  const known = [...scenarios.map((s) => s.name), ORG_UNITS];
+  const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  // Loaded only when selected: it brings Vigil into this process.
+  const orgModule = !settings.scenarios || settings.scenarios.includes(ORG_UNITS) ? await import('./org-units.js') : undefined;
+  const orgSettings = orgModule?.readOrgUnitsSettings(process.env);
   installChildCleanup();
 
   const environment = {
@@ -135,28 +143,38 @@ async function main(): Promise<number> {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     host: '127.0.0.1',
   };
-  progress(
-    `Vigil benchmark: ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per target ` +
-      `(warm-up ${settings.warmupSeconds} s before each), ${environment.cpus} CPUs, node ${environment.node}`,
-  );
+  if (selected.length > 0) {
+    progress(
+      `Vigil benchmark: ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per target ` +
+        `(warm-up ${settings.warmupSeconds} s before each), ${environment.cpus} CPUs, node ${environment.node}`,
+    );
+  }
 
   const results: ScenarioResult[] = [];
   for (const scenario of selected) results.push(await runScenario(scenario, settings));
-  writeResults(RESULTS_FILE, settings, environment, results);
+  let orgUnits: OrgUnitsResult | undefined;
+  if (orgModule && orgSettings) {
+    progress(`${ORG_UNITS}: ${orgSettings.units} units, ${environment.cpus} CPUs, node ${environment.node}`);
+    orgUnits = await orgModule.runOrgUnits(orgSettings, progress);
+  }
+  writeResults(RESULTS_FILE, settings, environment, results, orgUnits ? { orgUnits } : {});
 
-  const out = [
-    '',
-    `Vigil benchmark (127.0.0.1, ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per target, ` +
-      `warm-up ${settings.warmupSeconds} s; req/s = median of rounds, latency over all measured requests, CPU = share of one core)`,
-    '',
-    ...results.map((r) => `${formatScenario(r)}\n`),
-    `results: ${RESULTS_FILE}`,
-  ];
+  const out = [''];
+  if (results.length > 0) {
+    out.push(
+      `Vigil benchmark (127.0.0.1, ${settings.connections} connections, ${settings.rounds} × ${settings.durationSeconds} s per target, ` +
+        `warm-up ${settings.warmupSeconds} s; req/s = median of rounds, latency over all measured requests, CPU = share of one core)`,
+      '',
+      ...results.map((r) => `${formatScenario(r)}\n`),
+    );
+  }
+  if (orgModule && orgUnits) out.push(orgModule.formatOrgUnits(orgUnits));
+  out.push(`results: ${RESULTS_FILE}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
-  const failed = results.filter((r) => r.problems.length > 0);
+  const failed = [...results.filter((r) => r.problems.length > 0).map((r) => r.name), ...(orgUnits && !orgUnits.ok ? [ORG_UNITS] : [])];
   if (failed.length > 0) {
-    process.stderr.write(`bench: requests failed in ${failed.map((r) => r.name).join(', ')}; these numbers measure nothing\n`);
+    process.stderr.write(`bench: requests failed in ${failed.join(', ')}; these numbers measure nothing\n`);
     return 1;
   }
   return 0;

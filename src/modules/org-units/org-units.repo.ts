@@ -74,6 +74,21 @@ function group(rows: VersionRow[]): Map<string, Version[]> {
   return byCode;
 }
 
+export interface TreeRow {
+  code: string;
+  name: string;
+  unitType: string;
+  parentCode: string | null;
+  status: Status;
+  sortOrder: number;
+  description: string | null;
+  attributes: Record<string, unknown>;
+  from: string;
+  to: string | null;
+  changeReason: string | null;
+  revision: number;
+}
+
 export interface PathInfo {
   codePath: string[];
   namePath: string[];
@@ -196,9 +211,9 @@ export const orgRepo = {
   /** The version of each unit in force on `date`, with the unit's revision and whether later versions exist. */
   async versionsAt(db: Db, codes: readonly string[], date: string) {
     if (codes.length === 0) return [];
+    // Timelines are contiguous: a version in force that has an end is followed by a later one.
     const { rows } = await sql<VersionRow & { revision: number; scheduled: boolean }>`
-      select ${COLUMNS}, u.revision,
-             exists (select 1 from org_unit_versions l where l.code = v.code and l.effective_from > ${date}::date) as scheduled
+      select ${COLUMNS}, u.revision, v.effective_to is not null as scheduled
       from org_unit_versions v join org_units u on u.code = v.code
       where v.code = any(${sql.val([...codes])}::text[]) and v.valid @> ${date}::date`.execute(db);
     return rows.map((r) => ({ ...toVersion(r), revision: r.revision, scheduled: r.scheduled }));
@@ -273,6 +288,20 @@ export const orgRepo = {
       select ${COLUMNS}, down.depth from down join org_unit_versions v on v.code = down.code and v.valid @> ${date}::date
       order by down.depth, v.sort_order, v.code`.execute(db);
     return rows.map((r) => ({ ...toVersion(r), depth: r.depth }));
+  },
+
+  /**
+   * Every version in force on `date` with its unit's revision: the whole tree in one scan. Only
+   * what a tree node shows is read (no change metadata), as plain values that need no conversion.
+   */
+  async inForceAt(db: Db, date: string): Promise<TreeRow[]> {
+    const { rows } = await sql<TreeRow>`
+      select v.code, v.name, v.unit_type as "unitType", v.parent_code as "parentCode", v.status, v.sort_order as "sortOrder",
+             v.description, v.attributes, v.effective_from::text as "from", v.effective_to::text as "to",
+             v.change_reason as "changeReason", u.revision
+      from org_unit_versions v join org_units u on u.code = v.code
+      where v.valid @> ${date}::date`.execute(db);
+    return rows;
   },
 
   /** Every unit's parent on `date` (the scope map of grants). */

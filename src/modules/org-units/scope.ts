@@ -11,6 +11,8 @@ export const ORG_CHANGED_CHANNEL = 'org-units.changed';
 
 export interface OrgSnapshot {
   readonly date: string;
+  /** Whether the unit is in force today or scheduled to start later. */
+  has(code: string): boolean;
   isWithin(x: string, y: string): boolean;
   /** Every unit inside any of `roots` (the roots included). */
   subtreeOf(roots: readonly string[]): string[];
@@ -32,6 +34,7 @@ export function createOrgScope(deps: { db: Kysely<OrgTables>; today: () => strin
     for (const [code, parent] of parents) if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), code]);
     return {
       date,
+      has: (code) => parents.has(code),
       isWithin(x, y) {
         let current: string | null | undefined = x;
         for (let steps = 0; current != null && steps < 128; steps++) {
