@@ -210,6 +210,25 @@ export const settings = {
     'TEAM',
   ]),
   VIGIL_ORG_MAX_DEPTH: int('Deepest level of the org tree (a root is level 1).', 1, 64, 17),
+  VIGIL_CAMERA_STALL_TIMEOUT_MS: int(
+    'A camera stream that stays connected without a new frame (stalled, or the same frame over and over) for this long is treated as down.',
+    500,
+    600_000,
+    3_000,
+  ),
+  VIGIL_CAMERA_BACKOFF_BASE_MS: int('First reconnect delay of a camera; it doubles per failure, with full jitter.', 10, 600_000, 1_000),
+  VIGIL_CAMERA_BACKOFF_MAX_MS: int('Longest reconnect delay of a camera.', 100, 3_600_000, 60_000),
+  VIGIL_CAMERA_CONNECT_RATE: int('Most camera connection attempts one process starts per second (no reconnect storms).', 1, 100_000, 50),
+  VIGIL_CAMERA_CONNECT_TIMEOUT_MS: int('How long a camera may take to answer a connection.', 100, 120_000, 5_000),
+  VIGIL_CAMERA_LEASE_MS: int(
+    'Lease period of a camera held by a process; when a process dies, another takes its cameras within it.',
+    1_000,
+    600_000,
+    15_000,
+  ),
+  VIGIL_CAMERA_LOG_RETENTION_DAYS: int('Camera log events older than this many days are deleted by a daily job.', 1, 3_650, 30),
+  VIGIL_CAMERA_AUTO_START: bool('Start the active cameras that have auto-start when the service starts.', true),
+  VIGIL_FFMPEG_PATH: text('The ffmpeg program that reads RTSP sources.', 'ffmpeg'),
 } as const satisfies Record<string, Spec<unknown>>;
 
 export type SettingName = keyof typeof settings;
@@ -231,6 +250,17 @@ export interface Config {
   rateLimit: { max: number; authMax: number; windowMs: number };
   timeZone: string;
   org: { unitTypes: string[]; maxDepth: number };
+  cameras: {
+    stallTimeoutMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    connectRate: number;
+    connectTimeoutMs: number;
+    leaseMs: number;
+    logRetentionDays: number;
+    autoStart: boolean;
+    ffmpegPath: string;
+  };
   auth: {
     adminEmail: string;
     adminPassword: string | undefined;
@@ -303,6 +333,17 @@ function shape(f: Flat): Config {
     org: {
       unitTypes: required(f.VIGIL_ORG_UNIT_TYPES, 'VIGIL_ORG_UNIT_TYPES'),
       maxDepth: required(f.VIGIL_ORG_MAX_DEPTH, 'VIGIL_ORG_MAX_DEPTH'),
+    },
+    cameras: {
+      stallTimeoutMs: required(f.VIGIL_CAMERA_STALL_TIMEOUT_MS, 'VIGIL_CAMERA_STALL_TIMEOUT_MS'),
+      backoffBaseMs: required(f.VIGIL_CAMERA_BACKOFF_BASE_MS, 'VIGIL_CAMERA_BACKOFF_BASE_MS'),
+      backoffMaxMs: required(f.VIGIL_CAMERA_BACKOFF_MAX_MS, 'VIGIL_CAMERA_BACKOFF_MAX_MS'),
+      connectRate: required(f.VIGIL_CAMERA_CONNECT_RATE, 'VIGIL_CAMERA_CONNECT_RATE'),
+      connectTimeoutMs: required(f.VIGIL_CAMERA_CONNECT_TIMEOUT_MS, 'VIGIL_CAMERA_CONNECT_TIMEOUT_MS'),
+      leaseMs: required(f.VIGIL_CAMERA_LEASE_MS, 'VIGIL_CAMERA_LEASE_MS'),
+      logRetentionDays: required(f.VIGIL_CAMERA_LOG_RETENTION_DAYS, 'VIGIL_CAMERA_LOG_RETENTION_DAYS'),
+      autoStart: required(f.VIGIL_CAMERA_AUTO_START, 'VIGIL_CAMERA_AUTO_START'),
+      ffmpegPath: required(f.VIGIL_FFMPEG_PATH, 'VIGIL_FFMPEG_PATH'),
     },
     rateLimit: {
       max: required(f.VIGIL_RATE_LIMIT_MAX, 'VIGIL_RATE_LIMIT_MAX'),

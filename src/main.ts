@@ -19,8 +19,20 @@ import {
 import type { ApiKeysTables, SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
 import { createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
 import type { OrgTables } from './modules/org-units/index.js';
+import {
+  createAttemptGate,
+  createCameraEventLog,
+  createCameraEventRetention,
+  createCameraMetrics,
+  createCameraService,
+  createSupervisor,
+} from './modules/cameras/index.js';
+import { CAMERAS_CHANGED_CHANNEL, createFleet } from './modules/cameras/index.js';
+import type { CamerasTables, Supervisor } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
+import type { Audit } from './platform/audit.js';
 import { todayIn } from './platform/dates.js';
+import { uuidv7 } from './platform/ids.js';
 import { loadSecretBox } from './platform/secrets.js';
 import type { SecretBox } from './platform/secrets.js';
 import { createKv } from './platform/kv/kv.js';
@@ -135,6 +147,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     defaultMetrics: options.defaultMetrics ?? true,
   });
   let kv: Kv | undefined;
+  let stopRuntime: (() => Promise<void>) | undefined;
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log });
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
@@ -174,6 +187,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
           .catch((error: unknown) => log.warn({ err: error }, 'could not announce an org change'));
       },
     });
+    const runtime = startCameraRuntime(config, log, metrics, database, kv, audit, secrets, async (code) =>
+      (await orgScope.snapshot()).has(code),
+    );
+    stopRuntime = () => runtime.stop();
     let shuttingDown = false;
     const app = await buildServer({
       config,
@@ -195,6 +212,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       audit,
       org,
       orgScope,
+      cameras: runtime.cameras,
     });
     await options.configure?.(app);
     const url = await app.listen({ host: config.http.host, port: config.http.port });
@@ -205,6 +223,12 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       await metricsApp.listen({ host: config.http.host, port: config.metrics.port });
     }
     retention.start();
+    runtime.retention.start();
+    if (config.cameras.autoStart) {
+      const wanted = await runtime.cameras.autoStart();
+      if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
+    }
+    await runtime.fleet.start();
     log.info(
       { url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port },
       'vigil is serving',
@@ -229,6 +253,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         clearTimeout(timer);
         await metricsApp?.close();
         await retention.stop();
+        await runtime.stop();
         await unsubscribeOrg();
         await openKv.close();
         await database.close();
@@ -238,10 +263,105 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     return { app, metricsApp, url, log, database, kv, metrics, shutdown };
   } catch (error) {
     await retention.stop();
+    await stopRuntime?.();
     await kv?.close();
     await database.close();
     throw error;
   }
+}
+
+/** The camera runtime of this process: supervisor, attempt gate, event log, metrics, service. */
+function startCameraRuntime(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  database: Database,
+  kv: Kv,
+  audit: Audit,
+  secrets: SecretBox,
+  unitExists: (code: string) => Promise<boolean>,
+) {
+  const db = database.db as Kysely<CamerasTables>;
+  const events = createCameraEventLog({ db, log });
+  // The gauge of states reads the supervisor, which is made after the metrics its hooks count into.
+  const states: { read: () => ReturnType<Supervisor['countByState']> } = { read: () => supervisor.countByState() };
+  const cameraMetrics = createCameraMetrics(metrics.registry, () => states.read());
+  const gate = createAttemptGate({ perSecond: config.cameras.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
+  const supervisor: Supervisor = createSupervisor({
+    log,
+    gate,
+    settings: {
+      stallTimeoutMs: config.cameras.stallTimeoutMs,
+      backoff: { baseMs: config.cameras.backoffBaseMs, maxMs: config.cameras.backoffMaxMs },
+      connectTimeoutMs: config.cameras.connectTimeoutMs,
+      fpsWindowMs: 5_000,
+      maxFrameBytes: 8 * 1024 * 1024,
+      ffmpegPath: config.cameras.ffmpegPath,
+    },
+    hooks: {
+      onState(id, state, previous, error) {
+        const level = state === 'error' ? 'error' : state === 'reconnecting' || state === 'degraded' ? 'warn' : 'info';
+        log[level]({ cameraId: id, state, previous, ...(error ? { error } : {}) }, 'camera state changed');
+        events.add({
+          camera_id: id,
+          level,
+          kind: error ? 'error' : 'state',
+          message: error ? `${previous} → ${state}: ${error.code} ${error.message}` : `${previous} → ${state}`,
+          details: JSON.stringify({ state, previous, ...(error ? { error } : {}) }),
+        });
+      },
+      onFrame: () => cameraMetrics.frames.inc(),
+      onBytes: (_id, bytes) => cameraMetrics.bytes.inc(bytes),
+      onStall(id, kind, detectionMs) {
+        cameraMetrics.stalls.inc({ kind });
+        cameraMetrics.offlineDetection.observe(detectionMs / 1000);
+        log.warn({ cameraId: id, kind, detectionMs }, 'camera stream stalled');
+      },
+      onReconnect: () => cameraMetrics.reconnects.inc(),
+    },
+  });
+  const fleet = createFleet({
+    db,
+    supervisor,
+    nodeId: uuidv7(),
+    leaseMs: config.cameras.leaseMs,
+    log,
+    sourceOf: (row) => cameras.sourceOf(row),
+  });
+  const cameras = createCameraService({
+    db,
+    audit,
+    secrets,
+    supervisor,
+    fleet,
+    announce: () => {
+      kv.pubsub
+        .publish(CAMERAS_CHANGED_CHANNEL, fleet.nodeId)
+        .catch((error: unknown) => log.warn({ err: error }, 'could not announce a camera change'));
+    },
+    metrics: cameraMetrics,
+    log,
+    unitExists,
+  });
+  // Another process changed the registry: reconcile here now rather than at the next cycle.
+  const unsubscribe = kv.pubsub.subscribe(CAMERAS_CHANGED_CHANNEL, (from) => {
+    if (from !== fleet.nodeId) fleet.reconcile().catch((error: unknown) => log.warn({ err: error }, 'camera reconcile failed'));
+  });
+  const retention = createCameraEventRetention({ db, retentionDays: config.cameras.logRetentionDays, log });
+  return {
+    cameras,
+    retention,
+    fleet,
+    async stop() {
+      await (
+        await unsubscribe
+      )();
+      await fleet.stop();
+      gate.close();
+      await events.close();
+      await retention.stop();
+    },
+  };
 }
 
 /** `vigil serve`: runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */

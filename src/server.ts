@@ -12,6 +12,8 @@ import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
+import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
+import type { CameraService } from './modules/cameras/index.js';
 import { OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgScope, OrgService } from './modules/org-units/index.js';
 import { createOrgImportExport, orgImportExportRoutes } from './modules/org-units/index.js';
@@ -43,6 +45,7 @@ export interface Services {
   org: OrgService;
   /** Today's tree, for grants on a unit that cover its subtree. */
   orgScope: OrgScope;
+  cameras: CameraService;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -133,6 +136,8 @@ export async function buildServer(services: Services) {
   app.addSchema(UserView);
   app.addSchema(OrgUnitView);
   app.addSchema(OrgUnitVersionView);
+  app.addSchema(CameraView);
+  app.addSchema(CameraStatusView);
 
   // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
   await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
@@ -150,6 +155,10 @@ export async function buildServer(services: Services) {
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
         { name: 'audit', description: 'The audit trail of changes and security events.' },
+        {
+          name: 'cameras',
+          description: 'Cameras at org units and their live ingest: registry, start/stop/restart, status, logs, snapshots.',
+        },
         {
           name: 'org-units',
           description:
@@ -185,6 +194,10 @@ export async function buildServer(services: Services) {
     subtreeOf: async (roots) => (await services.orgScope.snapshot()).subtreeOf(roots),
   });
   await app.register(orgUnitRoutes, { org: services.org, scope: services.orgScope, maxDepth: config.org.maxDepth });
+  await app.register(cameraRoutes, {
+    cameras: services.cameras,
+    subtreeOf: async (roots) => (await services.orgScope.snapshot()).subtreeOf(roots),
+  });
   await app.register(orgImportExportRoutes, { transfer: services.org.extend(createOrgImportExport), scope: services.orgScope });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());

@@ -1,6 +1,7 @@
 // The `vigil` command: `vigil <command> [options]`, `vigil help`, `vigil <command> --help`.
 import type { Command, CommandContext } from './command.js';
 import { apiKeysCommand } from './commands/apikeys.js';
+import { cameraSimCommand } from './commands/camera-sim.js';
 import { configCommand } from './commands/config.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -8,7 +9,16 @@ import { serveCommand } from './commands/serve.js';
 import { usersCommand } from './commands/users.js';
 import { versionCommand } from './commands/version.js';
 
-export const commands: Command[] = [serveCommand, migrateCommand, usersCommand, apiKeysCommand, keysCommand, configCommand, versionCommand];
+export const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  usersCommand,
+  apiKeysCommand,
+  keysCommand,
+  configCommand,
+  cameraSimCommand,
+  versionCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,30 @@
+import { AppError } from '../../platform/errors.js';
+
+export const CameraErrors = {
+  notFound: (id: string) => new AppError(404, 'CAMERA_NOT_FOUND', `camera ${id} does not exist`, { cameraId: id }),
+  badUrl: (reason: string) => new AppError(400, 'INVALID_SOURCE_URL', `the source URL is not usable: ${reason}`, { reason }),
+  badScheme: (scheme: string) =>
+    new AppError(400, 'UNSUPPORTED_SCHEME', `source URLs start with http://, https:// or rtsp://, got "${scheme}"`, { scheme }),
+  credentialsInUrl: () =>
+    new AppError(
+      400,
+      'CREDENTIALS_IN_URL',
+      'put the user name and password in `credentials`, not in the URL (they would be shown and logged)',
+    ),
+  badSourceType: (sourceType: string, scheme: string) =>
+    new AppError(400, 'INVALID_SOURCE_TYPE', `source type ${sourceType} does not fit a ${scheme} URL`, { sourceType, scheme }),
+  unknownUnit: (code: string) => new AppError(400, 'UNKNOWN_ORG_UNIT', `org unit ${code} does not exist`, { orgUnitCode: code }),
+  deactivated: (id: string) =>
+    new AppError(409, 'CAMERA_DEACTIVATED', `camera ${id} is deactivated; activate it before starting it`, { cameraId: id }),
+  stale: (id: string, expected: number, actual: number) =>
+    new AppError(412, 'PRECONDITION_FAILED', `camera ${id} is at revision ${actual}, not ${expected}; read it again and retry`, {
+      cameraId: id,
+      expectedRevision: expected,
+      revision: actual,
+    }),
+  badIfMatch: (value: string) =>
+    new AppError(400, 'INVALID_IF_MATCH', `If-Match must be a revision such as "3", got ${JSON.stringify(value)}`, { value }),
+  noFrame: (id: string) =>
+    new AppError(404, 'NO_FRAME_YET', `camera ${id} has no frame yet: start it, or wait for its first frame`, { cameraId: id }),
+  outOfScope: () => new AppError(403, 'FORBIDDEN', 'that org unit is outside the units your grants cover'),
+} as const;

@@ -1,0 +1,52 @@
+// The camera module's metrics, registered on the service's registry.
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import type { CameraState } from './runtime/worker.js';
+import { CAMERA_STATES } from './runtime/worker.js';
+
+export function createCameraMetrics(registry: Registry, countByState: () => Record<CameraState, number>) {
+  return {
+    operations: new Counter({
+      name: 'camera_operations_total',
+      help: 'Camera control operations, by operation and status (success, rejected: 4xx, error: 5xx).',
+      labelNames: ['operation', 'status'],
+      registers: [registry],
+    }),
+    states: new Gauge({
+      name: 'cameras',
+      help: 'Cameras run by this process, by state.',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const counts = countByState();
+        for (const state of CAMERA_STATES) this.set({ state }, counts[state]);
+      },
+    }),
+    frames: new Counter({ name: 'camera_frames_total', help: 'New frames ingested (repeated frames not counted).', registers: [registry] }),
+    bytes: new Counter({ name: 'camera_ingest_bytes_total', help: 'Bytes read from cameras.', registers: [registry] }),
+    attempts: new Counter({
+      name: 'camera_connect_attempts_total',
+      help: 'Connection attempts to cameras (capped per process by VIGIL_CAMERA_CONNECT_RATE per second).',
+      registers: [registry],
+    }),
+    reconnects: new Counter({
+      name: 'camera_reconnects_total',
+      help: 'Connections to cameras lost or refused, each followed by a reconnect.',
+      registers: [registry],
+    }),
+    stalls: new Counter({
+      name: 'camera_stalls_total',
+      help: 'Streams that stayed connected without new frames (STALLED) or with the same frame (FROZEN), by kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    offlineDetection: new Histogram({
+      name: 'camera_offline_detection_seconds',
+      help: 'Time from the last new frame to the stream being declared down.',
+      buckets: [0.5, 1, 2, 3, 4, 5, 7.5, 10, 15, 30],
+      registers: [registry],
+    }),
+  };
+}
+
+export type CameraMetrics = ReturnType<typeof createCameraMetrics>;

@@ -1,0 +1,117 @@
+import type { Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
+import type { SourceType } from './source.js';
+
+export interface CamerasTables {
+  cameras: {
+    id: string;
+    org_unit_code: string;
+    name: string;
+    source_url: string;
+    source_type: SourceType;
+    expected_fps: number;
+    credentials_sealed: string | null;
+    labels: string[];
+    active: boolean;
+    auto_start: boolean;
+    revision: number;
+    created_at: Date;
+    updated_at: Date;
+    desired_running: boolean;
+    restart_seq: number;
+  };
+  camera_leases: { camera_id: string; owner: string; expires_at: Date; acquired_at: Date };
+  camera_runtime: { camera_id: string; owner: string; status: unknown; updated_at: Date };
+  vigil_nodes: { id: string; host: string; pid: number; started_at: Date; heartbeat_at: Date };
+  camera_events: {
+    id: string;
+    camera_id: string;
+    at: Date;
+    level: 'debug' | 'info' | 'warn' | 'error';
+    kind: 'state' | 'error' | 'operator';
+    message: string;
+    details: unknown;
+    actor_type: string | null;
+    actor_id: string | null;
+  };
+}
+
+export type CameraRow = Selectable<CamerasTables['cameras']>;
+export type CameraEventRow = Selectable<CamerasTables['camera_events']>;
+type Db = Kysely<CamerasTables>;
+
+export const camerasRepo = {
+  insert: (db: Db, row: CameraRow) => db.insertInto('cameras').values(row).returningAll().executeTakeFirstOrThrow(),
+
+  find: (db: Db, id: string, lock = false) => {
+    const query = db.selectFrom('cameras').selectAll().where('id', '=', id);
+    return (lock ? query.forNoKeyUpdate() : query).executeTakeFirst();
+  },
+
+  findMany: (db: Db, ids: readonly string[]) =>
+    ids.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('cameras')
+          .selectAll()
+          .where('id', 'in', [...ids])
+          .execute(),
+
+  update: (db: Db, id: string, changes: Partial<Omit<CameraRow, 'id' | 'created_at' | 'revision'>>) =>
+    db
+      .updateTable('cameras')
+      .set((eb) => ({ ...changes, revision: eb('revision', '+', 1), updated_at: new Date() }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+
+  delete: (db: Db, id: string) => db.deleteFrom('cameras').where('id', '=', id).execute(),
+
+  /** A page by id (UUIDv7: creation order), with filters; `units` limits to those org units. */
+  list: (
+    db: Db,
+    options: { limit: number; after?: string; units?: readonly string[]; label?: string; text?: string; ids?: readonly string[] },
+  ) => {
+    let query = db.selectFrom('cameras').selectAll();
+    if (options.after !== undefined) query = query.where('id', '>', options.after);
+    if (options.units !== undefined) query = query.where('org_unit_code', 'in', options.units.length > 0 ? [...options.units] : ['\u0000']);
+    if (options.ids !== undefined)
+      query = query.where('id', 'in', options.ids.length > 0 ? [...options.ids] : ['00000000-0000-0000-0000-000000000000']);
+    if (options.label !== undefined) query = query.where(sql<boolean>`labels @> array[${options.label}]::text[]`);
+    if (options.text !== undefined) {
+      const pattern = `%${options.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('source_url', 'ilike', pattern)]));
+    }
+    return query.orderBy('id').limit(options.limit).execute();
+  },
+
+  /** Every camera that should run (active, auto-start) or that is active at all, for reconciling. */
+  all: (db: Db) => db.selectFrom('cameras').selectAll().orderBy('id').execute(),
+
+  insertEvents: (db: Db, rows: CameraEventRow[]) =>
+    rows.length === 0
+      ? Promise.resolve()
+      : db
+          .insertInto('camera_events')
+          .values(rows)
+          .execute()
+          .then(() => undefined),
+
+  events: (
+    db: Db,
+    options: { cameraId: string; limit: number; before?: { at: Date; id: string }; levels?: readonly string[]; from?: Date; to?: Date },
+  ) => {
+    let query = db.selectFrom('camera_events').selectAll().where('camera_id', '=', options.cameraId);
+    if (options.levels !== undefined) query = query.where('level', 'in', options.levels as CameraEventRow['level'][]);
+    if (options.from !== undefined) query = query.where('at', '>=', options.from);
+    if (options.to !== undefined) query = query.where('at', '<', options.to);
+    if (options.before) {
+      const { at, id } = options.before;
+      query = query.where((eb) => eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('id', '<', id)])]));
+    }
+    return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
+  },
+
+  deleteEventsBefore: async (db: Db, cutoff: Date) =>
+    Number((await db.deleteFrom('camera_events').where('at', '<', cutoff).executeTakeFirst()).numDeletedRows),
+};

@@ -1,0 +1,172 @@
+import { Type } from '@sinclair/typebox';
+import { PageQuery } from '../../platform/http/pagination.js';
+import { CAMERA_STATES } from './runtime/worker.js';
+
+const SourceType = Type.Union([Type.Literal('mjpeg'), Type.Literal('snapshot'), Type.Literal('rtsp')], {
+  description:
+    'How the source is read. Default: `rtsp` for rtsp:// URLs; for http(s), `snapshot` when the path ends in .jpg/.jpeg, else `mjpeg`.',
+});
+const Label = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]*$' });
+const Credentials = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ maxLength: 1024 }) },
+  {
+    additionalProperties: false,
+    description:
+      'Write-only: sealed at rest, never returned (see `hasCredentials`). Sent to the camera as HTTP Basic, or in the RTSP URL given to ffmpeg.',
+  },
+);
+const State = Type.Union(CAMERA_STATES.map((s) => Type.Literal(s)));
+const UnitCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' });
+
+export const CameraParams = Type.Object({ camera_id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
+export const NewCameraBody = Type.Object(
+  {
+    orgUnitCode: UnitCode,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    sourceUrl: Type.String({
+      minLength: 8,
+      maxLength: 2048,
+      description: 'http(s):// MJPEG stream or JPEG snapshot, or rtsp://; no credentials in it.',
+    }),
+    sourceType: Type.Optional(SourceType),
+    expectedFps: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 120, default: 5, description: 'Also the poll rate of snapshot sources.' }),
+    ),
+    credentials: Type.Optional(Type.Union([Credentials, Type.Null()])),
+    labels: Type.Optional(Type.Array(Label, { maxItems: 32 })),
+    active: Type.Optional(Type.Boolean({ default: true })),
+    autoStart: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const CameraPatchBody = Type.Object(
+  {
+    orgUnitCode: Type.Optional(UnitCode),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    sourceUrl: Type.Optional(Type.String({ minLength: 8, maxLength: 2048 })),
+    sourceType: Type.Optional(SourceType),
+    expectedFps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120 })),
+    credentials: Type.Optional(Type.Union([Credentials, Type.Null()], { description: 'null removes them.' })),
+    labels: Type.Optional(Type.Array(Label, { maxItems: 32 })),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The fields to change; a running camera picks up a new source at once. `active` and `autoStart` have their own routes.',
+  },
+);
+
+export const CameraView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    orgUnitCode: Type.String(),
+    name: Type.String(),
+    sourceUrl: Type.String(),
+    sourceType: SourceType,
+    expectedFps: Type.Number(),
+    hasCredentials: Type.Boolean(),
+    labels: Type.Array(Type.String()),
+    active: Type.Boolean(),
+    autoStart: Type.Boolean(),
+    revision: Type.Integer(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Camera', additionalProperties: false },
+);
+
+export const CameraStatusView = Type.Object(
+  {
+    cameraId: Type.String({ format: 'uuid' }),
+    state: State,
+    since: Type.String({ format: 'date-time', description: 'When the camera entered this state.' }),
+    fps: Type.Number({ description: 'New frames per second over the last seconds.' }),
+    bytesPerSecond: Type.Number(),
+    lastFrameAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    reconnects: Type.Integer({ description: 'Connections lost or refused since the camera was started.' }),
+    lastError: Type.Union([
+      Type.Object(
+        { code: Type.String(), message: Type.String(), at: Type.String({ format: 'date-time' }) },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+    frameWidth: Type.Union([Type.Integer(), Type.Null()]),
+    frameHeight: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { $id: 'CameraStatus', additionalProperties: false },
+);
+
+export const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    orgUnitCode: Type.Optional({ ...UnitCode, description: 'Cameras of this unit and its subtree (today).' }),
+    state: Type.Optional(State),
+    label: Type.Optional(Label),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text in the name or source URL.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const BatchStatusBody = Type.Object(
+  { cameraIds: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+
+export const BatchStatusView = Type.Object(
+  {
+    items: Type.Array(Type.Ref(CameraStatusView)),
+    notFound: Type.Array(Type.String(), { description: 'Ids that do not exist or are outside your units.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const AutoStartBody = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
+
+export const LogsQuery = Type.Object(
+  {
+    ...PageQuery,
+    level: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]), {
+        description: 'One or more levels (repeat the parameter).',
+      }),
+    ),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Events at or after this instant.' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Events before this instant.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const LogsView = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          at: Type.String({ format: 'date-time' }),
+          level: Type.String(),
+          kind: Type.Union([Type.Literal('state'), Type.Literal('error'), Type.Literal('operator')]),
+          message: Type.String(),
+          details: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+          actorType: Type.Union([Type.String(), Type.Null()]),
+          actorId: Type.Union([Type.String(), Type.Null()]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export const RefreshView = Type.Object(
+  {
+    started: Type.Array(Type.String()),
+    stopped: Type.Array(Type.String()),
+    restarted: Type.Array(Type.String()),
+    unchanged: Type.Integer(),
+  },
+  { additionalProperties: false },
+);

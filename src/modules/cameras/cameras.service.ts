@@ -1,0 +1,478 @@
+// Cameras: the registry (each write audited in its transaction) and the control of their runtime in
+// this process. Credentials are sealed with the secrets key and never leave the service.
+import type { Kysely } from 'kysely';
+import type { Audit } from '../../platform/audit.js';
+import { AppError } from '../../platform/errors.js';
+import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { uuidv7 } from '../../platform/ids.js';
+import type { Logger } from '../../platform/log.js';
+import type { SecretBox } from '../../platform/secrets.js';
+import { CameraErrors } from './cameras.errors.js';
+import type { CameraMetrics } from './cameras.metrics.js';
+import type { CameraEventRow, CameraRow, CamerasTables } from './cameras.repo.js';
+import { camerasRepo } from './cameras.repo.js';
+import type { Fleet } from './runtime/fleet.js';
+import type { Supervisor } from './runtime/supervisor.js';
+import type { CameraSource, CameraState, CameraStatus } from './runtime/worker.js';
+import { checkSource } from './source.js';
+import type { SourceType } from './source.js';
+
+export interface Actor {
+  type: 'user' | 'api_key' | 'system';
+  id: string | null;
+  requestId?: string | null;
+  ip?: string | null;
+}
+
+export interface Camera {
+  id: string;
+  orgUnitCode: string;
+  name: string;
+  sourceUrl: string;
+  sourceType: SourceType;
+  expectedFps: number;
+  hasCredentials: boolean;
+  labels: string[];
+  active: boolean;
+  autoStart: boolean;
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface NewCamera {
+  orgUnitCode: string;
+  name: string;
+  sourceUrl: string;
+  sourceType?: SourceType;
+  expectedFps?: number;
+  credentials?: Credentials | null;
+  labels?: string[];
+  active?: boolean;
+  autoStart?: boolean;
+}
+
+export type CameraPatch = Partial<Omit<NewCamera, 'active' | 'autoStart'>>;
+
+export interface RefreshResult {
+  started: string[];
+  stopped: string[];
+  restarted: string[];
+  unchanged: number;
+}
+
+const isIdCursor = (value: unknown): value is { i: string } =>
+  typeof value === 'object' && value !== null && typeof (value as { i?: unknown }).i === 'string';
+const isEventCursor = (value: unknown): value is { at: string; id: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { at?: unknown }).at === 'string' &&
+  typeof (value as { id?: unknown }).id === 'string';
+
+export function toCamera(row: CameraRow): Camera {
+  return {
+    id: row.id,
+    orgUnitCode: row.org_unit_code,
+    name: row.name,
+    sourceUrl: row.source_url,
+    sourceType: row.source_type,
+    expectedFps: Number(row.expected_fps),
+    hasCredentials: row.credentials_sealed !== null,
+    labels: row.labels,
+    active: row.active,
+    autoStart: row.auto_start,
+    revision: row.revision,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export interface CameraServiceDeps {
+  db: Kysely<CamerasTables>;
+  audit: Audit;
+  secrets: SecretBox;
+  supervisor: Supervisor;
+  /** The lease coordinator: control calls change the registry, then the holder of the camera acts. */
+  fleet: Fleet;
+  /** Tells the other processes that the registry changed (pub/sub), so they reconcile now. */
+  announce: () => void;
+  metrics: CameraMetrics;
+  log: Logger;
+  /** Whether an org unit exists (in force today or scheduled). */
+  unitExists: (code: string) => Promise<boolean>;
+}
+
+export function createCameraService(deps: CameraServiceDeps) {
+  const { db, audit, secrets, supervisor, fleet, metrics } = deps;
+  const context = (id: string) => `camera:${id}:credentials`;
+
+  async function statusesOf(rows: readonly CameraRow[]): Promise<CameraStatus[]> {
+    const remote = await fleet.remoteStatuses(rows.map((r) => r.id));
+    return rows.map((row) => statusOf(row, remote.get(row.id)));
+  }
+
+  /** After a committed change: act on it here now, and tell the other processes. */
+  async function settle(): Promise<void> {
+    await fleet.reconcile();
+    deps.announce();
+  }
+
+  function sourceOf(row: CameraRow): CameraSource {
+    return {
+      id: row.id,
+      sourceUrl: row.source_url,
+      sourceType: row.source_type,
+      expectedFps: Number(row.expected_fps),
+      credentials:
+        row.credentials_sealed === null ? null : (JSON.parse(secrets.decrypt(row.credentials_sealed, context(row.id))) as Credentials),
+    };
+  }
+
+  /** A camera's status: from this process's worker, else from the process that holds it, else from the registry. */
+  function statusOf(row: CameraRow, remote?: CameraStatus): CameraStatus {
+    const running = supervisor.status(row.id) ?? remote;
+    if (running && row.desired_running && row.active) return running;
+    return {
+      cameraId: row.id,
+      // Wanted but not (yet) picked up by any process: it is starting.
+      state: !row.active ? 'deactivated' : row.desired_running ? 'starting' : 'stopped',
+      since: row.updated_at.toISOString(),
+      fps: 0,
+      bytesPerSecond: 0,
+      lastFrameAt: null,
+      reconnects: 0,
+      lastError: null,
+      frameWidth: null,
+      frameHeight: null,
+    };
+  }
+
+  async function counted<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      metrics.operations.inc({ operation, status: 'success' });
+      return result;
+    } catch (error) {
+      metrics.operations.inc({ operation, status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
+      throw error;
+    }
+  }
+
+  /** The audit record and the camera's own log line of an operator's action, in one transaction. */
+  async function record(tx: Kysely<CamerasTables>, actor: Actor, action: string, row: CameraRow, before: unknown, after: unknown) {
+    await audit.write(tx, {
+      actorType: actor.type,
+      actorId: actor.id,
+      action: `camera.${action}`,
+      resourceType: 'camera',
+      resourceId: row.id,
+      orgUnitCode: row.org_unit_code,
+      before,
+      after,
+      result: 'success',
+      requestId: actor.requestId ?? null,
+      ip: actor.ip ?? null,
+    });
+    const event: CameraEventRow = {
+      id: uuidv7(),
+      camera_id: row.id,
+      at: new Date(),
+      level: 'info',
+      kind: 'operator',
+      message: `${action} by ${actor.type} ${actor.id ?? ''}`.trim(),
+      details: JSON.stringify({ action, requestId: actor.requestId ?? null }),
+      actor_type: actor.type,
+      actor_id: actor.id,
+    };
+    if (action !== 'delete') await camerasRepo.insertEvents(tx, [event]);
+  }
+
+  async function load(id: string, executor: Kysely<CamerasTables> = db, lock = false): Promise<CameraRow> {
+    const row = await camerasRepo.find(executor, id, lock);
+    if (!row) throw CameraErrors.notFound(id);
+    return row;
+  }
+
+  function seal(id: string, credentials: Credentials | null | undefined): string | null {
+    return credentials ? secrets.encrypt(JSON.stringify(credentials), context(id)) : null;
+  }
+
+  async function checkUnit(code: string): Promise<void> {
+    if (!(await deps.unitExists(code))) throw CameraErrors.unknownUnit(code);
+  }
+
+  /** An operator action on one camera: lock, change the registry, record; then settle; answers the status. */
+  function control(
+    operation: string,
+    id: string,
+    actor: Actor,
+    act: (row: CameraRow, tx: Kysely<CamerasTables>) => Promise<CameraRow | void>,
+  ) {
+    return counted(operation, async () => {
+      await db.transaction().execute(async (tx) => {
+        const current = await load(id, tx, true);
+        const next = (await act(current, tx)) ?? current;
+        const summary = (r: CameraRow) => ({ active: r.active, autoStart: r.auto_start, running: r.desired_running });
+        await record(tx, actor, operation, next, summary(current), summary(next));
+      });
+      await settle();
+      const [status] = await statusesOf([await load(id)]);
+      return status!;
+    });
+  }
+
+  return {
+    sourceOf,
+
+    async create(input: NewCamera, actor: Actor): Promise<Camera> {
+      const sourceType = checkSource(input.sourceUrl, input.sourceType);
+      return counted('create', async () => {
+        await checkUnit(input.orgUnitCode);
+        const id = uuidv7();
+        return db.transaction().execute(async (tx) => {
+          const row = await camerasRepo.insert(tx, {
+            id,
+            org_unit_code: input.orgUnitCode,
+            name: input.name,
+            source_url: input.sourceUrl,
+            source_type: sourceType,
+            expected_fps: input.expectedFps ?? 5,
+            credentials_sealed: seal(id, input.credentials),
+            labels: [...new Set(input.labels ?? [])],
+            active: input.active ?? true,
+            auto_start: input.autoStart ?? false,
+            desired_running: false,
+            restart_seq: 0,
+            revision: 1,
+            created_at: new Date(),
+            updated_at: new Date(),
+          });
+          const camera = toCamera(row);
+          await record(tx, actor, 'create', row, null, camera);
+          return camera;
+        });
+      });
+    },
+
+    get: async (id: string) => toCamera(await load(id)),
+    row: (id: string) => load(id),
+
+    async list(options: { limit: number; cursor?: string; units?: readonly string[]; label?: string; text?: string; state?: CameraState }) {
+      const after = decodeCursor(options.cursor, isIdCursor)?.i;
+      let ids: string[] | undefined;
+      let matches = (_row: CameraRow) => true;
+      if (options.state === 'stopped') matches = (row) => row.active && !row.desired_running;
+      else if (options.state === 'deactivated') matches = (row) => !row.active;
+      else if (options.state !== undefined) ids = await fleet.idsInState(options.state);
+      const items: Camera[] = [];
+      let cursor = after;
+      // With a "not running" state filter, rows are read and filtered until the page is full.
+      for (;;) {
+        const rows = await camerasRepo.list(db, {
+          limit: options.limit,
+          ...(cursor !== undefined ? { after: cursor } : {}),
+          ...(options.units !== undefined ? { units: options.units } : {}),
+          ...(options.label !== undefined ? { label: options.label } : {}),
+          ...(options.text !== undefined ? { text: options.text } : {}),
+          ...(ids !== undefined ? { ids } : {}),
+        });
+        let read = 0;
+        for (const row of rows) {
+          if (items.length === options.limit) break;
+          read += 1;
+          cursor = row.id;
+          if (matches(row)) items.push(toCamera(row));
+        }
+        const exhausted = rows.length < options.limit && read === rows.length;
+        if (exhausted) return { items, nextCursor: null };
+        if (items.length === options.limit) return { items, nextCursor: encodeCursor({ i: cursor! }) };
+      }
+    },
+
+    async update(id: string, patch: CameraPatch, actor: Actor, ifMatch?: number): Promise<Camera> {
+      return counted('update', async () => {
+        if (patch.orgUnitCode !== undefined) await checkUnit(patch.orgUnitCode);
+        const updated = await db.transaction().execute(async (tx) => {
+          const row = await load(id, tx, true);
+          if (ifMatch !== undefined && ifMatch !== row.revision) throw CameraErrors.stale(id, ifMatch, row.revision);
+          const sourceUrl = patch.sourceUrl ?? row.source_url;
+          const sourceType =
+            patch.sourceUrl !== undefined || patch.sourceType !== undefined
+              ? checkSource(sourceUrl, patch.sourceType ?? (patch.sourceUrl !== undefined ? undefined : row.source_type))
+              : row.source_type;
+          const next = await camerasRepo.update(tx, id, {
+            ...(patch.orgUnitCode !== undefined ? { org_unit_code: patch.orgUnitCode } : {}),
+            ...(patch.name !== undefined ? { name: patch.name } : {}),
+            source_url: sourceUrl,
+            source_type: sourceType,
+            ...(patch.expectedFps !== undefined ? { expected_fps: patch.expectedFps } : {}),
+            ...(patch.credentials !== undefined ? { credentials_sealed: seal(id, patch.credentials) } : {}),
+            ...(patch.labels !== undefined ? { labels: [...new Set(patch.labels)] } : {}),
+          });
+          await record(tx, actor, 'update', next, toCamera(row), toCamera(next));
+          return next;
+        });
+        // A running camera whose source changed picks up the change now (wherever it runs).
+        if (updated.desired_running) await settle();
+        return toCamera(updated);
+      });
+    },
+
+    async remove(id: string, actor: Actor, ifMatch?: number): Promise<void> {
+      await counted('delete', async () => {
+        await db.transaction().execute(async (tx) => {
+          const row = await load(id, tx, true);
+          if (ifMatch !== undefined && ifMatch !== row.revision) throw CameraErrors.stale(id, ifMatch, row.revision);
+          await record(tx, actor, 'delete', row, toCamera(row), null);
+          await camerasRepo.delete(tx, id);
+        });
+        await settle();
+      });
+    },
+
+    start: (id: string, actor: Actor) =>
+      control('start', id, actor, async (row, tx) => {
+        if (!row.active) throw CameraErrors.deactivated(id);
+        return row.desired_running ? row : camerasRepo.update(tx, id, { desired_running: true });
+      }),
+
+    stop: (id: string, actor: Actor) =>
+      control('stop', id, actor, async (row, tx) => (row.desired_running ? camerasRepo.update(tx, id, { desired_running: false }) : row)),
+
+    restart: (id: string, actor: Actor) =>
+      control('restart', id, actor, async (row, tx) => {
+        if (!row.active) throw CameraErrors.deactivated(id);
+        return camerasRepo.update(tx, id, { desired_running: true, restart_seq: row.restart_seq + 1 });
+      }),
+
+    activate: (id: string, actor: Actor) =>
+      control('activate', id, actor, async (row, tx) => (row.active ? row : camerasRepo.update(tx, id, { active: true }))),
+
+    deactivate: (id: string, actor: Actor) =>
+      control('deactivate', id, actor, async (row, tx) =>
+        row.active || row.desired_running ? camerasRepo.update(tx, id, { active: false, desired_running: false }) : row,
+      ),
+
+    async setAutoStart(id: string, enabled: boolean, actor: Actor): Promise<Camera> {
+      return counted('auto_start', () =>
+        db.transaction().execute(async (tx) => {
+          const row = await load(id, tx, true);
+          const next = row.auto_start === enabled ? row : await camerasRepo.update(tx, id, { auto_start: enabled });
+          await record(tx, actor, 'auto_start', next, { autoStart: row.auto_start }, { autoStart: enabled });
+          return toCamera(next);
+        }),
+      );
+    },
+
+    async status(id: string): Promise<CameraStatus> {
+      return counted('status', async () => (await statusesOf([await load(id)]))[0]!);
+    },
+
+    /** Statuses of many cameras; ids that do not exist or fail `visible` are listed under notFound. */
+    async batchStatus(ids: readonly string[], visible: (row: CameraRow) => boolean) {
+      return counted('batch_status', async () => {
+        const unique = [...new Set(ids)];
+        const rows = new Map((await camerasRepo.findMany(db, unique)).map((r) => [r.id, r]));
+        const found: CameraRow[] = [];
+        const notFound: string[] = [];
+        for (const id of unique) {
+          const row = rows.get(id);
+          if (row && visible(row)) found.push(row);
+          else notFound.push(id);
+        }
+        return { items: await statusesOf(found), notFound };
+      });
+    },
+
+    async snapshot(id: string): Promise<Buffer> {
+      return counted('snapshot', async () => {
+        await load(id);
+        const frame = supervisor.latestFrame(id);
+        if (!frame) throw CameraErrors.noFrame(id);
+        return frame;
+      });
+    },
+
+    async logs(id: string, options: { limit: number; cursor?: string; levels?: readonly string[]; from?: Date; to?: Date }) {
+      return counted('logs', async () => {
+        await load(id);
+        const position = decodeCursor(options.cursor, isEventCursor);
+        const rows = await camerasRepo.events(db, {
+          cameraId: id,
+          limit: options.limit + 1,
+          ...(position ? { before: { at: new Date(position.at), id: position.id } } : {}),
+          ...(options.levels ? { levels: options.levels } : {}),
+          ...(options.from ? { from: options.from } : {}),
+          ...(options.to ? { to: options.to } : {}),
+        });
+        const page = rows.slice(0, options.limit);
+        const last = page.at(-1);
+        return {
+          items: page.map((r) => ({
+            id: r.id,
+            at: r.at.toISOString(),
+            level: r.level,
+            kind: r.kind,
+            message: r.message,
+            details: (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as Record<string, unknown> | null,
+            actorType: r.actor_type,
+            actorId: r.actor_id,
+          })),
+          nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.at.toISOString(), id: last.id }) : null,
+        };
+      });
+    },
+
+    /**
+     * Reconciles the runtime with the registry: active auto-start cameras that are not wanted become
+     * wanted, then this process runs a lease cycle (start, stop, restart as needed) and the others
+     * are told to run one.
+     */
+    async refresh(actor: Actor, visible: (row: CameraRow) => boolean = () => true): Promise<RefreshResult> {
+      return counted('refresh', async () => {
+        const wake = (await camerasRepo.all(db))
+          .filter((r) => visible(r) && r.active && r.auto_start && !r.desired_running)
+          .map((r) => r.id);
+        if (wake.length > 0) await db.updateTable('cameras').set({ desired_running: true }).where('id', 'in', wake).execute();
+        const result = await fleet.reconcile();
+        deps.announce();
+        await audit.write(db, {
+          actorType: actor.type,
+          actorId: actor.id,
+          action: 'camera.refresh',
+          resourceType: 'camera',
+          resourceId: null,
+          after: {
+            started: result.started.length,
+            stopped: result.stopped.length,
+            restarted: result.restarted.length,
+            unchanged: result.unchanged,
+          },
+          result: 'success',
+          requestId: actor.requestId ?? null,
+          ip: actor.ip ?? null,
+        });
+        return result;
+      });
+    },
+
+    /** When a process starts: the active cameras with auto-start are wanted again. */
+    async autoStart(): Promise<number> {
+      const result = await db
+        .updateTable('cameras')
+        .set({ desired_running: true })
+        .where('active', '=', true)
+        .where('auto_start', '=', true)
+        .where('desired_running', '=', false)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}
+
+export type CameraService = ReturnType<typeof createCameraService>;

@@ -1,0 +1,20 @@
+// Cameras: the registry of cameras at org units and their live ingest in this process.
+// Invariants: credentials are sealed at rest and never returned or logged; a deactivated camera
+// never runs; every registry change and operator action is audited (and in the camera's log);
+// one worker per running camera, restarted if it crashes, never crashing the process; connection
+// attempts per second are capped per process.
+export { createCameraService } from './cameras.service.js';
+export type { CameraService, Camera } from './cameras.service.js';
+export { cameraRoutes } from './cameras.routes.js';
+export { CameraView, CameraStatusView } from './cameras.schemas.js';
+export { createCameraMetrics } from './cameras.metrics.js';
+export { createCameraEventLog, createCameraEventRetention } from './events.js';
+export type { CamerasTables } from './cameras.repo.js';
+export { createSupervisor } from './runtime/supervisor.js';
+export type { Supervisor } from './runtime/supervisor.js';
+export { createAttemptGate } from './runtime/attempt-gate.js';
+export type { RuntimeSettings, CameraState, CameraStatus } from './runtime/worker.js';
+export { createFleet } from './runtime/fleet.js';
+export type { Fleet } from './runtime/fleet.js';
+/** Pub/sub channel: the camera registry changed; processes reconcile their leases now. */
+export const CAMERAS_CHANGED_CHANNEL = 'cameras.changed';

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createAttemptGate } from './attempt-gate.js';
+import { backoffDelay } from './backoff.js';
+import { RateWindow } from './rate-window.js';
+
+describe('backoff', () => {
+  const settings = { baseMs: 1_000, maxMs: 60_000 };
+
+  it('draws a delay between 0 and the doubled base, capped, with full jitter', () => {
+    expect(backoffDelay(0, settings, () => 0.999)).toBe(999);
+    expect(backoffDelay(3, settings, () => 0.5)).toBe(4_000);
+    expect(backoffDelay(10, settings, () => 0.999)).toBe(59_940);
+    expect(backoffDelay(100, settings, () => 0)).toBe(0);
+  });
+
+  it('spreads cameras that failed together over the whole window', () => {
+    const delays = Array.from({ length: 2_000 }, () => backoffDelay(4, settings));
+    const buckets = [0, 0, 0, 0];
+    for (const d of delays) buckets[Math.min(3, Math.floor(d / 4_000))]! += 1;
+    for (const b of buckets) expect(b).toBeGreaterThan(350);
+  });
+});
+
+describe('attempt gate', () => {
+  it('never starts more than the cap within any one second, spaces attempts evenly, and serves waiters in order', async () => {
+    const gate = createAttemptGate({ perSecond: 20 });
+    const started: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        gate.acquire().then(() => {
+          started.push(i);
+        }),
+      ),
+    );
+    const elapsed = performance.now() - t0;
+    expect(started).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    // One every 50 ms: 50 attempts take about 2.5 s.
+    expect(elapsed).toBeGreaterThan(2_300);
+    expect(gate.peakPerSecond()).toBeLessThanOrEqual(20);
+    gate.close();
+  });
+
+  it('drops a waiter whose signal aborts, and rejects waiters when closed', async () => {
+    const gate = createAttemptGate({ perSecond: 1 });
+    await gate.acquire();
+    const controller = new AbortController();
+    const waiting = gate.acquire(controller.signal);
+    expect(gate.waiting()).toBe(1);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    expect(gate.waiting()).toBe(0);
+    const pending = gate.acquire();
+    gate.close();
+    await expect(pending).rejects.toThrow(/closed/);
+  });
+});
+
+describe('rate window', () => {
+  it('measures frames and bytes per second over the window', () => {
+    const window = new RateWindow(5_000);
+    for (let t = 0; t < 10_000; t += 100) window.add(t, 1_000);
+    const rates = window.rates(10_000, 0);
+    expect(rates.fps).toBeCloseTo(10, 0);
+    expect(rates.bytesPerSecond).toBeCloseTo(10_000, -3);
+    // A fresh connection is measured over its own length.
+    const fresh = new RateWindow(5_000);
+    for (let t = 0; t < 1_000; t += 200) fresh.add(t, 500);
+    expect(fresh.rates(1_000, 0).fps).toBe(5);
+  });
+});

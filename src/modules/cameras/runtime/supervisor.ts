@@ -1,0 +1,92 @@
+// The supervisor runs one worker per started camera in this process. A worker that throws is
+// restarted (its error logged against the camera); a single watchdog timer checks every worker for
+// stalls, so the cost does not grow with a timer per camera. The process never crashes for a camera.
+import type { Logger } from '../../../platform/log.js';
+import type { AttemptGate } from './attempt-gate.js';
+import type { CameraSource, CameraState, CameraStatus, RuntimeSettings, WorkerHooks } from './worker.js';
+import { CAMERA_STATES, CameraWorker } from './worker.js';
+
+export interface SupervisorDeps {
+  settings: RuntimeSettings;
+  gate: AttemptGate;
+  hooks: Omit<WorkerHooks, 'gate'>;
+  log: Logger;
+  /** How often the watchdog looks for stalls. */
+  watchdogMs?: number;
+}
+
+const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === JSON.stringify(b);
+
+export function createSupervisor(deps: SupervisorDeps) {
+  const workers = new Map<string, CameraWorker>();
+  const hooks: WorkerHooks = { ...deps.hooks, gate: deps.gate };
+  const watchdog = setInterval(() => {
+    for (const worker of workers.values()) worker.checkStall();
+  }, deps.watchdogMs ?? 250);
+  watchdog.unref();
+
+  function launch(source: CameraSource): CameraWorker {
+    const worker = new CameraWorker(source, deps.settings, hooks);
+    workers.set(source.id, worker);
+    worker.start().catch((error: unknown) => {
+      // A bug in a worker, not a camera's fault: log it against the camera and start it again.
+      deps.log.error({ err: error, cameraId: source.id }, 'camera worker crashed; restarting it');
+      if (workers.get(source.id) === worker) setTimeout(() => workers.get(source.id) === worker && launch(source), 1_000).unref();
+    });
+    return worker;
+  }
+
+  return {
+    /** Starts a camera; a running one keeps running (or restarts, when its source changed). */
+    async start(source: CameraSource): Promise<'started' | 'running' | 'restarted'> {
+      const current = workers.get(source.id);
+      if (current && sameSource(current.source, source)) return 'running';
+      if (current) {
+        workers.delete(source.id);
+        await current.stop();
+        launch(source);
+        return 'restarted';
+      }
+      launch(source);
+      return 'started';
+    },
+
+    async stop(id: string): Promise<boolean> {
+      const worker = workers.get(id);
+      if (!worker) return false;
+      workers.delete(id);
+      await worker.stop();
+      return true;
+    },
+
+    async restart(source: CameraSource): Promise<void> {
+      const worker = workers.get(source.id);
+      if (worker) {
+        workers.delete(source.id);
+        await worker.stop();
+      }
+      launch(source);
+    },
+
+    status: (id: string): CameraStatus | undefined => workers.get(id)?.status(),
+    source: (id: string): CameraSource | undefined => workers.get(id)?.source,
+    latestFrame: (id: string): Buffer | null => workers.get(id)?.latestFrame() ?? null,
+    ids: () => [...workers.keys()],
+    size: () => workers.size,
+
+    countByState(): Record<CameraState, number> {
+      const counts = Object.fromEntries(CAMERA_STATES.map((s) => [s, 0])) as Record<CameraState, number>;
+      for (const worker of workers.values()) counts[worker.state] += 1;
+      return counts;
+    },
+
+    async stopAll(): Promise<void> {
+      clearInterval(watchdog);
+      const all = [...workers.values()];
+      workers.clear();
+      await Promise.all(all.map((w) => w.stop()));
+    },
+  };
+}
+
+export type Supervisor = ReturnType<typeof createSupervisor>;

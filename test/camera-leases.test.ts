@@ -1,0 +1,135 @@
+// Two `vigil serve` processes on one PostgreSQL share 100 cameras through leases. Killing one with
+// SIGKILL moves its cameras to the other within the lease period, and no camera is ever ingested
+// by both at once (the simulator counts each camera's open streams, sampled all along).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
+import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
+import { createTestDatabase, realDatabaseUrl } from './helpers/databases.js';
+import type { TestDatabase } from './helpers/databases.js';
+import { freePort, runVigil } from './helpers/process.js';
+import type { VigilProcess } from './helpers/process.js';
+
+const COUNT = 100;
+const LEASE_MS = 15_000;
+const ADMIN = { email: 'admin@example.com', password: 'harbour-lantern-test-42' };
+
+describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', () => {
+  let sim: CameraSimulator;
+  let database: TestDatabase;
+  let client: pg.Client;
+  const processes: VigilProcess[] = [];
+  const dirs: string[] = [];
+  let sampler: NodeJS.Timeout;
+  let mostStreamsAtOnce = 0;
+
+  async function serve(): Promise<{ proc: VigilProcess; url: string }> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vigil-lease-'));
+    dirs.push(dir);
+    const proc = runVigil(['serve'], {
+      DATA_DIR: dir,
+      PORT: String(await freePort()),
+      DATABASE_URL: database.url!,
+      LOG_LEVEL: 'info',
+      VIGIL_ADMIN_EMAIL: ADMIN.email,
+      VIGIL_ADMIN_PASSWORD: ADMIN.password,
+      VIGIL_SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
+      VIGIL_RATE_LIMIT_MAX: '1000000',
+      VIGIL_RATE_LIMIT_AUTH_MAX: '1000000',
+    });
+    processes.push(proc);
+    const line = await proc.waitForLog((r) => r.msg === 'vigil is serving', 60_000);
+    return { proc, url: line.url as string };
+  }
+  const owners = async () =>
+    (
+      await client.query<{ owner: string; n: number }>(
+        'select owner, count(*)::int as n from camera_leases where expires_at > now() group by owner',
+      )
+    ).rows;
+
+  beforeAll(async () => {
+    sim = await startCameraSimulator({ count: COUNT, fps: 5, width: 160, height: 120 });
+    database = await createTestDatabase();
+    client = new pg.Client({ connectionString: database.url });
+  });
+  afterAll(async () => {
+    clearInterval(sampler);
+    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await Promise.all(processes.map((p) => p.exited));
+    await client?.end().catch(() => undefined);
+    await sim?.close();
+    await database?.drop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('splits the cameras, and takes over a killed process’s cameras within the lease period, never ingesting one twice', async () => {
+    const a = await serve();
+    await client.connect();
+    const login = await fetch(`${a.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
+    const headers = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`,
+    };
+    const post = (url: string, body?: object) => fetch(`${a.url}${url}`, { method: 'POST', headers, body: JSON.stringify(body ?? {}) });
+    expect(
+      (await post('/api/v1/organization-units', { code: 'SITE', name: 'Site', unitType: 'SITE', effectiveDate: '2026-01-01' })).status,
+    ).toBe(201);
+    const ids: string[] = [];
+    for (let n = 1; n <= COUNT; n++) {
+      const res = await post('/api/v1/cameras', { orgUnitCode: 'SITE', name: `cam ${n}`, sourceUrl: sim.streamUrl(n), expectedFps: 5 });
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    sampler = setInterval(() => {
+      for (const camera of sim.stats().cameras) mostStreamsAtOnce = Math.max(mostStreamsAtOnce, camera.openStreams);
+    }, 50);
+    for (const id of ids) expect((await post(`/api/v1/cameras/${id}/start`)).status).toBe(200);
+
+    const b = await serve();
+    // Both hold a fair share, and every camera is being ingested.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const rows = await owners();
+      const streaming = sim.stats().cameras.filter((c) => c.openStreams === 1).length;
+      if (rows.length === 2 && rows.every((r) => r.n >= 40) && streaming === COUNT) break;
+      if (Date.now() > deadline) throw new Error(`no fair split: ${JSON.stringify(rows)}, ${streaming} streaming`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    // Any process answers for any camera.
+    const batch = await fetch(`${b.url}/api/v1/cameras/batch-status`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ cameraIds: ids }),
+    });
+    const statuses = ((await batch.json()) as { items: { state: string }[] }).items;
+    expect(statuses.filter((s) => s.state === 'running' || s.state === 'degraded').length).toBeGreaterThanOrEqual(COUNT - 5);
+
+    a.proc.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await a.proc.exited;
+    let movedAfterMs = 0;
+    let streamingAfterMs = 0;
+    for (;;) {
+      const rows = await owners();
+      if (!movedAfterMs && rows.length === 1 && rows[0]!.n === COUNT) movedAfterMs = Date.now() - killedAt;
+      if (movedAfterMs && sim.stats().cameras.every((c) => c.openStreams === 1)) {
+        streamingAfterMs = Date.now() - killedAt;
+        break;
+      }
+      if (Date.now() - killedAt > LEASE_MS + 30_000) throw new Error(`not moved: ${JSON.stringify(rows)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(movedAfterMs).toBeLessThanOrEqual(LEASE_MS);
+    expect(streamingAfterMs).toBeLessThan(LEASE_MS + 10_000);
+    expect(mostStreamsAtOnce).toBe(1);
+    console.info(`leases moved ${movedAfterMs} ms after SIGKILL; all ${COUNT} streaming again after ${streamingAfterMs} ms`);
+  }, 180_000);
+});
