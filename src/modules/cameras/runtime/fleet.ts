@@ -39,7 +39,6 @@ export interface CycleResult {
   unchanged: number;
 }
 
-
 export function createFleet(deps: FleetDeps) {
   const { db, supervisor, nodeId, leaseMs, log } = deps;
   const cycleMs = Math.max(150, Math.floor(leaseMs / 6));
@@ -185,9 +184,7 @@ export function createFleet(deps: FleetDeps) {
       const rows = await sql<{ camera_id: string; status: CameraStatus | string }>`
         select r.camera_id, r.status from camera_runtime r
         join camera_leases l on l.camera_id = r.camera_id and l.owner = r.owner and l.expires_at > now()
-        where r.camera_id = any(${sql.val(remote)}::uuid[]) and r.updated_at > now() - ${`${leaseMs} milliseconds`}::interval`.execute(
-        db,
-      );
+        where r.camera_id = any(${sql.val(remote)}::uuid[]) and r.updated_at > now() - ${`${leaseMs} milliseconds`}::interval`.execute(db);
       return new Map(rows.rows.map((r) => [r.camera_id, typeof r.status === 'string' ? (JSON.parse(r.status) as CameraStatus) : r.status]));
     },
     async start(): Promise<void> {
