@@ -29,6 +29,14 @@ export const AUDIT_RETENTION_LOCK_KEY = '8532464671514255733';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKysely = Kysely<any>;
 
+/** Who made a change, for the audit trail. */
+export interface Actor {
+  type: 'user' | 'api_key' | 'system';
+  id: string | null;
+  requestId?: string | null;
+  ip?: string | null;
+}
+
 export interface AuditEvent {
   actorType: AuditActorType;
   actorId: string | null;

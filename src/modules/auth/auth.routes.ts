@@ -10,8 +10,9 @@ import { COOKIE, CSRF_HEADER, clearSessionCookies, setSessionCookies } from './c
 import type { Csrf } from './cookies.js';
 import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
 import { SessionErrors } from './sessions.service.js';
-import type { Actor, UsersService } from './users.service.js';
+import type { UsersService } from './users.service.js';
 import type { Authenticator } from '../../platform/http/access.js';
+import { actorOf } from '../../platform/http/request.js';
 
 export interface AuthRouteDeps {
   users: UsersService;
@@ -29,12 +30,7 @@ function client(request: FastifyRequest): ClientInfo {
   return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 400) : null, requestId: request.id };
 }
 
-/** Who is making an authenticated request, for the audit trail. */
-export function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal;
-  if (!principal) throw new Error('actorOf needs an authenticated route');
-  return { type: principal.type, id: principal.id, requestId: request.id, ip: request.ip };
-}
+export { actorOf };
 
 /** Cookie-mode refresh and logout may send no body at all: validate it as `{}`. */
 const emptyBodyAsObject = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Audit } from '../../platform/audit.js';
+import type { Actor, Audit } from '../../platform/audit.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
@@ -13,13 +13,7 @@ import { checkPassword, hashPassword } from './passwords.js';
 import type { GrantRow, Role, UserRow, UsersTables } from './users.repo.js';
 import { ROLES, usersRepo } from './users.repo.js';
 
-/** Who made a change, for the audit trail. */
-export interface Actor {
-  type: 'user' | 'api_key' | 'system';
-  id: string | null;
-  requestId?: string | null;
-  ip?: string | null;
-}
+export type { Actor };
 
 export const SYSTEM: Actor = { type: 'system', id: 'vigil' };
 

@@ -22,8 +22,6 @@ export const CameraErrors = {
       expectedRevision: expected,
       revision: actual,
     }),
-  badIfMatch: (value: string) =>
-    new AppError(400, 'INVALID_IF_MATCH', `If-Match must be a revision such as "3", got ${JSON.stringify(value)}`, { value }),
   noFrame: (id: string) =>
     new AppError(404, 'NO_FRAME_YET', `camera ${id} has no frame yet: start it, or wait for its first frame`, { cameraId: id }),
   outOfScope: () => new AppError(403, 'FORBIDDEN', 'that org unit is outside the units your grants cover'),

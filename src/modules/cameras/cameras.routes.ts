@@ -2,6 +2,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { unitsFor } from '../../platform/http/access.js';
+import { actorOf, ifMatchOf } from '../../platform/http/request.js';
 import type { Permission } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
 import { CameraErrors } from './cameras.errors.js';
@@ -20,7 +21,7 @@ import {
   NewCameraBody,
   RefreshView,
 } from './cameras.schemas.js';
-import type { Actor, CameraService } from './cameras.service.js';
+import type { CameraService } from './cameras.service.js';
 
 export interface CameraRouteDeps {
   cameras: CameraService;
@@ -29,20 +30,6 @@ export interface CameraRouteDeps {
 }
 
 const BASE = '/api/v1/cameras';
-const IF_MATCH = /^(?:W\/)?"?(\d{1,9})"?$/;
-
-function ifMatchOf(request: FastifyRequest): number | undefined {
-  const value = request.headers['if-match'];
-  if (value === undefined || value === '*') return undefined;
-  const match = IF_MATCH.exec(value.trim());
-  if (!match) throw CameraErrors.badIfMatch(value);
-  return Number(match[1]);
-}
-
-function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal!;
-  return { type: principal.type, id: principal.id, requestId: request.id, ip: request.ip };
-}
 
 const ifMatchHeader = Type.Object(
   { 'if-match': Type.Optional(Type.String({ description: "The camera's revision; a stale one answers 412 PRECONDITION_FAILED." })) },

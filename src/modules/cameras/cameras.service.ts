@@ -1,7 +1,7 @@
 // Cameras: the registry (each write audited in its transaction) and the control of their runtime in
 // this process. Credentials are sealed with the secrets key and never leave the service.
 import type { Kysely } from 'kysely';
-import type { Audit } from '../../platform/audit.js';
+import type { Actor, Audit } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7 } from '../../platform/ids.js';
@@ -16,13 +16,6 @@ import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './runtime/worker.js';
 import { checkSource } from './source.js';
 import type { SourceType } from './source.js';
-
-export interface Actor {
-  type: 'user' | 'api_key' | 'system';
-  id: string | null;
-  requestId?: string | null;
-  ip?: string | null;
-}
 
 export interface Camera {
   id: string;
@@ -106,6 +99,8 @@ export interface CameraServiceDeps {
   /** Whether an org unit exists (in force today or scheduled). */
   unitExists: (code: string) => Promise<boolean>;
 }
+
+export type { Actor };
 
 export function createCameraService(deps: CameraServiceDeps) {
   const { db, audit, secrets, supervisor, fleet, metrics } = deps;

@@ -87,8 +87,6 @@ export const OrgErrors = {
       expectedRevision: expected,
       revision: actual,
     }),
-  badIfMatch: (value: string) =>
-    new AppError(400, 'INVALID_IF_MATCH', `If-Match must be a revision such as "3", got ${JSON.stringify(value)}`, { value }),
   badRange: (from: string, to: string) =>
     new AppError(400, 'INVALID_DATE_RANGE', `from (${from}) must not be after to (${to})`, { from, to }),
   outOfScope: () => new AppError(403, 'FORBIDDEN', 'that place in the tree is outside the units your grants cover'),

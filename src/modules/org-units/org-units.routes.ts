@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseDate } from '../../platform/dates.js';
 import { unitsFor } from '../../platform/http/access.js';
+import { actorOf, ifMatchOf } from '../../platform/http/request.js';
 import type { Permission } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
 import { OrgErrors } from './org-units.errors.js';
@@ -22,7 +23,7 @@ import {
   VersionList,
   VersionParams,
 } from './org-units.schemas.js';
-import type { Actor, OrgService, OrgUnit } from './org-units.service.js';
+import type { OrgService, OrgUnit } from './org-units.service.js';
 import type { OrgScope } from './scope.js';
 
 export interface OrgRouteDeps {
@@ -32,25 +33,11 @@ export interface OrgRouteDeps {
 }
 
 const BASE = '/api/v1/organization-units';
-const IF_MATCH = /^(?:W\/)?"?(\d{1,9})"?$/;
 
 const ifMatchHeader = Type.Object(
   { 'if-match': Type.Optional(Type.String({ description: 'The unit\'s revision (`"3"`); a stale one answers 412 PRECONDITION_FAILED.' })) },
   { additionalProperties: true },
 );
-
-function ifMatchOf(request: FastifyRequest): number | undefined {
-  const value = request.headers['if-match'];
-  if (value === undefined || value === '*') return undefined;
-  const match = IF_MATCH.exec(value.trim());
-  if (!match) throw OrgErrors.badIfMatch(value);
-  return Number(match[1]);
-}
-
-function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal!;
-  return { type: principal.type, id: principal.id, requestId: request.id, ip: request.ip };
-}
 
 const withEtag = (reply: FastifyReply, unit: { revision: number }) => reply.header('etag', `"${unit.revision}"`);
 

@@ -3,7 +3,7 @@
 // each write in one transaction with its audit record and temporal_operations_total.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Audit } from '../../platform/audit.js';
+import type { Actor, Audit } from '../../platform/audit.js';
 import { endDateOf, parseDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
@@ -18,13 +18,6 @@ import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, vers
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** pg_advisory_xact_lock key serialising changes to the shape of the tree: "vigil-or". */
 export const STRUCTURE_LOCK = '8532464671514284658';
-
-export interface Actor {
-  type: 'user' | 'api_key' | 'system';
-  id: string | null;
-  requestId?: string | null;
-  ip?: string | null;
-}
 
 /** A unit as the API shows it: one version, with its place in the tree on that version's date. */
 export interface OrgUnit {
@@ -109,6 +102,8 @@ function shape(timeline: Timeline): string {
 
 const isCodeCursor = (value: unknown): value is { c: string } =>
   typeof value === 'object' && value !== null && typeof (value as { c?: unknown }).c === 'string';
+
+export type { Actor };
 
 export function createOrgService(deps: OrgServiceDeps) {
   const { db, audit, operations, unitTypes, maxDepth, today } = deps;
