@@ -50,6 +50,14 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** SIGTERM, then SIGKILL if the child has not exited within `timeoutMs`; resolves once it has exited. */
+export async function stopChild(child: ChildProcess, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
 function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: T, timeoutMs: number, what: string) {
   return new Promise<Extract<ChildMessage, { type: T }>>((resolve, reject) => {
     const cleanup = () => {
@@ -79,17 +87,30 @@ function nextMessage<T extends ChildMessage['type']>(child: ChildProcess, type: 
   });
 }
 
-export async function startServer(target: TargetName): Promise<ServerChild> {
-  // node --import tsx (not the tsx CLI) so the pid we hold is the server itself, not a wrapper.
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY, target], {
+/**
+ * Spawns `node [nodeArgs] --import tsx <entry> [args]` with an IPC channel, tracked like the servers
+ * (killed on any way out of the parent). Whatever the child prints goes to our stderr, so stdout
+ * keeps only the report. node --import tsx (not the tsx CLI) so the pid we hold is the child itself,
+ * not a wrapper.
+ */
+export function spawnBenchChild(
+  entry: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; nodeArgs?: readonly string[] } = {},
+): ChildProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...options.env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   live.add(child);
   child.once('exit', () => live.delete(child));
-  // Whatever a server prints goes to our stderr, so stdout keeps only the report.
   child.stdout?.pipe(process.stderr);
+  return child;
+}
+
+export async function startServer(target: TargetName): Promise<ServerChild> {
+  const child = spawnBenchChild(SERVER_ENTRY, [target]);
 
   try {
     const ready = await nextMessage(child, 'ready', START_TIMEOUT_MS, `starting ${target}`);
@@ -104,12 +125,7 @@ export async function startServer(target: TargetName): Promise<ServerChild> {
         child.send({ type: 'usage' } satisfies ParentMessage);
         return (await answer).cpuMicros;
       },
-      async stop() {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        await exited(child);
-        clearTimeout(timer);
-      },
+      stop: () => stopChild(child),
     };
   } catch (error) {
     child.kill('SIGKILL');

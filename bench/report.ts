@@ -178,9 +178,10 @@ export function formatScenario(result: ScenarioResult): string {
   return lines.join('\n');
 }
 
-/** Results outside the throughput scenarios (the org-units latency benchmark), added under their own key. */
+/** Results outside the throughput scenarios (the org-units and cameras benchmarks), added under their own keys. */
 export interface ExtraResults {
   orgUnits?: { ok: boolean };
+  cameras?: { ok: boolean };
 }
 
 export function writeResults(
@@ -191,7 +192,7 @@ export function writeResults(
   extra: ExtraResults = {},
 ): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const ok = results.every((r) => r.problems.length === 0) && (extra.orgUnits?.ok ?? true);
+  const ok = results.every((r) => r.problems.length === 0) && (extra.orgUnits?.ok ?? true) && (extra.cameras?.ok ?? true);
   const document = {
     generatedAt: new Date().toISOString(),
     environment,
@@ -199,6 +200,7 @@ export function writeResults(
     ok,
     scenarios: results,
     ...(extra.orgUnits ? { orgUnits: extra.orgUnits } : {}),
+    ...(extra.cameras ? { cameras: extra.cameras } : {}),
   };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

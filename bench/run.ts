@@ -2,7 +2,8 @@
 // then drives them alternately with autocannon from this process (baseline, candidate, baseline,
 // candidate, ...) so drift on the machine hits both alike. Prints a table per scenario, writes
 // bench/results/latest.json, and exits non-zero when any request failed. The org-units latency
-// benchmark (bench/org-units.ts) runs after them, in this process.
+// benchmark (bench/org-units.ts) runs after them, in this process; then the cameras benchmark
+// (bench/cameras.ts), which starts Vigil and a camera simulator in child processes of its own.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { installChildCleanup, killAllChildren, startServer } from './children.js';
@@ -10,6 +11,7 @@ import type { ServerChild } from './children.js';
 import { probe, runLoad } from './load.js';
 import { compare, formatScenario, summarize, writeResults } from './report.js';
 import type { Measurement, ScenarioResult, Settings } from './report.js';
+import type { CamerasResult } from './cameras.js';
 import type { OrgUnitsResult } from './org-units.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
@@ -18,6 +20,8 @@ import type { RequestSpec } from './targets.js';
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 /** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units.ts). */
 const ORG_UNITS = 'org-units';
+/** Cameras ingested by one Vigil process (see bench/cameras.ts). */
+const CAMERAS = 'cameras';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -128,12 +132,14 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const known = [...scenarios.map((s) => s.name), ORG_UNITS];
+  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS];
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
   const orgModule = !settings.scenarios || settings.scenarios.includes(ORG_UNITS) ? await import('./org-units.js') : undefined;
   const orgSettings = orgModule?.readOrgUnitsSettings(process.env);
+  const camerasModule = !settings.scenarios || settings.scenarios.includes(CAMERAS) ? await import('./cameras.js') : undefined;
+  const camerasSettings = camerasModule?.readCamerasSettings(process.env);
   installChildCleanup();
 
   const environment = {
@@ -157,7 +163,12 @@ async function main(): Promise<number> {
     progress(`${ORG_UNITS}: ${orgSettings.units} units, ${environment.cpus} CPUs, node ${environment.node}`);
     orgUnits = await orgModule.runOrgUnits(orgSettings, progress);
   }
-  writeResults(RESULTS_FILE, settings, environment, results, orgUnits ? { orgUnits } : {});
+  let cameras: CamerasResult | undefined;
+  if (camerasModule && camerasSettings) {
+    progress(`${CAMERAS}: ramp ${camerasSettings.steps.join(', ')} cameras, ${environment.cpus} CPUs, node ${environment.node}`);
+    cameras = await camerasModule.runCameras(camerasSettings, progress);
+  }
+  writeResults(RESULTS_FILE, settings, environment, results, { ...(orgUnits ? { orgUnits } : {}), ...(cameras ? { cameras } : {}) });
 
   const out = [''];
   if (results.length > 0) {
@@ -169,10 +180,15 @@ async function main(): Promise<number> {
     );
   }
   if (orgModule && orgUnits) out.push(orgModule.formatOrgUnits(orgUnits));
+  if (camerasModule && cameras) out.push(camerasModule.formatCameras(cameras), '');
   out.push(`results: ${RESULTS_FILE}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
-  const failed = [...results.filter((r) => r.problems.length > 0).map((r) => r.name), ...(orgUnits && !orgUnits.ok ? [ORG_UNITS] : [])];
+  const failed = [
+    ...results.filter((r) => r.problems.length > 0).map((r) => r.name),
+    ...(orgUnits && !orgUnits.ok ? [ORG_UNITS] : []),
+    ...(cameras && !cameras.ok ? [CAMERAS] : []),
+  ];
   if (failed.length > 0) {
     process.stderr.write(`bench: requests failed in ${failed.join(', ')}; these numbers measure nothing\n`);
     return 1;
