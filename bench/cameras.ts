@@ -15,7 +15,7 @@
 //
 // (1) runs on a first Vigil with VIGIL_CAMERA_CONNECT_RATE=200 (so the ramp does not wait on the
 // cap); (2)-(4) on a fresh Vigil with the default cap of 50, which (4) measures.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,8 @@ const STALL_SPACING_MS = 230;
 /** A stall not declared within this long counts as missed (and as this long in the percentiles). */
 const STALL_GIVE_UP_MS = 15_000;
 const BATCH_WARMUP = 10;
+/** Other work on the machine above this many cores gets a note in the report. */
+const OTHER_CPU_NOTE = 0.25;
 /** Full collections, 2 s apart, before the idle baseline (see runRamp). */
 const IDLE_SETTLE_GCS = 8;
 /** Simulator attempts are sampled this often in the drop phase; Vigil's metrics every METRICS_POLL_MS. */
@@ -112,6 +114,12 @@ export interface WindowFigures {
   simCpu: number;
   /** This process (requests and bookkeeping), as a share of one core. */
   benchCpu: number;
+  /**
+   * CPU the rest of the machine used over the window (all CPUs' busy time from /proc/stat minus
+   * Vigil's, the simulator's and this process's), in cores; null where /proc/stat is not readable.
+   * Anything well above 0 means other work competed with the benchmark.
+   */
+  otherCpu: number | null;
   /** Cameras `running`: the fewest seen in one-second samples over the window, and at its end. */
   runningMin: number;
   runningEnd: number;
@@ -187,6 +195,8 @@ export interface CamerasResult {
     histogram: { count: number; meanSeconds: number; p99AtMostSeconds: number | null; buckets: Record<string, number> };
     goal: { p99LimitMs: number; p99Ms: number; status: 'PASS' | 'FAIL' };
   };
+  /** Cores the rest of the machine used while (2)-(4) ran (null: no /proc/stat). */
+  otherCpu: number | null;
   dropReturn: {
     cameras: number;
     cap: number;
@@ -387,6 +397,19 @@ function httpClient(baseUrl: string, maxSockets: number) {
   };
 }
 type HttpClient = ReturnType<typeof httpClient>;
+
+/** Busy and total CPU time of the whole machine so far (seconds, summed over CPUs), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy / 100, total: (busy + idle + iowait) / 100 };
+  } catch {
+    return null;
+  }
+}
 
 /** The series of a Prometheus text exposition, by name with labels as printed (`cameras{state="running"}`). */
 function parseMetrics(text: string): Map<string, number> {
@@ -675,6 +698,7 @@ async function measureWindow(
   const cameras = ids.length;
   const [vigil0, sim0, simStats0, metrics0] = await Promise.all([vigil.usage(true), sim.usage(), sim.stats(), api.metrics()]);
   const bench0 = process.cpuUsage();
+  const machine0 = machineCpu();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
 
@@ -708,6 +732,7 @@ async function measureWindow(
 
   const [vigil1, sim1, simStats1, metrics1] = await Promise.all([vigil.usage(true), sim.usage(), sim.stats(), api.metrics()]);
   const bench1 = process.cpuUsage(bench0);
+  const machine1 = machineCpu();
   const wallMicros = (performance.now() - t0) * 1000;
   const wallSeconds = wallMicros / 1e6;
   rss.push(vigil1.rssBytes);
@@ -738,6 +763,16 @@ async function measureWindow(
     simSkippedPerSecond: round1((simStats1.framesSkipped - simStats0.framesSkipped) / wallSeconds),
     simCpu: round4((sim1.cpuMicros - sim0.cpuMicros) / wallMicros),
     benchCpu: round4((bench1.user + bench1.system) / wallMicros),
+    otherCpu:
+      machine0 && machine1
+        ? round2(
+            Math.max(
+              0,
+              (machine1.busy - machine0.busy) / wallSeconds -
+                (vigil1.cpuMicros - vigil0.cpuMicros + sim1.cpuMicros - sim0.cpuMicros + bench1.user + bench1.system) / wallMicros,
+            ),
+          )
+        : null,
     runningMin,
     runningEnd: running(metrics1),
     degradedMax,
@@ -1045,6 +1080,8 @@ async function runFleet(sim: CameraChild, settings: CamerasSettings, problem: (t
     if ((await waitRunning(api, runningIds.length, allowedMs)) === null)
       throw new Error(`not all ${runningIds.length} cameras were running within ${allowedMs / 1000} s`);
     await sleep(settings.settleSeconds * 1000);
+    const [vigilAt, simAt] = [await vigil.child.usage(), await sim.usage()];
+    const [benchAt, machineAt, wallAt] = [process.cpuUsage(), machineCpu(), performance.now()];
 
     // (2) batch-status
     progress(`cameras: batch-status with ${settings.batchCameras} ids (${BATCH_WARMUP} warm-up, ${settings.batchSamples} measured)`);
@@ -1109,7 +1146,12 @@ async function runFleet(sim: CameraChild, settings: CamerasSettings, problem: (t
       `cameras: all down after ${drop.allDownSeconds ?? '-'} s; all running again ${drop.recoverySeconds ?? '-'} s after the return; ` +
         `peak attempts/s: simulator ${drop.peakPerSecond.simulator}, Vigil ${drop.peakPerSecond.vigil} (cap ${DEFAULT_CONNECT_RATE})`,
     );
-    return { batchStatus, stalls: stallsResult, dropReturn };
+    // Other work on the machine while (2)-(4) ran, as in the ramp's windows.
+    const [vigilEnd, simEnd] = [await vigil.child.usage(), await sim.usage()];
+    const [bench, machineEnd, seconds] = [process.cpuUsage(benchAt), machineCpu(), (performance.now() - wallAt) / 1000];
+    const ours = (vigilEnd.cpuMicros - vigilAt.cpuMicros + simEnd.cpuMicros - simAt.cpuMicros + bench.user + bench.system) / 1e6;
+    const otherCpu = machineAt && machineEnd ? round2(Math.max(0, (machineEnd.busy - machineAt.busy - ours) / seconds)) : null;
+    return { batchStatus, stalls: stallsResult, dropReturn, otherCpu };
   } finally {
     faults.close();
     api.close();
@@ -1192,6 +1234,7 @@ function rampTable(result: CamerasResult): string[] {
     'degraded max',
     'status p95 ms',
     'sim CPU',
+    'other CPU',
     'sustains',
   ];
   const row = (w: WindowFigures, step: RampStep | undefined) => [
@@ -1211,11 +1254,12 @@ function rampTable(result: CamerasResult): string[] {
     String(w.degradedMax),
     w.statusMs.samples > 0 ? w.statusMs.p95.toFixed(2) : '-',
     pct(w.simCpu),
+    w.otherCpu === null ? '-' : `${w.otherCpu.toFixed(2)} cores`,
     step ? (step.sustained ? 'yes' : 'NO') : '-',
   ];
   return table(
     [header, row(result.ramp.idle, undefined), ...result.ramp.steps.map((s) => row(s, s))],
-    [true, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
+    [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false],
   );
 }
 
@@ -1379,6 +1423,13 @@ export function formatCameras(result: CamerasResult): string {
       `${ramp.steps.map((st) => st.loadAverage.toFixed(2)).join(', ')})`,
   );
   if (result.loadAverage.before > 0.5) lines.push('  note: the machine was not idle when the run started; other work skews these figures.');
+  const busiest = Math.max(0, ...[ramp.idle, ...ramp.steps].map((w) => w.otherCpu ?? 0), result.otherCpu ?? 0);
+  lines.push(
+    `other work on the machine (all CPUs' busy time minus the benchmark's three processes): up to ${busiest.toFixed(2)} cores in the ` +
+      `ramp's windows, ${result.otherCpu === null ? '-' : result.otherCpu.toFixed(2)} cores on average during (2)-(4)`,
+  );
+  if (busiest > OTHER_CPU_NOTE)
+    lines.push(`  note: other work used more than ${OTHER_CPU_NOTE} of a core at times; the figures measured then are skewed.`);
   for (const text of result.problems) lines.push(`  FAILED: ${text}`);
   if (result.problems.length > 0) lines.push('  INVALID: unexpected answers, these figures measure something else');
   return lines.join('\n');
