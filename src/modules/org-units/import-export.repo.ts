@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { OrgTables } from './org-units.repo.js';
-import { toVersion } from './org-units.repo.js';
+import { toVersion, versionRow } from './org-units.repo.js';
 import type { Version } from './timeline.js';
 
 type Db = Kysely<OrgTables>;
@@ -66,23 +66,7 @@ export const transferRepo = {
     for (let i = 0; i < versions.length; i += BATCH) {
       await db
         .insertInto('org_unit_versions')
-        .values(
-          versions.slice(i, i + BATCH).map((v) => ({
-            code: v.code,
-            effective_from: v.from,
-            effective_to: v.to,
-            name: v.name,
-            unit_type: v.unitType,
-            parent_code: v.parentCode,
-            status: v.status,
-            sort_order: v.sortOrder,
-            description: v.description,
-            attributes: JSON.stringify(v.attributes),
-            change_reason: v.changeReason,
-            changed_by: v.changedBy,
-            changed_at: new Date(v.changedAt),
-          })),
-        )
+        .values(versions.slice(i, i + BATCH).map((v) => versionRow(v.code, v)))
         .execute();
     }
   },

@@ -16,7 +16,7 @@ import type { OrgTables } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, STRUCTURE_LOCK, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
-import type { Status, Timeline, Version } from './timeline.js';
+import type { Status, Timeline, Version, VersionFields } from './timeline.js';
 import { versionAt } from './timeline.js';
 
 /** The fields of a row, in the order of the CSV columns. */
@@ -37,15 +37,8 @@ type Column = (typeof TRANSFER_COLUMNS)[number];
 const REQUIRED: readonly Column[] = ['code', 'name', 'unitType', 'effectiveDate'];
 
 /** One version of one unit, as imported and exported. */
-export interface TransferRow {
+export interface TransferRow extends VersionFields {
   code: string;
-  name: string;
-  unitType: string;
-  parentCode: string | null;
-  status: Status;
-  sortOrder: number;
-  description: string | null;
-  attributes: Record<string, unknown>;
   /** First day of the version. */
   effectiveDate: string;
   /** Last day of the version (inclusive); null: open. */

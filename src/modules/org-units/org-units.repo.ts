@@ -2,7 +2,7 @@
 // shift them by the machine's time zone).
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Status, Version } from './timeline.js';
+import type { Status, Version, VersionFields } from './timeline.js';
 
 export interface OrgTables {
   org_units: { code: string; revision: number; created_at: Date; updated_at: Date };
@@ -74,15 +74,28 @@ function group(rows: VersionRow[]): Map<string, Version[]> {
   return byCode;
 }
 
-export interface TreeRow {
+/** A version as a row of org_unit_versions. */
+export function versionRow(code: string, v: Version) {
+  return {
+    code,
+    effective_from: v.from,
+    effective_to: v.to,
+    name: v.name,
+    unit_type: v.unitType,
+    parent_code: v.parentCode,
+    status: v.status,
+    sort_order: v.sortOrder,
+    description: v.description,
+    // As JSON text: pg would send a JavaScript array as a PostgreSQL array.
+    attributes: JSON.stringify(v.attributes),
+    change_reason: v.changeReason,
+    changed_by: v.changedBy,
+    changed_at: new Date(v.changedAt),
+  };
+}
+
+export interface TreeRow extends VersionFields {
   code: string;
-  name: string;
-  unitType: string;
-  parentCode: string | null;
-  status: Status;
-  sortOrder: number;
-  description: string | null;
-  attributes: Record<string, unknown>;
   from: string;
   to: string | null;
   changeReason: string | null;
@@ -145,23 +158,7 @@ export const orgRepo = {
     if (timeline.length === 0) return;
     await db
       .insertInto('org_unit_versions')
-      .values(
-        timeline.map((v) => ({
-          code,
-          effective_from: v.from,
-          effective_to: v.to,
-          name: v.name,
-          unit_type: v.unitType,
-          parent_code: v.parentCode,
-          status: v.status,
-          sort_order: v.sortOrder,
-          description: v.description,
-          attributes: JSON.stringify(v.attributes),
-          change_reason: v.changeReason,
-          changed_by: v.changedBy,
-          changed_at: new Date(v.changedAt),
-        })),
-      )
+      .values(timeline.map((v) => versionRow(code, v)))
       .execute();
   },
 

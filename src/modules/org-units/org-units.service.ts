@@ -20,15 +20,8 @@ export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const STRUCTURE_LOCK = '8532464671514284658';
 
 /** A unit as the API shows it: one version, with its place in the tree on that version's date. */
-export interface OrgUnit {
+export interface OrgUnit extends VersionFields {
   code: string;
-  name: string;
-  unitType: string;
-  parentCode: string | null;
-  status: Status;
-  sortOrder: number;
-  description: string | null;
-  attributes: Record<string, unknown>;
   effectiveDate: string;
   endDate: string | null;
   changeReason: string | null;
