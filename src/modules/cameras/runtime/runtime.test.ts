@@ -25,19 +25,27 @@ describe('attempt gate', () => {
   it('never starts more than the cap within any one second, spaces attempts evenly, and serves waiters in order', async () => {
     const gate = createAttemptGate({ perSecond: 20 });
     const started: number[] = [];
+    const at: number[] = [];
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         gate.acquire().then(() => {
           started.push(i);
+          at.push(performance.now());
         }),
       ),
     );
     const elapsed = performance.now() - t0;
     expect(started).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    // One every 50 ms: 50 attempts take about 2.5 s.
-    expect(elapsed).toBeGreaterThan(2_300);
+    // One every 55 ms (1.1 s / 20): 50 attempts take about 2.7 s.
+    expect(elapsed).toBeGreaterThan(2_500);
     expect(gate.peakPerSecond()).toBeLessThanOrEqual(20);
+    // Arrivals each late by anything up to the 100 ms margin still fit the cap in every second.
+    const arrivals = at.map((t, i) => t + ((i * 37) % 100)).sort((a, b) => a - b);
+    for (let i = 0, j = 0; j < arrivals.length; j++) {
+      while (arrivals[j]! - arrivals[i]! >= 1_000) i++;
+      expect(j - i + 1).toBeLessThanOrEqual(20);
+    }
     gate.close();
   });
 
