@@ -27,7 +27,7 @@ import {
   createCameraService,
   createSupervisor,
 } from './modules/cameras/index.js';
-import { CAMERAS_CHANGED_CHANNEL, createFleet } from './modules/cameras/index.js';
+import { CAMERAS_CHANGED_CHANNEL, createFleet, parseCameraChange } from './modules/cameras/index.js';
 import type { CamerasTables, Supervisor } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import type { Audit } from './platform/audit.js';
@@ -334,18 +334,22 @@ function startCameraRuntime(
     secrets,
     supervisor,
     fleet,
-    announce: () => {
+    announce: (ids) => {
       kv.pubsub
-        .publish(CAMERAS_CHANGED_CHANNEL, fleet.nodeId)
+        .publish(CAMERAS_CHANGED_CHANNEL, JSON.stringify({ from: fleet.nodeId, ...(ids ? { ids } : {}) }))
         .catch((error: unknown) => log.warn({ err: error }, 'could not announce a camera change'));
     },
     metrics: cameraMetrics,
     log,
     unitExists,
   });
-  // Another process changed the registry: reconcile here now rather than at the next cycle.
-  const unsubscribe = kv.pubsub.subscribe(CAMERAS_CHANGED_CHANNEL, (from) => {
-    if (from !== fleet.nodeId) fleet.reconcile().catch((error: unknown) => log.warn({ err: error }, 'camera reconcile failed'));
+  // Another process changed the registry: settle those cameras (or reconcile all) now rather than at the next cycle.
+  const unsubscribe = kv.pubsub.subscribe(CAMERAS_CHANGED_CHANNEL, (message) => {
+    const change = parseCameraChange(message);
+    if (change === undefined || change.from === fleet.nodeId) return;
+    (change.ids ? fleet.settle(change.ids) : fleet.reconcile()).catch((error: unknown) =>
+      log.warn({ err: error }, 'camera reconcile failed'),
+    );
   });
   const retention = createCameraEventRetention({ db, retentionDays: config.cameras.logRetentionDays, log });
   return {

@@ -39,6 +39,8 @@ describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', 
       VIGIL_SECRET_KEY: Buffer.alloc(32, 3).toString('base64'),
       VIGIL_RATE_LIMIT_MAX: '1000000',
       VIGIL_RATE_LIMIT_AUTH_MAX: '1000000',
+      // Control calls reach the holder at once through Redis pub/sub (without it, at its next cycle).
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     });
     processes.push(proc);
     const line = await proc.waitForLog((r) => r.msg === 'vigil is serving', 60_000);
@@ -111,6 +113,38 @@ describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', 
     });
     const statuses = ((await batch.json()) as { items: { state: string }[] }).items;
     expect(statuses.filter((s) => s.state === 'running' || s.state === 'degraded').length).toBeGreaterThanOrEqual(COUNT - 5);
+
+    // A control call taken by one process reaches the camera's holder, the other one.
+    const heldByA = (
+      await client.query<{ camera_id: string }>(
+        'select l.camera_id from camera_leases l join vigil_nodes n on n.id = l.owner where n.pid = $1 order by l.camera_id limit 2',
+        [a.proc.child.pid],
+      )
+    ).rows.map((r) => r.camera_id);
+    expect(heldByA).toHaveLength(2);
+    const simCamera = (id: string) => sim.stats().cameras[ids.indexOf(id)]!;
+    const postB = (url: string) => fetch(`${b.url}${url}`, { method: 'POST', headers, body: '{}' });
+    const within = async (what: string, condition: () => boolean, timeoutMs: number): Promise<number> => {
+      const t0 = Date.now();
+      while (!condition()) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return Date.now() - t0;
+    };
+    // Through Redis the holder acts at once; through the database alone, at its next cycle (lease / 6).
+    const reach = process.env.REDIS_URL ? 1_500 : LEASE_MS / 6 + 1_500;
+    const [stopMe, restartMe] = heldByA as [string, string];
+    expect((await postB(`/api/v1/cameras/${stopMe}/stop`)).status).toBe(200);
+    const stoppedAfter = await within('stop reaches the holder', () => simCamera(stopMe).openStreams === 0, reach);
+    const connectionsBefore = simCamera(restartMe).attempts;
+    expect((await postB(`/api/v1/cameras/${restartMe}/restart`)).status).toBe(200);
+    const restartedAfter = await within('restart reaches the holder', () => simCamera(restartMe).attempts > connectionsBefore, reach);
+    // Started again through B: B takes the free camera itself and streams it at once.
+    const started = await postB(`/api/v1/cameras/${stopMe}/start`);
+    expect(started.status).toBe(200);
+    await within('start through B', () => simCamera(stopMe).openStreams === 1, 1_500);
+    console.info(`control through the other process: stop ${stoppedAfter} ms, restart ${restartedAfter} ms`);
 
     a.proc.child.kill('SIGKILL');
     const killedAt = Date.now();

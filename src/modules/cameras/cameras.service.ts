@@ -11,7 +11,7 @@ import { CameraErrors } from './cameras.errors.js';
 import type { CameraMetrics } from './cameras.metrics.js';
 import type { CameraEventRow, CameraRow, CamerasTables } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
-import type { Fleet } from './runtime/fleet.js';
+import type { Fleet, SourceRow } from './runtime/fleet.js';
 import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './runtime/worker.js';
 import { checkSource } from './source.js';
@@ -92,8 +92,8 @@ export interface CameraServiceDeps {
   supervisor: Supervisor;
   /** The lease coordinator: control calls change the registry, then the holder of the camera acts. */
   fleet: Fleet;
-  /** Tells the other processes that the registry changed (pub/sub), so they reconcile now. */
-  announce: () => void;
+  /** Tells the other processes that the registry changed (pub/sub): these cameras, or (no ids) all of them. */
+  announce: (ids?: readonly string[]) => void;
   metrics: CameraMetrics;
   log: Logger;
   /** Whether an org unit exists (in force today or scheduled). */
@@ -111,13 +111,13 @@ export function createCameraService(deps: CameraServiceDeps) {
     return rows.map((row) => statusOf(row, remote.get(row.id)));
   }
 
-  /** After a committed change: act on it here now, and tell the other processes. */
-  async function settle(): Promise<void> {
-    await fleet.reconcile();
-    deps.announce();
+  /** After a committed change to a camera: act on it here now, and tell the other processes (its holder acts there). */
+  async function settle(id: string): Promise<void> {
+    await fleet.settle([id]);
+    deps.announce([id]);
   }
 
-  function sourceOf(row: CameraRow): CameraSource {
+  function sourceOf(row: SourceRow): CameraSource {
     return {
       id: row.id,
       sourceUrl: row.source_url,
@@ -215,7 +215,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         const summary = (r: CameraRow) => ({ active: r.active, autoStart: r.auto_start, running: r.desired_running });
         await record(tx, actor, operation, next, summary(current), summary(next));
       });
-      await settle();
+      await settle(id);
       const [status] = await statusesOf([await load(id)]);
       return status!;
     });
@@ -313,7 +313,7 @@ export function createCameraService(deps: CameraServiceDeps) {
           return next;
         });
         // A running camera whose source changed picks up the change now (wherever it runs).
-        if (updated.desired_running) await settle();
+        if (updated.desired_running) await settle(id);
         return toCamera(updated);
       });
     },
@@ -326,7 +326,7 @@ export function createCameraService(deps: CameraServiceDeps) {
           await record(tx, actor, 'delete', row, toCamera(row), null);
           await camerasRepo.delete(tx, id);
         });
-        await settle();
+        await settle(id);
       });
     },
 

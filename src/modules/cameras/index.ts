@@ -14,7 +14,7 @@ export { createSupervisor } from './runtime/supervisor.js';
 export type { Supervisor } from './runtime/supervisor.js';
 export { createAttemptGate } from './runtime/attempt-gate.js';
 export type { RuntimeSettings, CameraState, CameraStatus } from './runtime/worker.js';
-export { createFleet } from './runtime/fleet.js';
+export { createFleet, parseCameraChange } from './runtime/fleet.js';
 export type { Fleet } from './runtime/fleet.js';
-/** Pub/sub channel: the camera registry changed; processes reconcile their leases now. */
+/** Pub/sub channel: the camera registry changed; processes settle those cameras (or all) now. */
 export const CAMERAS_CHANGED_CHANNEL = 'cameras.changed';

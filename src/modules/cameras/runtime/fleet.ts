@@ -4,7 +4,13 @@
 // cameras whose lease it lost; releases cameras no longer wanted (or beyond its fair share, so a
 // new process gets work); claims free cameras up to its share (cameras wanted / live processes)
 // and every camera whose lease expired (its holder died); makes its workers match the registry
-// (start, restart on a new source or a restart request); and publishes its cameras' status.
+// (start, restart on a new source or a restart request); and publishes its cameras' status while
+// other processes are alive to read it. A worker is touched only when its camera's source or restart
+// count changed, so a cycle over thousands of unchanged cameras decrypts no credentials.
+//
+// A control call does not wait for a cycle: `settle(ids)` claims, starts, restarts or stops just
+// those cameras here (one query and one upsert), and the other processes are told to settle them
+// too, so the holder of a camera acts on it at once.
 //
 // A camera is ingested by one process at a time: a worker starts only after its lease is won, and
 // stops before the lease is given up; a process that cannot renew stops all its workers before its
@@ -21,14 +27,19 @@ import type { CameraRow, CamerasTables } from '../cameras.repo.js';
 import type { Supervisor } from './supervisor.js';
 import type { CameraSource, CameraStatus } from './worker.js';
 
+/** What a worker needs of a camera's row (credentials still sealed). */
+export type SourceRow = Pick<CameraRow, 'id' | 'source_url' | 'source_type' | 'expected_fps' | 'credentials_sealed'>;
+type WantedRow = SourceRow & Pick<CameraRow, 'restart_seq'>;
+const WANTED_COLUMNS = ['id', 'source_url', 'source_type', 'expected_fps', 'credentials_sealed', 'restart_seq'] as const;
+
 export interface FleetDeps {
   db: Kysely<CamerasTables>;
   supervisor: Supervisor;
   nodeId: string;
   leaseMs: number;
   log: Logger;
-  sourceOf: (row: CameraRow) => CameraSource;
-  /** How often statuses are published for other processes. */
+  sourceOf: (row: SourceRow) => CameraSource;
+  /** How often statuses are published for other processes (only while there are others). */
   publishMs?: number;
 }
 
@@ -39,26 +50,87 @@ export interface CycleResult {
   unchanged: number;
 }
 
+const emptyResult = (): CycleResult => ({ started: [], stopped: [], restarted: [], unchanged: 0 });
+/** What a worker was started from: a camera whose key and restart count are unchanged is left alone. */
+const sourceKey = (row: SourceRow) => `${row.source_type} ${row.expected_fps} ${row.source_url} ${row.credentials_sealed ?? ''}`;
+
+/** A message on the `cameras.changed` channel: `{from, ids?}` as JSON; anything else is ignored (undefined). */
+export function parseCameraChange(message: string): { from: string; ids?: string[] } | undefined {
+  try {
+    const value: unknown = JSON.parse(message);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { from, ids } = value as { from?: unknown; ids?: unknown };
+    if (typeof from !== 'string') return undefined;
+    if (ids === undefined) return { from };
+    return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? { from, ids } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createFleet(deps: FleetDeps) {
   const { db, supervisor, nodeId, leaseMs, log } = deps;
   const cycleMs = Math.max(150, Math.floor(leaseMs / 6));
   const ttlMs = leaseMs - 2 * cycleMs;
   const ttl = `${ttlMs} milliseconds`;
-  const restartSeqs = new Map<string, number>();
+  /** Per camera run here: the source key and restart count its worker was started with. */
+  const applied = new Map<string, { key: string; seq: number }>();
   let lastRenewed = performance.now();
+  let liveNodes = 1;
   let timer: NodeJS.Timeout | undefined;
   let publisher: NodeJS.Timeout | undefined;
-  let cycling: Promise<CycleResult> | undefined;
-  let next: Promise<CycleResult> | undefined;
   let stopped = false;
+  /** Cycles and settles run one at a time, in order: both change the workers and the leases. */
+  let tail: Promise<unknown> = Promise.resolve();
+  let queuedCycle: Promise<CycleResult> | undefined;
+
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = tail.then(work, work);
+    tail = run.catch(() => undefined);
+    return run;
+  }
 
   async function stopLocal(id: string, result: CycleResult): Promise<void> {
     if (await supervisor.stop(id)) result.stopped.push(id);
-    restartSeqs.delete(id);
+    applied.delete(id);
+  }
+
+  /** Makes this process's worker match a camera it holds: start it, or restart it on a new source or a restart request. */
+  async function apply(row: WantedRow, result: CycleResult): Promise<void> {
+    const key = sourceKey(row);
+    const before = applied.get(row.id);
+    if (before && before.key === key && before.seq === row.restart_seq && supervisor.has(row.id)) {
+      result.unchanged += 1;
+      return;
+    }
+    const source = deps.sourceOf(row);
+    const outcome = await supervisor.start(source);
+    if (outcome === 'running' && before !== undefined && before.seq !== row.restart_seq) {
+      await supervisor.restart(source);
+      result.restarted.push(row.id);
+    } else if (outcome === 'started') result.started.push(row.id);
+    else if (outcome === 'restarted') result.restarted.push(row.id);
+    else result.unchanged += 1;
+    applied.set(row.id, { key, seq: row.restart_seq });
+  }
+
+  async function release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db
+      .deleteFrom('camera_leases')
+      .where('owner', '=', nodeId)
+      .where('camera_id', 'in', [...ids])
+      .execute();
+    await db
+      .deleteFrom('camera_runtime')
+      .where('owner', '=', nodeId)
+      .where('camera_id', 'in', [...ids])
+      .execute();
   }
 
   async function cycle(): Promise<CycleResult> {
-    const result: CycleResult = { started: [], stopped: [], restarted: [], unchanged: 0 };
+    const result = emptyResult();
+    if (stopped) return result;
     try {
       await sql`insert into vigil_nodes (id, host, pid, heartbeat_at) values (${nodeId}, ${hostname()}, ${process.pid}, now())
                 on conflict (id) do update set heartbeat_at = now()`.execute(db);
@@ -70,22 +142,25 @@ export function createFleet(deps: FleetDeps) {
       // Lost leases (taken over while this process was stalled): stop ingesting at once.
       for (const id of supervisor.ids()) if (!owned.has(id)) await stopLocal(id, result);
 
-      const wanted = await db.selectFrom('cameras').selectAll().where('desired_running', '=', true).where('active', '=', true).execute();
+      const wanted: WantedRow[] = await db
+        .selectFrom('cameras')
+        .select(WANTED_COLUMNS)
+        .where('desired_running', '=', true)
+        .where('active', '=', true)
+        .execute();
       const wantedIds = new Set(wanted.map((r) => r.id));
       const live = await sql<{ n: number }>`
         select count(*)::int as n from vigil_nodes where heartbeat_at > now() - ${ttl}::interval`.execute(db);
-      const share = Math.ceil(wanted.length / Math.max(1, live.rows[0]?.n ?? 1));
+      liveNodes = Math.max(1, live.rows[0]?.n ?? 1);
+      const share = Math.ceil(wanted.length / liveNodes);
 
       // Give up what is no longer wanted, and what is beyond the fair share (worker first, then lease).
       const mine = [...owned].filter((id) => wantedIds.has(id)).sort();
       const excess = mine.length > share + 1 ? mine.slice(share) : [];
-      const release = [...[...owned].filter((id) => !wantedIds.has(id)), ...excess];
-      for (const id of release) await stopLocal(id, result);
-      if (release.length > 0) {
-        await db.deleteFrom('camera_leases').where('owner', '=', nodeId).where('camera_id', 'in', release).execute();
-        await db.deleteFrom('camera_runtime').where('owner', '=', nodeId).where('camera_id', 'in', release).execute();
-        for (const id of release) owned.delete(id);
-      }
+      const given = [...[...owned].filter((id) => !wantedIds.has(id)), ...excess];
+      for (const id of given) await stopLocal(id, result);
+      await release(given);
+      for (const id of given) owned.delete(id);
 
       // Claim: cameras whose holder died (expired lease) always; free ones up to the share.
       const room = Math.max(0, share - owned.size);
@@ -105,19 +180,7 @@ export function createFleet(deps: FleetDeps) {
         returning camera_id`.execute(db);
       for (const row of claimed.rows) owned.add(row.camera_id);
 
-      // Make the workers match: start, restart on a changed source or a restart request.
-      for (const row of wanted) {
-        if (!owned.has(row.id)) continue;
-        const outcome = await supervisor.start(deps.sourceOf(row));
-        const seq = restartSeqs.get(row.id);
-        if (outcome === 'running' && seq !== undefined && seq !== row.restart_seq) {
-          await supervisor.restart(deps.sourceOf(row));
-          result.restarted.push(row.id);
-        } else if (outcome === 'started') result.started.push(row.id);
-        else if (outcome === 'restarted') result.restarted.push(row.id);
-        else result.unchanged += 1;
-        restartSeqs.set(row.id, row.restart_seq);
-      }
+      for (const row of wanted) if (owned.has(row.id)) await apply(row, result);
     } catch (error) {
       log.warn({ err: error }, 'camera lease cycle failed');
       // Unable to renew for long enough that a lease might expire: stop everything, to never ingest twice.
@@ -129,7 +192,43 @@ export function createFleet(deps: FleetDeps) {
     return result;
   }
 
+  /**
+   * Acts on a few cameras now, after a control call: a wanted camera that is free, expired or already
+   * held here is claimed and its worker made to match; one that is not wanted (or was deleted) is
+   * stopped here and its lease given up. Cameras another live process holds are left to it (it is
+   * told through pub/sub and settles them the same way). Costs a few rows, whatever the fleet's size.
+   */
+  async function settleNow(ids: readonly string[]): Promise<CycleResult> {
+    const result = emptyResult();
+    if (ids.length === 0 || stopped) return result;
+    const unique = [...new Set(ids)];
+    const wanted: WantedRow[] = await db
+      .selectFrom('cameras')
+      .select(WANTED_COLUMNS)
+      .where('id', 'in', unique)
+      .where('desired_running', '=', true)
+      .where('active', '=', true)
+      .execute();
+    const wantedIds = new Set(wanted.map((r) => r.id));
+    const unwanted = unique.filter((id) => !wantedIds.has(id));
+    for (const id of unwanted) await stopLocal(id, result);
+    await release(unwanted);
+    if (wanted.length === 0) return result;
+    const claimed = await sql<{ camera_id: string }>`
+      insert into camera_leases (camera_id, owner, expires_at)
+      select id, ${nodeId}, now() + ${ttl}::interval from unnest(${sql.val(wanted.map((r) => r.id))}::uuid[]) as c(id)
+      on conflict (camera_id) do update set owner = excluded.owner, expires_at = excluded.expires_at,
+        acquired_at = case when camera_leases.owner = excluded.owner then camera_leases.acquired_at else now() end
+        where camera_leases.expires_at <= now() or camera_leases.owner = excluded.owner
+      returning camera_id`.execute(db);
+    const mine = new Set(claimed.rows.map((r) => r.camera_id));
+    for (const row of wanted) if (mine.has(row.id)) await apply(row, result);
+    return result;
+  }
+
   async function publish(): Promise<void> {
+    // Statuses are for the other processes: alone (PGlite always is), there is no one to read them.
+    if (liveNodes <= 1) return;
     const ids = supervisor.ids();
     if (ids.length === 0) return;
     const statuses = ids.map((id) => supervisor.status(id)).filter((s): s is CameraStatus => s !== undefined);
@@ -141,19 +240,23 @@ export function createFleet(deps: FleetDeps) {
       on conflict (camera_id) do update set owner = excluded.owner, status = excluded.status, updated_at = excluded.updated_at`.execute(db);
   }
 
-  /** Runs a cycle now, or once right after the one under way (callers meanwhile share it); answers what it did. */
+  /** Runs a cycle after the work under way (callers that come before it begins share it); answers what it did. */
   function reconcile(): Promise<CycleResult> {
-    if (!cycling) {
-      cycling = cycle().finally(() => {
-        cycling = undefined;
-      });
-      return cycling;
-    }
-    next ??= cycling.then(() => {
-      next = undefined;
-      return reconcile();
+    if (queuedCycle) return queuedCycle;
+    const run = exclusive(() => {
+      queuedCycle = undefined;
+      return cycle();
     });
-    return next;
+    queuedCycle = run;
+    return run;
+  }
+
+  /** Settles these cameras now (see settleNow); a failure is logged, and the next cycle converges. */
+  function settle(ids: readonly string[]): Promise<CycleResult> {
+    return exclusive(() => settleNow(ids)).catch((error: unknown) => {
+      log.warn({ err: error, cameras: ids.length }, 'could not settle cameras now; the next lease cycle will');
+      return emptyResult();
+    });
   }
 
   function loop(): void {
@@ -167,6 +270,7 @@ export function createFleet(deps: FleetDeps) {
   return {
     nodeId,
     reconcile,
+    settle,
     /** Cameras in `state` here or, as published, on the other processes. */
     async idsInState(state: string): Promise<string[]> {
       const local = supervisor.ids().filter((id) => supervisor.status(id)?.state === state);
@@ -200,7 +304,7 @@ export function createFleet(deps: FleetDeps) {
       stopped = true;
       if (timer) clearTimeout(timer);
       if (publisher) clearInterval(publisher);
-      await cycling;
+      await tail;
       await supervisor.stopAll();
       try {
         await db.deleteFrom('camera_runtime').where('owner', '=', nodeId).execute();

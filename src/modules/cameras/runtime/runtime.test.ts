@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAttemptGate } from './attempt-gate.js';
+import { parseCameraChange } from './fleet.js';
 import { backoffDelay } from './backoff.js';
 import { RateWindow } from './rate-window.js';
 
@@ -75,5 +76,15 @@ describe('rate window', () => {
     const fresh = new RateWindow(5_000);
     for (let t = 0; t < 1_000; t += 200) fresh.add(t, 500);
     expect(fresh.rates(1_000, 0).fps).toBe(5);
+  });
+});
+
+describe('camera change messages', () => {
+  it('reads {from, ids?} and ignores anything else', () => {
+    expect(parseCameraChange('{"from":"n1","ids":["a","b"]}')).toEqual({ from: 'n1', ids: ['a', 'b'] });
+    expect(parseCameraChange('{"from":"n1"}')).toEqual({ from: 'n1' });
+    for (const bad of ['n1', '', 'null', '[]', '{"ids":["a"]}', '{"from":1}', '{"from":"n1","ids":"a"}', '{"from":"n1","ids":[1]}']) {
+      expect(parseCameraChange(bad)).toBeUndefined();
+    }
   });
 });

@@ -68,6 +68,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       launch(source);
     },
 
+    has: (id: string): boolean => workers.has(id),
     status: (id: string): CameraStatus | undefined => workers.get(id)?.status(),
     source: (id: string): CameraSource | undefined => workers.get(id)?.source,
     latestFrame: (id: string): Buffer | null => workers.get(id)?.latestFrame() ?? null,
