@@ -157,6 +157,10 @@ export const settings = {
   VIGIL_SHUTDOWN_GRACE_MS: int('On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut.', 0, 600_000, 10_000),
   VIGIL_HEALTH_TIMEOUT_MS: int('Timeout of each health check.', 50, 60_000, 2_000),
   VIGIL_TRUST_PROXY: bool('Trust `X-Forwarded-*` headers (behind a reverse proxy).', false),
+  VIGIL_ADVERTISE_URL: url(
+    'Base URL at which the other Vigil processes reach this one (a camera snapshot asked of one process is fetched from the process that holds the camera). Unset: `http://HOST:port`, with 127.0.0.1 for a wildcard HOST.',
+    ['http:', 'https:'],
+  ),
   VIGIL_SECRET_KEY: text(
     'Key(s) encrypting secrets at rest (AES-256-GCM): base64 of 32 bytes, or `id:base64,…` with the first encrypting and the rest only decrypting. Unset: generated into `DATA_DIR/secret-key` (set it in production and on every node).',
     undefined,
@@ -237,7 +241,15 @@ type Flat = { [K in SettingName]: ValueOf<(typeof settings)[K]> | undefined };
 
 export interface Config {
   mode: 'development' | 'production' | 'test';
-  http: { host: string; port: number; bodyLimitBytes: number; trustProxy: boolean; shutdownGraceMs: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    trustProxy: boolean;
+    shutdownGraceMs: number;
+    /** Where the other processes reach this one; undefined: derived from the address it listens on. */
+    advertiseUrl: string | undefined;
+  };
   dataDir: string;
   database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
   redis: { url: string | undefined; keyPrefix: string };
@@ -304,6 +316,7 @@ function shape(f: Flat): Config {
       bodyLimitBytes: required(f.VIGIL_BODY_LIMIT_BYTES, 'VIGIL_BODY_LIMIT_BYTES'),
       trustProxy: required(f.VIGIL_TRUST_PROXY, 'VIGIL_TRUST_PROXY'),
       shutdownGraceMs: required(f.VIGIL_SHUTDOWN_GRACE_MS, 'VIGIL_SHUTDOWN_GRACE_MS'),
+      advertiseUrl: f.VIGIL_ADVERTISE_URL,
     },
     dataDir: path.resolve(required(f.DATA_DIR, 'DATA_DIR')),
     database: {

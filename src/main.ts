@@ -228,7 +228,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       const wanted = await runtime.cameras.autoStart();
       if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
     }
-    await runtime.fleet.start();
+    await runtime.fleet.start(config.http.advertiseUrl ?? advertisedUrl(config.http.host, app));
     log.info(
       { url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port },
       'vigil is serving',
@@ -366,6 +366,14 @@ function startCameraRuntime(
       await retention.stop();
     },
   };
+}
+
+/** Where the other processes reach this one, from the address it listens on (a wildcard host: loopback). */
+function advertisedUrl(host: string, app: FastifyInstance): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** `vigil serve`: runs until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */

@@ -145,6 +145,20 @@ describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', 
     expect(started.status).toBe(200);
     await within('start through B', () => simCamera(stopMe).openStreams === 1, 1_500);
     console.info(`control through the other process: stop ${stoppedAfter} ms, restart ${restartedAfter} ms`);
+    // B serves the snapshot of a camera A ingests, fetched from A.
+    await within('a frame after the restart', () => simCamera(restartMe).openStreams === 1, 3_000);
+    let snapshot = await fetch(`${b.url}/api/v1/cameras/${restartMe}/snapshot`, { headers });
+    for (let tries = 0; snapshot.status === 404 && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      snapshot = await fetch(`${b.url}/api/v1/cameras/${restartMe}/snapshot`, { headers });
+    }
+    expect(snapshot.status).toBe(200);
+    expect(snapshot.headers.get('content-type')).toBe('image/jpeg');
+    expect(
+      Buffer.from(await snapshot.arrayBuffer())
+        .subarray(0, 2)
+        .toString('hex'),
+    ).toBe('ffd8');
 
     a.proc.child.kill('SIGKILL');
     const killedAt = Date.now();

@@ -1,6 +1,8 @@
 // Cameras against real streams from the simulator: the registry, the eleven control endpoints
 // (success, not found, out of scope, bad input), stall and frozen detection, logs, audit, metrics.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
@@ -320,6 +322,58 @@ describe('cameras', () => {
       (await call(admin, 'GET', `${BASE}?limit=1&cursor=${page.nextCursor}`)).json<{ items: { id: string }[] }>().items[0]!.id,
     ).not.toBe((page.items[0] as { id: string }).id);
     expect((await call(admin, 'GET', `${BASE}?state=sleeping`)).statusCode).toBe(400);
+  });
+
+  it('fetches the snapshot of a camera another process holds from that process, with the caller’s credentials', async () => {
+    const cam = (
+      await call(admin, 'POST', BASE, { orgUnitCode: 'S1', name: 'Held elsewhere', sourceUrl: sim.streamUrl(6), expectedFps: 10 })
+    ).json<Camera>();
+    // Another process (a loopback HTTP server standing in for it) holds the camera's lease.
+    const seen: Record<string, string | undefined>[] = [];
+    let answer: 'jpeg' | 'none' = 'jpeg';
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    const holder = createServer((req, res) => {
+      seen.push({ url: req.url, authorization: req.headers.authorization, forwarded: req.headers['x-vigil-forwarded'] as string });
+      if (answer === 'jpeg') res.writeHead(200, { 'content-type': 'image/jpeg' }).end(jpeg);
+      else res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"NO_FRAME_YET"}');
+    });
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const db = vigil.database.db;
+    await sql`insert into vigil_nodes (id, host, pid, url) values ('other-node', 'elsewhere', 1, ${`http://127.0.0.1:${port}/`})`.execute(
+      db,
+    );
+    await sql`insert into camera_leases (camera_id, owner, expires_at) values (${cam.id}, 'other-node', now() + interval '1 hour')`.execute(
+      db,
+    );
+    try {
+      const res = await call(operator, 'GET', `${BASE}/${cam.id}/snapshot`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['content-type']).toBe('image/jpeg');
+      expect(res.rawPayload.equals(jpeg)).toBe(true);
+      expect(seen).toEqual([{ url: `${BASE}/${cam.id}/snapshot`, authorization: operator.authorization, forwarded: '1' }]);
+      // Out of scope is refused here, before anything is forwarded.
+      const outsider = await addUser('admin-r2@example.com', 'admin', 'R2');
+      expect((await call(outsider, 'GET', `${BASE}/${cam.id}/snapshot`)).statusCode).toBe(404);
+      expect(seen).toHaveLength(1);
+      // The holder has no frame yet: so say we.
+      answer = 'none';
+      const none = await call(operator, 'GET', `${BASE}/${cam.id}/snapshot`);
+      expect([none.statusCode, none.json().code]).toEqual([404, 'NO_FRAME_YET']);
+      // A forwarded request is answered here, never forwarded again.
+      const forwarded = await call({ ...operator, 'x-vigil-forwarded': '1' }, 'GET', `${BASE}/${cam.id}/snapshot`);
+      expect([forwarded.statusCode, forwarded.json().code]).toEqual([404, 'NO_FRAME_YET']);
+      expect(seen).toHaveLength(2);
+      // The holder is gone: a clear 502, not a hang or a 500.
+      await new Promise((resolve) => holder.close(resolve));
+      const gone = await call(operator, 'GET', `${BASE}/${cam.id}/snapshot`);
+      expect([gone.statusCode, gone.json().code]).toEqual([502, 'CAMERA_HOLDER_UNREACHABLE']);
+    } finally {
+      holder.close();
+      await sql`delete from camera_leases where owner = 'other-node'`.execute(db);
+      await sql`delete from vigil_nodes where id = 'other-node'`.execute(db);
+      await call(admin, 'DELETE', `${BASE}/${cam.id}`);
+    }
   });
 
   it('changes a camera with If-Match, restarting it on the new source, and removes one', async () => {

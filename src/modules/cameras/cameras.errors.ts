@@ -24,5 +24,12 @@ export const CameraErrors = {
     }),
   noFrame: (id: string) =>
     new AppError(404, 'NO_FRAME_YET', `camera ${id} has no frame yet: start it, or wait for its first frame`, { cameraId: id }),
+  holderUnreachable: (id: string, status?: number) =>
+    new AppError(
+      502,
+      'CAMERA_HOLDER_UNREACHABLE',
+      `camera ${id} is ingested by another Vigil process, which did not answer for its snapshot${status ? ` (HTTP ${status})` : ''}; try again`,
+      { cameraId: id, ...(status ? { holderStatus: status } : {}) },
+    ),
   outOfScope: () => new AppError(403, 'FORBIDDEN', 'that org unit is outside the units your grants cover'),
 } as const;

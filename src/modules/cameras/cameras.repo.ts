@@ -22,7 +22,7 @@ export interface CamerasTables {
   };
   camera_leases: { camera_id: string; owner: string; expires_at: Date; acquired_at: Date };
   camera_runtime: { camera_id: string; owner: string; status: unknown; updated_at: Date };
-  vigil_nodes: { id: string; host: string; pid: number; started_at: Date; heartbeat_at: Date };
+  vigil_nodes: { id: string; host: string; pid: number; url: string | null; started_at: Date; heartbeat_at: Date };
   camera_events: {
     id: string;
     camera_id: string;

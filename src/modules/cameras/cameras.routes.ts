@@ -2,7 +2,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { unitsFor } from '../../platform/http/access.js';
-import { actorOf, ifMatchOf } from '../../platform/http/request.js';
+import { actorOf, credentialsOf, ifMatchOf } from '../../platform/http/request.js';
 import type { Permission } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
 import { CameraErrors } from './cameras.errors.js';
@@ -22,6 +22,7 @@ import {
   RefreshView,
 } from './cameras.schemas.js';
 import type { CameraService } from './cameras.service.js';
+import { FORWARDED_HEADER } from './cameras.service.js';
 
 export interface CameraRouteDeps {
   cameras: CameraService;
@@ -306,14 +307,18 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       schema: {
         tags: ['cameras'],
         summary: 'The latest frame as JPEG',
-        description: '404 `NO_FRAME_YET` when the camera has not delivered a frame in this process.',
+        description:
+          'The latest frame of the camera, from whichever process ingests it: a request that reaches another process is fetched from the holder with the same credentials. 404 `NO_FRAME_YET` when the camera has no frame yet (not started, or still connecting); 502 `CAMERA_HOLDER_UNREACHABLE` when the holding process does not answer.',
         params: CameraParams,
         produces: ['image/jpeg'],
       },
     },
     async (request, reply) => {
       await camera(request, request.params.camera_id);
-      const frame = await cameras.snapshot(request.params.camera_id);
+      const frame = await cameras.snapshot(
+        request.params.camera_id,
+        request.headers[FORWARDED_HEADER] === undefined ? { headers: credentialsOf(request) } : undefined,
+      );
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(frame);
     },
   );

@@ -52,6 +52,10 @@ export interface NewCamera {
 
 export type CameraPatch = Partial<Omit<NewCamera, 'active' | 'autoStart'>>;
 
+/** Marks a snapshot request forwarded from another process, which the holder answers itself. */
+export const FORWARDED_HEADER = 'x-vigil-forwarded';
+const HOLDER_TIMEOUT_MS = 3_000;
+
 export interface RefreshResult {
   started: string[];
   stopped: string[];
@@ -145,6 +149,26 @@ export function createCameraService(deps: CameraServiceDeps) {
       frameWidth: null,
       frameHeight: null,
     };
+  }
+
+  async function fromHolder(base: string, id: string, headers: Record<string, string>): Promise<Buffer> {
+    const url = `${base.replace(/\/+$/, '')}/api/v1/cameras/${encodeURIComponent(id)}/snapshot`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { ...headers, [FORWARDED_HEADER]: '1', accept: 'image/jpeg' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(HOLDER_TIMEOUT_MS),
+      });
+    } catch (error) {
+      deps.log.warn({ err: error, cameraId: id, holder: base }, 'the process holding a camera did not answer for its snapshot');
+      throw CameraErrors.holderUnreachable(id);
+    }
+    if (response.ok && response.headers.get('content-type')?.startsWith('image/jpeg')) return Buffer.from(await response.arrayBuffer());
+    await response.body?.cancel();
+    if (response.status === 404) throw CameraErrors.noFrame(id);
+    deps.log.warn({ cameraId: id, holder: base, status: response.status }, 'the process holding a camera refused its snapshot');
+    throw CameraErrors.holderUnreachable(id, response.status);
   }
 
   async function counted<T>(operation: string, work: () => Promise<T>): Promise<T> {
@@ -384,12 +408,19 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    async snapshot(id: string): Promise<Buffer> {
+    /**
+     * The latest frame of a camera. A camera ingested by another process is fetched from it when
+     * `forward` carries the caller's credentials (the holder checks them again); a forwarded request
+     * is answered by the holder itself, never forwarded again.
+     */
+    async snapshot(id: string, forward?: { headers: Record<string, string> }): Promise<Buffer> {
       return counted('snapshot', async () => {
         await load(id);
         const frame = supervisor.latestFrame(id);
-        if (!frame) throw CameraErrors.noFrame(id);
-        return frame;
+        if (frame) return frame;
+        const holder = forward ? await fleet.holderUrl(id) : undefined;
+        if (holder && forward) return fromHolder(holder, id, forward.headers);
+        throw CameraErrors.noFrame(id);
       });
     },
 

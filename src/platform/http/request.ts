@@ -23,3 +23,14 @@ export function ifMatchOf(request: FastifyRequest): number | undefined {
   }
   return Number(match[1]);
 }
+
+/**
+ * The headers that authenticate a request (bearer token or API key, session cookies), to make the
+ * same call on another Vigil process on the caller's behalf; the other process checks them again.
+ */
+export function credentialsOf(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (request.headers.authorization !== undefined) headers.authorization = request.headers.authorization;
+  if (request.headers.cookie !== undefined) headers.cookie = request.headers.cookie;
+  return headers;
+}

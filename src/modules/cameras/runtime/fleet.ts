@@ -77,6 +77,8 @@ export function createFleet(deps: FleetDeps) {
   const applied = new Map<string, { key: string; seq: number }>();
   let lastRenewed = performance.now();
   let liveNodes = 1;
+  /** Where the other processes reach this one (set by start). */
+  let url: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let publisher: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -132,8 +134,8 @@ export function createFleet(deps: FleetDeps) {
     const result = emptyResult();
     if (stopped) return result;
     try {
-      await sql`insert into vigil_nodes (id, host, pid, heartbeat_at) values (${nodeId}, ${hostname()}, ${process.pid}, now())
-                on conflict (id) do update set heartbeat_at = now()`.execute(db);
+      await sql`insert into vigil_nodes (id, host, pid, url, heartbeat_at) values (${nodeId}, ${hostname()}, ${process.pid}, ${url}, now())
+                on conflict (id) do update set heartbeat_at = now(), url = excluded.url`.execute(db);
       const renewed = await sql<{ camera_id: string }>`
         update camera_leases set expires_at = now() + ${ttl}::interval
         where owner = ${nodeId} returning camera_id`.execute(db);
@@ -291,7 +293,20 @@ export function createFleet(deps: FleetDeps) {
         where r.camera_id = any(${sql.val(remote)}::uuid[]) and r.updated_at > now() - ${`${leaseMs} milliseconds`}::interval`.execute(db);
       return new Map(rows.rows.map((r) => [r.camera_id, typeof r.status === 'string' ? (JSON.parse(r.status) as CameraStatus) : r.status]));
     },
-    async start(): Promise<void> {
+    /**
+     * The base URL of the live process that holds this camera, when it is not this one and said where
+     * it is reached (undefined: held here, by nobody, or by a process that did not say).
+     */
+    async holderUrl(id: string): Promise<string | undefined> {
+      const row = await sql<{ url: string | null }>`
+        select n.url from camera_leases l join vigil_nodes n on n.id = l.owner
+        where l.camera_id = ${id} and l.owner <> ${nodeId} and l.expires_at > now()`.execute(db);
+      return row.rows[0]?.url ?? undefined;
+    },
+
+    /** Joins the fleet; `advertiseUrl` is where the other processes reach this one. */
+    async start(advertiseUrl?: string): Promise<void> {
+      url = advertiseUrl ?? null;
       await reconcile();
       loop();
       publisher = setInterval(() => {
