@@ -225,8 +225,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     retention.start();
     runtime.retention.start();
     if (config.cameras.autoStart) {
-      const wanted = await runtime.cameras.autoStart();
-      if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
+      // Auto-start is for the service starting, not for one more process joining a running fleet
+      // (a rolling restart must not undo an operator's stop).
+      const others = await runtime.fleet.othersAlive();
+      if (others > 0) log.info({ processes: others }, 'joining a running camera fleet; auto-start is left to cold starts');
+      else {
+        const wanted = await runtime.cameras.autoStart();
+        if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
+      }
     }
     await runtime.fleet.start(config.http.advertiseUrl ?? advertisedUrl(config.http.host, app));
     log.info(
@@ -290,6 +296,17 @@ function startCameraRuntime(
   const supervisor: Supervisor = createSupervisor({
     log,
     gate,
+    onCrash(id, error, restartInMs) {
+      cameraMetrics.crashes.inc();
+      const message = error instanceof Error ? error.message : String(error);
+      events.add({
+        camera_id: id,
+        level: 'error',
+        kind: 'error',
+        message: `the camera's worker crashed (${message}); restarting it in ${restartInMs} ms`,
+        details: JSON.stringify({ error: { code: 'WORKER_CRASHED', message }, restartInMs }),
+      });
+    },
     settings: {
       stallTimeoutMs: config.cameras.stallTimeoutMs,
       backoff: { baseMs: config.cameras.backoffBaseMs, maxMs: config.cameras.backoffMaxMs },

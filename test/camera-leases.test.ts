@@ -94,7 +94,15 @@ describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', 
     }, 50);
     for (const id of ids) expect((await post(`/api/v1/cameras/${id}/start`)).status).toBe(200);
 
+    // A stopped camera with auto-start: a process joining the running fleet leaves it stopped
+    // (auto-start is for the service starting, not for one more process).
+    const extra = await post('/api/v1/cameras', { orgUnitCode: 'SITE', name: 'spare', sourceUrl: sim.snapshotUrl(1), autoStart: true });
+    const keptStopped = ((await extra.json()) as { id: string }).id;
+
     const b = await serve();
+    await b.proc.waitForLog((r) => r.msg === 'joining a running camera fleet; auto-start is left to cold starts', 5_000);
+    const kept = await fetch(`${b.url}/api/v1/cameras/${keptStopped}/status`, { headers });
+    expect(((await kept.json()) as { state: string }).state).toBe('stopped');
     // Both hold a fair share, and every camera is being ingested.
     const deadline = Date.now() + 60_000;
     for (;;) {

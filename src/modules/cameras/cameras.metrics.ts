@@ -40,6 +40,11 @@ export function createCameraMetrics(registry: Registry, countByState: () => Reco
       labelNames: ['kind'],
       registers: [registry],
     }),
+    crashes: new Counter({
+      name: 'camera_worker_crashes_total',
+      help: 'Camera workers that threw (a bug, not a camera fault) and were restarted by the supervisor.',
+      registers: [registry],
+    }),
     offlineDetection: new Histogram({
       name: 'camera_offline_detection_seconds',
       help: 'Time from the last new frame to the stream being declared down.',

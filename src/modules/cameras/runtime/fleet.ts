@@ -68,6 +68,15 @@ export function parseCameraChange(message: string): { from: string; ids?: string
   }
 }
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function createFleet(deps: FleetDeps) {
   const { db, supervisor, nodeId, leaseMs, log } = deps;
   const cycleMs = Math.max(150, Math.floor(leaseMs / 6));
@@ -302,6 +311,16 @@ export function createFleet(deps: FleetDeps) {
         select n.url from camera_leases l join vigil_nodes n on n.id = l.owner
         where l.camera_id = ${id} and l.owner <> ${nodeId} and l.expires_at > now()`.execute(db);
       return row.rows[0]?.url ?? undefined;
+    },
+
+    /**
+     * How many other processes are alive in the fleet: a heartbeat within the lease ttl, and not an
+     * earlier run on this host that died (its pid is gone, or is this process's own pid).
+     */
+    async othersAlive(): Promise<number> {
+      const rows = await sql<{ host: string; pid: number }>`
+        select host, pid from vigil_nodes where id <> ${nodeId} and heartbeat_at > now() - ${ttl}::interval`.execute(db);
+      return rows.rows.filter((row) => row.host !== hostname() || (row.pid !== process.pid && processExists(row.pid))).length;
     },
 
     /** Joins the fleet; `advertiseUrl` is where the other processes reach this one. */

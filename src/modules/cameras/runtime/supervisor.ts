@@ -11,8 +11,12 @@ export interface SupervisorDeps {
   gate: AttemptGate;
   hooks: Omit<WorkerHooks, 'gate'>;
   log: Logger;
+  /** A worker threw (a bug, not the camera's fault); it is started again after `restartInMs`. */
+  onCrash?: (id: string, error: unknown, restartInMs: number) => void;
   /** How often the watchdog looks for stalls. */
   watchdogMs?: number;
+  /** Delay before the first restart of a crashed worker; it doubles per crash in a row, up to a minute. */
+  crashRestartMs?: number;
 }
 
 const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === JSON.stringify(b);
@@ -25,13 +29,22 @@ export function createSupervisor(deps: SupervisorDeps) {
   }, deps.watchdogMs ?? 250);
   watchdog.unref();
 
-  function launch(source: CameraSource): CameraWorker {
+  /** Starts a worker; `crashes` counts the crashes in a row before it (the restart delay doubles with each). */
+  function launch(source: CameraSource, crashes = 0): CameraWorker {
     const worker = new CameraWorker(source, deps.settings, hooks);
+    const launchedAt = performance.now();
     workers.set(source.id, worker);
     worker.start().catch((error: unknown) => {
-      // A bug in a worker, not a camera's fault: log it against the camera and start it again.
-      deps.log.error({ err: error, cameraId: source.id }, 'camera worker crashed; restarting it');
-      if (workers.get(source.id) === worker) setTimeout(() => workers.get(source.id) === worker && launch(source), 1_000).unref();
+      // A bug in a worker, not a camera's fault: log it against the camera and start it again. A
+      // worker that ran for a minute before crashing starts a new series.
+      const series = performance.now() - launchedAt > 60_000 ? 1 : crashes + 1;
+      const restartInMs = Math.min(60_000, (deps.crashRestartMs ?? 1_000) * 2 ** (series - 1));
+      deps.log.error({ err: error, cameraId: source.id, restartInMs }, 'camera worker crashed; restarting it');
+      deps.onCrash?.(source.id, error, restartInMs);
+      if (workers.get(source.id) !== worker) return;
+      setTimeout(() => {
+        if (workers.get(source.id) === worker) launch(source, series);
+      }, restartInMs).unref();
     });
     return worker;
   }

@@ -134,7 +134,8 @@ export class CameraWorker {
   async stop(): Promise<void> {
     this.#stopping.abort(new Error('stopped'));
     this.#connection?.abort(new IngestFailure('STOPPED', 'stopped'));
-    await this.#loop;
+    // A loop that crashed was reported by the supervisor already; stopping it is not a failure.
+    await this.#loop?.catch(() => undefined);
   }
 
   latestFrame(): Buffer | null {
