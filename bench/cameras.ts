@@ -1378,7 +1378,7 @@ export function formatCameras(result: CamerasResult): string {
         [
           'all running again after the return',
           dropReturn.recoverySeconds === null ? 'timeout' : `${dropReturn.recoverySeconds.toFixed(2)} s`,
-          `- (≥ ${dropReturn.cameras}/${dropReturn.cap} = ${(dropReturn.cameras / dropReturn.cap).toFixed(0)} s by the cap)`,
+          `- (≥ ${dropReturn.cameras} × 1.1 s/${dropReturn.cap} = ${((dropReturn.cameras * 1.1) / dropReturn.cap).toFixed(0)} s by the cap)`,
           '-',
         ],
         [
@@ -1411,7 +1411,7 @@ export function formatCameras(result: CamerasResult): string {
   );
   if (dropReturn.peakPerSecond.simulator > dropReturn.cap && dropReturn.peakPerSecond.vigil <= dropReturn.cap) {
     lines.push(
-      `  note: Vigil's own count (its gate admits at most ${dropReturn.cap} attempts in any second, 1/${dropReturn.cap} s apart) stayed ` +
+      `  note: Vigil's own count (its gate admits at most ${dropReturn.cap} attempts in any 1.1 s, 1.1/${dropReturn.cap} s apart) stayed ` +
         `within the cap while the simulator saw more: requests arrive bunched when either event loop is late (${dropReturn.cap + 1} ` +
         `attempts in ${dropReturn.capPlusOneSpanMs ?? '-'} ms at the simulator).`,
     );
