@@ -419,8 +419,23 @@ describe('cameras', () => {
         'camera.refresh',
         'camera.update',
         'camera.delete',
+        // Reads of a camera's runtime and content are audited too.
+        'camera.view_status',
+        'camera.view_statuses',
+        'camera.view_logs',
+        'camera.view_snapshot',
       ]),
     );
+    // A read is recorded with who made it, on which camera, in which unit.
+    const operatorId = (await call(operator, 'GET', '/api/auth/me')).json<{ id: string }>().id;
+    const reads = () =>
+      sql<{ n: number }>`select count(*)::int as n from audit_events
+        where action = 'camera.view_status' and actor_id = ${operatorId} and resource_id = ${cam1.id} and org_unit_code = 'S1'`.execute(
+        vigil.database.db,
+      );
+    const before = (await reads()).rows[0]!.n;
+    expect((await call(operator, 'GET', `${BASE}/${cam1.id}/status`)).statusCode).toBe(200);
+    expect((await reads()).rows[0]!.n).toBe(before + 1);
     const metrics = (await vigil.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/^camera_operations_total\{operation="start",status="success"\} [1-9]/m);
     expect(metrics).toMatch(/^camera_operations_total\{operation="start",status="rejected"\} [1-9]/m);

@@ -117,14 +117,15 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       schema: {
         tags: ['cameras'],
         summary: 'Status of many cameras at once',
-        description: 'Up to 1,000 ids; those that do not exist or are outside your units are listed under `notFound`.',
+        description:
+          'Up to 1,000 ids; those that do not exist or are outside your units are listed under `notFound`. Audited as `camera.view_statuses` (one record per request, with the counts).',
         body: BatchStatusBody,
         response: { 200: BatchStatusView },
       },
     },
     async (request) => {
       const seen = await reach(request, 'cameras:read');
-      return cameras.batchStatus(request.body.cameraIds, (row) => inside(seen, row.org_unit_code));
+      return cameras.batchStatus(request.body.cameraIds, (row) => inside(seen, row.org_unit_code), actorOf(request));
     },
   );
 
@@ -244,14 +245,15 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       schema: {
         tags: ['cameras'],
         summary: 'Runtime status of a camera',
-        description: 'State and since when, measured fps and bytes per second, last frame time, reconnects, last error, frame size.',
+        description:
+          'State and since when, measured fps and bytes per second, last frame time, reconnects, last error, frame size. Audited as `camera.view_status`.',
         params: CameraParams,
         response: Status,
       },
     },
     async (request) => {
       await camera(request, request.params.camera_id);
-      return cameras.status(request.params.camera_id);
+      return cameras.status(request.params.camera_id, actorOf(request));
     },
   );
 
@@ -281,7 +283,8 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       schema: {
         tags: ['cameras'],
         summary: "A camera's log",
-        description: 'State changes, errors and operator actions (with who did them), newest first; filter by level and time.',
+        description:
+          'State changes, errors and operator actions (with who did them), newest first; filter by level and time. Audited as `camera.view_logs`.',
         params: CameraParams,
         querystring: LogsQuery,
         response: { 200: LogsView },
@@ -290,13 +293,17 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
     async (request) => {
       await camera(request, request.params.camera_id);
       const q = request.query;
-      return cameras.logs(request.params.camera_id, {
-        limit: q.limit ?? DEFAULT_LIMIT,
-        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-        ...(q.level !== undefined ? { levels: q.level } : {}),
-        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
-      });
+      return cameras.logs(
+        request.params.camera_id,
+        {
+          limit: q.limit ?? DEFAULT_LIMIT,
+          ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+          ...(q.level !== undefined ? { levels: q.level } : {}),
+          ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
+          ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+        },
+        actorOf(request),
+      );
     },
   );
 
@@ -308,16 +315,19 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         tags: ['cameras'],
         summary: 'The latest frame as JPEG',
         description:
-          'The latest frame of the camera, from whichever process ingests it: a request that reaches another process is fetched from the holder with the same credentials. 404 `NO_FRAME_YET` when the camera has no frame yet (not started, or still connecting); 502 `CAMERA_HOLDER_UNREACHABLE` when the holding process does not answer.',
+          'The latest frame of the camera, from whichever process ingests it: a request that reaches another process is fetched from the holder with the same credentials. 404 `NO_FRAME_YET` when the camera has no frame yet (not started, or still connecting); 502 `CAMERA_HOLDER_UNREACHABLE` when the holding process does not answer. A frame served is audited as `camera.view_snapshot`.',
         params: CameraParams,
         produces: ['image/jpeg'],
       },
     },
     async (request, reply) => {
       await camera(request, request.params.camera_id);
+      // A request forwarded by another process was audited there, and is never forwarded again.
+      const forwarded = request.headers[FORWARDED_HEADER] !== undefined;
       const frame = await cameras.snapshot(
         request.params.camera_id,
-        request.headers[FORWARDED_HEADER] === undefined ? { headers: credentialsOf(request) } : undefined,
+        forwarded ? undefined : actorOf(request),
+        forwarded ? undefined : { headers: credentialsOf(request) },
       );
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(frame);
     },

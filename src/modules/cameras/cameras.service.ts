@@ -211,6 +211,25 @@ export function createCameraService(deps: CameraServiceDeps) {
     if (action !== 'delete') await camerasRepo.insertEvents(tx, [event]);
   }
 
+  /**
+   * A read of a camera's runtime or content (status, logs, snapshot): audited with who read it, but
+   * not written to the camera's own log, which is for what happened to the camera.
+   */
+  async function viewed(actor: Actor, action: string, row: CameraRow | null, after: Record<string, unknown> | null = null) {
+    await audit.write(db, {
+      actorType: actor.type,
+      actorId: actor.id,
+      action: `camera.${action}`,
+      resourceType: 'camera',
+      resourceId: row?.id ?? null,
+      orgUnitCode: row?.org_unit_code ?? null,
+      after,
+      result: 'success',
+      requestId: actor.requestId ?? null,
+      ip: actor.ip ?? null,
+    });
+  }
+
   async function load(id: string, executor: Kysely<CamerasTables> = db, lock = false): Promise<CameraRow> {
     const row = await camerasRepo.find(executor, id, lock);
     if (!row) throw CameraErrors.notFound(id);
@@ -388,12 +407,17 @@ export function createCameraService(deps: CameraServiceDeps) {
       );
     },
 
-    async status(id: string): Promise<CameraStatus> {
-      return counted('status', async () => (await statusesOf([await load(id)]))[0]!);
+    async status(id: string, actor: Actor): Promise<CameraStatus> {
+      return counted('status', async () => {
+        const row = await load(id);
+        const [status] = await statusesOf([row]);
+        await viewed(actor, 'view_status', row);
+        return status!;
+      });
     },
 
     /** Statuses of many cameras; ids that do not exist or fail `visible` are listed under notFound. */
-    async batchStatus(ids: readonly string[], visible: (row: CameraRow) => boolean) {
+    async batchStatus(ids: readonly string[], visible: (row: CameraRow) => boolean, actor: Actor) {
       return counted('batch_status', async () => {
         const unique = [...new Set(ids)];
         const rows = new Map((await camerasRepo.findMany(db, unique)).map((r) => [r.id, r]));
@@ -404,29 +428,35 @@ export function createCameraService(deps: CameraServiceDeps) {
           if (row && visible(row)) found.push(row);
           else notFound.push(id);
         }
-        return { items: await statusesOf(found), notFound };
+        const items = await statusesOf(found);
+        await viewed(actor, 'view_statuses', null, { cameras: found.length, notFound: notFound.length });
+        return { items, notFound };
       });
     },
 
     /**
      * The latest frame of a camera. A camera ingested by another process is fetched from it when
      * `forward` carries the caller's credentials (the holder checks them again); a forwarded request
-     * is answered by the holder itself, never forwarded again.
+     * is answered by the holder itself, never forwarded again. A frame served is audited with who
+     * saw it (`actor`; none for a forwarded request, which the first process audits).
      */
-    async snapshot(id: string, forward?: { headers: Record<string, string> }): Promise<Buffer> {
+    async snapshot(id: string, actor: Actor | undefined, forward?: { headers: Record<string, string> }): Promise<Buffer> {
       return counted('snapshot', async () => {
-        await load(id);
-        const frame = supervisor.latestFrame(id);
-        if (frame) return frame;
-        const holder = forward ? await fleet.holderUrl(id) : undefined;
-        if (holder && forward) return fromHolder(holder, id, forward.headers);
-        throw CameraErrors.noFrame(id);
+        const row = await load(id);
+        let frame = supervisor.latestFrame(id);
+        if (!frame) {
+          const holder = forward ? await fleet.holderUrl(id) : undefined;
+          if (!holder || !forward) throw CameraErrors.noFrame(id);
+          frame = await fromHolder(holder, id, forward.headers);
+        }
+        if (actor) await viewed(actor, 'view_snapshot', row, { bytes: frame.length });
+        return frame;
       });
     },
 
-    async logs(id: string, options: { limit: number; cursor?: string; levels?: readonly string[]; from?: Date; to?: Date }) {
+    async logs(id: string, options: { limit: number; cursor?: string; levels?: readonly string[]; from?: Date; to?: Date }, actor: Actor) {
       return counted('logs', async () => {
-        await load(id);
+        await viewed(actor, 'view_logs', await load(id));
         const position = decodeCursor(options.cursor, isEventCursor);
         const rows = await camerasRepo.events(db, {
           cameraId: id,
