@@ -127,6 +127,9 @@ export interface MjpegParserOptions {
  * Feed it the response body chunk by chunk; each push returns the frames completed by that chunk.
  * A frame is returned as soon as its last byte arrives, not when the next boundary does. After it
  * throws an MjpegError the parser keeps throwing it: make a new one for a new connection.
+ *
+ * Frames never share memory with the chunks pushed, and nothing of a chunk is kept after the push
+ * returns: a caller may push a view of a buffer it reuses for the next read (http-stream.ts does).
  */
 export class MjpegParser {
   private readonly maxFrameBytes: number;

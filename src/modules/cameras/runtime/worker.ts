@@ -11,8 +11,9 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
+import { HttpStreamError, streamGet } from '../http-stream.js';
 import { jpegSize } from '../jpeg.js';
-import { MjpegParser, boundaryOf } from '../mjpeg.js';
+import { MjpegError, MjpegParser, boundaryOf } from '../mjpeg.js';
 import type { SourceType } from '../source.js';
 import type { AttemptGate } from './attempt-gate.js';
 import { backoffDelay } from './backoff.js';
@@ -271,20 +272,30 @@ export class CameraWorker {
     }
   }
 
-  #request(signal: AbortSignal): Promise<http.IncomingMessage> {
-    const url = new URL(this.source.sourceUrl);
-    const client = url.protocol === 'https:' ? https : http;
+  #headers(): Record<string, string> {
     const headers: Record<string, string> = { accept: 'multipart/x-mixed-replace, image/jpeg', 'user-agent': 'vigil-ingest' };
     const { credentials } = this.source;
     if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    return headers;
+  }
+
+  /** The failure a camera's HTTP status means (401/403/404 are not worth retrying soon). */
+  #refusal(status: number, text: string | undefined): IngestFailure {
+    const persistent = status === 401 || status === 403 || status === 404;
+    return new IngestFailure(`HTTP_${status}`, `the camera answered ${status} ${text ?? ''}`.trim(), persistent);
+  }
+
+  #request(signal: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(this.source.sourceUrl);
+    const client = url.protocol === 'https:' ? https : http;
+    const headers = this.#headers();
     return new Promise((resolve, reject) => {
       const request = client.get(url, { headers, signal, timeout: this.settings.connectTimeoutMs }, (response) => {
         request.setTimeout(0);
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(response);
         response.resume();
-        const persistent = status === 401 || status === 403 || status === 404;
-        reject(new IngestFailure(`HTTP_${status}`, `the camera answered ${status} ${response.statusMessage ?? ''}`.trim(), persistent));
+        reject(this.#refusal(status, response.statusMessage));
       });
       request.on('timeout', () =>
         request.destroy(new IngestFailure('CONNECT_TIMEOUT', `no answer within ${this.settings.connectTimeoutMs} ms`)),
@@ -299,15 +310,56 @@ export class CameraWorker {
     });
   }
 
-  async #mjpeg(signal: AbortSignal): Promise<void> {
-    const response = await this.#request(signal);
-    const contentType = response.headers['content-type'] ?? '';
-    const boundary = boundaryOf(contentType);
+  /** The parser for a stream of this content type, or the failure of one that is not MJPEG. */
+  #mjpegParser(contentType: string): MjpegParser {
     if (!contentType.startsWith('multipart/')) {
-      response.destroy();
       throw new IngestFailure('NOT_MJPEG', `expected a multipart MJPEG stream, got "${contentType}"; is it a snapshot URL?`, true);
     }
-    const parser = new MjpegParser({ ...(boundary ? { boundary } : {}), maxFrameBytes: this.settings.maxFrameBytes });
+    const boundary = boundaryOf(contentType);
+    return new MjpegParser({ ...(boundary ? { boundary } : {}), maxFrameBytes: this.settings.maxFrameBytes });
+  }
+
+  /**
+   * An http:// MJPEG stream, read on a raw socket into a buffer shared by all streams (http-stream.ts):
+   * no allocation per read. The parser copies each frame out of it.
+   */
+  async #mjpeg(signal: AbortSignal): Promise<void> {
+    const url = new URL(this.source.sourceUrl);
+    if (url.protocol !== 'http:') return this.#mjpegThroughNode(signal);
+    let parser: MjpegParser | undefined;
+    try {
+      await streamGet({
+        url,
+        headers: this.#headers(),
+        signal,
+        timeoutMs: this.settings.connectTimeoutMs,
+        onResponse: (response) => {
+          if (response.status < 200 || response.status >= 300) throw this.#refusal(response.status, response.statusText);
+          parser = this.#mjpegParser(response.headers['content-type'] ?? '');
+          this.#connected();
+        },
+        onBody: (bytes) => {
+          this.hooks.onBytes(this.source.id, bytes.length);
+          for (const frame of parser!.push(bytes)) this.#frame(frame);
+        },
+      });
+    } catch (error) {
+      if (error instanceof MjpegError) throw new IngestFailure('BAD_STREAM', error.message);
+      if (error instanceof HttpStreamError) throw new IngestFailure(error.code, error.message);
+      throw error;
+    }
+  }
+
+  /** An https:// MJPEG stream, through node:https. */
+  async #mjpegThroughNode(signal: AbortSignal): Promise<void> {
+    const response = await this.#request(signal);
+    let parser: MjpegParser;
+    try {
+      parser = this.#mjpegParser(response.headers['content-type'] ?? '');
+    } catch (error) {
+      response.destroy();
+      throw error;
+    }
     this.#connected();
     await new Promise<void>((resolve, reject) => {
       response.on('data', (chunk: Buffer) => {
