@@ -209,6 +209,23 @@ describe('MjpegParser', () => {
     expect(isJpeg(parsed!)).toBe(true);
   });
 
+  it('writes frames into the memory `allocate` gives, for both framings', () => {
+    for (const framing of [{}, { contentLength: false }]) {
+      const given: Buffer[] = [];
+      const parser = new MjpegParser({
+        boundary: 'frame',
+        allocate: (size) => {
+          const memory = Buffer.alloc(size + 10).subarray(0, size);
+          given.push(memory);
+          return memory;
+        },
+      });
+      const frames = parser.push(multipart([FRAMES[0]!, FRAMES[1]!], framing));
+      expect(frames).toEqual([FRAMES[0], FRAMES[1]]);
+      expect(frames.map((f) => f.buffer)).toEqual(given.map((g) => g.buffer));
+    }
+  });
+
   it('returns frames that later input does not overwrite', () => {
     const parser = new MjpegParser({ boundary: 'frame' });
     const [first] = parser.push(multipart([FRAMES[0]!], { contentLength: false }));

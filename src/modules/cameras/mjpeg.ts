@@ -121,6 +121,8 @@ export interface MjpegParserOptions {
   boundary?: string;
   /** A larger frame is an error, not a reason to buffer without bound. Default 8 MiB. */
   maxFrameBytes?: number;
+  /** Memory for a frame of `size` bytes (a caller may hand back a buffer it no longer needs). Default: a new one. */
+  allocate?: (size: number) => Buffer;
 }
 
 /**
@@ -133,6 +135,7 @@ export interface MjpegParserOptions {
  */
 export class MjpegParser {
   private readonly maxFrameBytes: number;
+  private readonly allocate: (size: number) => Buffer;
   private delimiter: Buffer | undefined;
   private multipart: boolean;
   private state: State;
@@ -152,6 +155,7 @@ export class MjpegParser {
 
   constructor(options: MjpegParserOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.allocate = options.allocate ?? ((size) => Buffer.allocUnsafe(size));
     const boundary = options.boundary?.replace(/^--/, '');
     this.delimiter = boundary ? Buffer.from(`--${boundary}`, 'latin1') : undefined;
     this.multipart = this.delimiter !== undefined;
@@ -355,7 +359,7 @@ export class MjpegParser {
       throw new MjpegError('frame-too-large', `a part of ${contentLength} bytes exceeds the limit of ${this.maxFrameBytes}`);
     }
     this.partIsImage = isImage;
-    this.frame = Buffer.allocUnsafe(contentLength);
+    this.frame = this.allocate(contentLength);
     this.filled = 0;
     this.state = 'body-length';
     return true;
@@ -392,7 +396,9 @@ export class MjpegParser {
       if (endAt > this.maxFrameBytes) {
         throw new MjpegError('frame-too-large', `a frame of ${endAt} bytes exceeds the limit of ${this.maxFrameBytes}`);
       }
-      frames.push(Buffer.from(pending.subarray(0, endAt)));
+      const frame = this.allocate(endAt);
+      pending.copy(frame, 0, 0, endAt);
+      frames.push(frame);
       this.consume(endAt);
       this.state = this.multipart ? 'boundary' : 'raw';
       return true;

@@ -71,6 +71,25 @@ describe('supervisor', () => {
     await supervisor.stopAll();
   });
 
+  it('answers the latest frame as a copy that later frames do not change (frame memory is reused)', async () => {
+    const { supervisor } = supervise(() => undefined);
+    await supervisor.start(source(1));
+    await until(() => supervisor.latestFrame('cam-1') !== null, 5_000);
+    const first = supervisor.latestFrame('cam-1')!;
+    const kept = Buffer.from(first);
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 120));
+      const frame = supervisor.latestFrame('cam-1')!;
+      // Every frame is a whole JPEG, whatever memory it was written into.
+      expect([frame[0], frame[1], frame.at(-2), frame.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
+      seen.add(frame.toString('base64'));
+    }
+    expect(seen.size).toBeGreaterThan(5);
+    expect(first.equals(kept)).toBe(true);
+    await supervisor.stopAll();
+  });
+
   it('waits longer after each crash in a row, and stops restarting a camera that was stopped', async () => {
     const { supervisor, crashes } = supervise((_id, state) => {
       if (state === 'starting') throw new Error('always');

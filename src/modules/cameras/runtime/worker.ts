@@ -98,6 +98,25 @@ export class CameraWorker {
   #state: CameraState = 'stopped';
   #since: number;
   #lastFrame: Buffer | null = null;
+  /**
+   * Frames are written into memory this worker allocated (`#allocate`) and reused: the frame that
+   * the next one replaces, or a repeat that is dropped, becomes the spare the parser fills next. At
+   * thousands of cameras a new buffer per frame is what drives garbage collection. Only buffers
+   * made here are reused (`#owned`); `latestFrame` answers a copy, since a reused buffer changes.
+   */
+  #spare: Buffer | null = null;
+  readonly #owned = new WeakSet<ArrayBufferLike>();
+  readonly #allocate = (size: number): Buffer => {
+    const spare = this.#spare;
+    if (spare !== null && spare.buffer.byteLength >= size) {
+      this.#spare = null;
+      return Buffer.from(spare.buffer, 0, size);
+    }
+    // Room to grow: the next frames of a camera differ in size by a few percent.
+    const frame = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
+    this.#owned.add(frame.buffer);
+    return frame.subarray(0, size);
+  };
   #lastFrameAt: number | null = null;
   /** When the current connection was made, or the last new frame came: the stall clock. */
   #lastProgressAt: number | null = null;
@@ -139,8 +158,14 @@ export class CameraWorker {
     await this.#loop?.catch(() => undefined);
   }
 
+  /** A copy of the latest frame (the worker reuses its own memory for the frames after it). */
   latestFrame(): Buffer | null {
-    return this.#lastFrame;
+    return this.#lastFrame === null ? null : Buffer.from(this.#lastFrame);
+  }
+
+  /** Hands a frame no longer referenced back for the next one, when its memory is this worker's. */
+  #recycle(frame: Buffer | null): void {
+    if (frame !== null && frame.byteOffset === 0 && this.#owned.has(frame.buffer)) this.#spare = frame;
   }
 
   status(): CameraStatus {
@@ -249,9 +274,11 @@ export class CameraWorker {
     const now = this.#now();
     if (this.#lastFrame !== null && frame.equals(this.#lastFrame)) {
       this.#sawRepeat = true;
+      this.#recycle(frame);
       return;
     }
     this.#sawRepeat = false;
+    this.#recycle(this.#lastFrame);
     this.#lastFrame = frame;
     this.#lastFrameAt = now;
     this.#lastProgressAt = now;
@@ -316,7 +343,7 @@ export class CameraWorker {
       throw new IngestFailure('NOT_MJPEG', `expected a multipart MJPEG stream, got "${contentType}"; is it a snapshot URL?`, true);
     }
     const boundary = boundaryOf(contentType);
-    return new MjpegParser({ ...(boundary ? { boundary } : {}), maxFrameBytes: this.settings.maxFrameBytes });
+    return new MjpegParser({ ...(boundary ? { boundary } : {}), maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
   }
 
   /**
@@ -416,7 +443,7 @@ export class CameraWorker {
     args.push('-r', String(this.source.expectedFps), 'pipe:1');
     return new Promise<void>((resolve, reject) => {
       const child = spawn(this.settings.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
-      const parser = new MjpegParser({ maxFrameBytes: this.settings.maxFrameBytes });
+      const parser = new MjpegParser({ maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
       let stderr = '';
       let connected = false;
       child.on('error', (error: NodeJS.ErrnoException) => {
