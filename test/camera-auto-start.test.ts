@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
 import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
-import { freePort, runVigil } from './helpers/process.js';
+import { freePort, runVigil, signIn } from './helpers/process.js';
 import type { VigilProcess } from './helpers/process.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'harbour-lantern-test-42' };
@@ -39,15 +39,7 @@ describe('cameras with auto-start', () => {
     processes.push(proc);
     const line = await proc.waitForLog((r) => r.msg === 'vigil is serving', 60_000);
     const url = line.url as string;
-    const login = await fetch(`${url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ADMIN),
-    });
-    const headers = {
-      'content-type': 'application/json',
-      authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`,
-    };
+    const headers = await signIn(url, ADMIN);
     const call = async (method: string, route: string, body?: object) => {
       const res = await fetch(`${url}${route}`, { method, headers, body: JSON.stringify(body ?? {}) });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };

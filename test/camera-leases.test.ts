@@ -10,7 +10,7 @@ import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
 import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
 import { createTestDatabase, realDatabaseUrl } from './helpers/databases.js';
 import type { TestDatabase } from './helpers/databases.js';
-import { freePort, runVigil } from './helpers/process.js';
+import { freePort, runVigil, signIn } from './helpers/process.js';
 import type { VigilProcess } from './helpers/process.js';
 
 const COUNT = 100;
@@ -71,15 +71,7 @@ describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', 
   it('splits the cameras, and takes over a killed process’s cameras within the lease period, never ingesting one twice', async () => {
     const a = await serve();
     await client.connect();
-    const login = await fetch(`${a.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(ADMIN),
-    });
-    const headers = {
-      'content-type': 'application/json',
-      authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`,
-    };
+    const headers = await signIn(a.url, ADMIN);
     const post = (url: string, body?: object) => fetch(`${a.url}${url}`, { method: 'POST', headers, body: JSON.stringify(body ?? {}) });
     expect(
       (await post('/api/v1/organization-units', { code: 'SITE', name: 'Site', unitType: 'SITE', effectiveDate: '2026-01-01' })).status,

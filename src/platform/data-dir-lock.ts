@@ -1,15 +1,7 @@
 // The embedded database is one process's: a second process on the same directory would corrupt it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isProcessAlive } from './processes.js';
 
 /** Takes DIR/vigil.pid for this process; throws if a live process holds it. Returns the release. */
 export function lockDataDir(dir: string): () => void {
@@ -22,7 +14,7 @@ export function lockDataDir(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
         throw new Error(
           `another Vigil process (pid ${holder}) is using the embedded database in ${dir}; stop it or set DATA_DIR elsewhere`,
         );

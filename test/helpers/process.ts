@@ -79,3 +79,17 @@ export function runVigil(args: string[], env: Record<string, string>): VigilProc
     },
   };
 }
+
+/** Signs in on a running Vigil; answers the headers of JSON calls with that bearer token. */
+export async function signIn(url: string, credentials: { email: string; password: string }): Promise<Record<string, string>> {
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (login.status !== 200) throw new Error(`sign-in failed: ${login.status} ${await login.text()}`);
+  return {
+    'content-type': 'application/json',
+    authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`,
+  };
+}

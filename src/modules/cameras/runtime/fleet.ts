@@ -23,6 +23,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from '../../../platform/log.js';
+import { isProcessAlive } from '../../../platform/processes.js';
 import type { CameraRow, CamerasTables } from '../cameras.repo.js';
 import type { Supervisor } from './supervisor.js';
 import type { CameraSource, CameraStatus } from './worker.js';
@@ -65,15 +66,6 @@ export function parseCameraChange(message: string): { from: string; ids?: string
     return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? { from, ids } : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -320,7 +312,7 @@ export function createFleet(deps: FleetDeps) {
     async othersAlive(): Promise<number> {
       const rows = await sql<{ host: string; pid: number }>`
         select host, pid from vigil_nodes where id <> ${nodeId} and heartbeat_at > now() - ${ttl}::interval`.execute(db);
-      return rows.rows.filter((row) => row.host !== hostname() || (row.pid !== process.pid && processExists(row.pid))).length;
+      return rows.rows.filter((row) => row.host !== hostname() || (row.pid !== process.pid && isProcessAlive(row.pid))).length;
     },
 
     /** Joins the fleet; `advertiseUrl` is where the other processes reach this one. */
