@@ -37,6 +37,11 @@ export interface Actor {
   ip?: string | null;
 }
 
+/** The audit fields that say who acted: spread into an AuditEvent. */
+export function byActor(actor: Actor): Pick<AuditEvent, 'actorType' | 'actorId' | 'requestId' | 'ip'> {
+  return { actorType: actor.type, actorId: actor.id, requestId: actor.requestId ?? null, ip: actor.ip ?? null };
+}
+
 export interface AuditEvent {
   actorType: AuditActorType;
   actorId: string | null;

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
+import { byActor } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
 import type { Principal } from '../../platform/http/access.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
@@ -87,8 +88,7 @@ export function createApiKeysService(deps: { db: Kysely<ApiKeysTables>; audit: A
 
   function event(actor: Actor, action: string, row: ApiKeyRow, before: unknown, after: unknown) {
     return {
-      actorType: actor.type,
-      actorId: actor.id,
+      ...byActor(actor),
       action,
       resourceType: 'api_key',
       resourceId: row.id,
@@ -96,8 +96,6 @@ export function createApiKeysService(deps: { db: Kysely<ApiKeysTables>; audit: A
       before,
       after,
       result: 'success' as const,
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
     };
   }
 

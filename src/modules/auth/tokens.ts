@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Audit } from '../../platform/audit.js';
+import { byActor } from '../../platform/audit.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { Actor } from './users.service.js';
 
@@ -190,16 +191,13 @@ export function createTokenKeys(deps: {
           .execute();
         const kid = await create(tx);
         await deps.audit?.write(tx, {
-          actorType: actor.type,
-          actorId: actor.id,
+          ...byActor(actor),
           action: 'auth.signing_key_rotate',
           resourceType: 'signing_key',
           resourceId: kid,
           before: { kids: old.map((k) => k.kid) },
           after: { kid },
           result: 'success',
-          requestId: actor.requestId ?? null,
-          ip: actor.ip ?? null,
         });
         return old.map((k) => k.kid);
       });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
+import { byActor } from '../../platform/audit.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
@@ -67,16 +68,13 @@ export interface UsersServiceDeps {
 export function createUsersService({ db, audit, log }: UsersServiceDeps) {
   function auditEvent(actor: Actor, action: string, resourceId: string, before: unknown, after: unknown) {
     return {
-      actorType: actor.type,
-      actorId: actor.id,
+      ...byActor(actor),
       action,
       resourceType: 'user',
       resourceId,
       before,
       after,
       result: 'success' as const,
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
     };
   }
 

@@ -2,6 +2,7 @@
 // this process. Credentials are sealed with the secrets key and never leave the service.
 import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
+import { byActor } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7 } from '../../platform/ids.js';
@@ -185,8 +186,7 @@ export function createCameraService(deps: CameraServiceDeps) {
   /** The audit record and the camera's own log line of an operator's action, in one transaction. */
   async function record(tx: Kysely<CamerasTables>, actor: Actor, action: string, row: CameraRow, before: unknown, after: unknown) {
     await audit.write(tx, {
-      actorType: actor.type,
-      actorId: actor.id,
+      ...byActor(actor),
       action: `camera.${action}`,
       resourceType: 'camera',
       resourceId: row.id,
@@ -194,8 +194,6 @@ export function createCameraService(deps: CameraServiceDeps) {
       before,
       after,
       result: 'success',
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
     });
     const event: CameraEventRow = {
       id: uuidv7(),
@@ -217,16 +215,13 @@ export function createCameraService(deps: CameraServiceDeps) {
    */
   async function viewed(actor: Actor, action: string, row: CameraRow | null, after: Record<string, unknown> | null = null) {
     await audit.write(db, {
-      actorType: actor.type,
-      actorId: actor.id,
+      ...byActor(actor),
       action: `camera.${action}`,
       resourceType: 'camera',
       resourceId: row?.id ?? null,
       orgUnitCode: row?.org_unit_code ?? null,
       after,
       result: 'success',
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
     });
   }
 
@@ -498,8 +493,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         const result = await fleet.reconcile();
         deps.announce();
         await audit.write(db, {
-          actorType: actor.type,
-          actorId: actor.id,
+          ...byActor(actor),
           action: 'camera.refresh',
           resourceType: 'camera',
           resourceId: null,
@@ -510,8 +504,6 @@ export function createCameraService(deps: CameraServiceDeps) {
             unchanged: result.unchanged,
           },
           result: 'success',
-          requestId: actor.requestId ?? null,
-          ip: actor.ip ?? null,
         });
         return result;
       });

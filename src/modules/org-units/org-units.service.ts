@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
+import { byActor } from '../../platform/audit.js';
 import { endDateOf, parseDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
@@ -115,8 +116,7 @@ export function createOrgService(deps: OrgServiceDeps) {
 
   function event(actor: Actor, action: string, code: string, before: unknown, after: unknown) {
     return {
-      actorType: actor.type,
-      actorId: actor.id,
+      ...byActor(actor),
       action,
       resourceType: 'org_unit',
       resourceId: code,
@@ -124,8 +124,6 @@ export function createOrgService(deps: OrgServiceDeps) {
       before,
       after,
       result: 'success' as const,
-      requestId: actor.requestId ?? null,
-      ip: actor.ip ?? null,
     };
   }
 
