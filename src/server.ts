@@ -14,12 +14,13 @@ import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
 import type { CameraService } from './modules/cameras/index.js';
-import { OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
+import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgScope, OrgService } from './modules/org-units/index.js';
 import { createOrgImportExport, orgImportExportRoutes } from './modules/org-units/index.js';
-import { UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
+import { COOKIE, UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
+import { documentAccess, securitySchemes } from './platform/http/openapi.js';
 import { installRateLimits } from './platform/http/rate-limit.js';
 import { installSecurityHeaders } from './platform/http/security-headers.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
@@ -136,6 +137,7 @@ export async function buildServer(services: Services) {
   app.addSchema(UserView);
   app.addSchema(OrgUnitView);
   app.addSchema(OrgUnitVersionView);
+  app.addSchema(OrgUnitTreeView);
   app.addSchema(CameraView);
   app.addSchema(CameraStatusView);
 
@@ -144,13 +146,15 @@ export async function buildServer(services: Services) {
   await app.register(swagger, {
     // Shared schemas keep their $id as their name in components.schemas.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transform: documentAccess,
     openapi: {
       openapi: '3.1.0',
+      components: { securitySchemes: securitySchemes(COOKIE.access) },
       info: {
         title: 'Vigil API',
         version: VERSION,
         description:
-          'Camera fleets across many sites: organization, cameras, alerts, agents. Errors share one shape (`Error`); codes are listed in docs/errors.md.',
+          'Camera fleets across many sites: the organization with its effective-dated history, and cameras with their live ingest. Authenticate with a bearer access token, an API key or the access cookie (see the security schemes). Errors share one shape (`Error`); codes are listed in docs/errors.md.',
       },
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },

@@ -318,7 +318,9 @@ describe('org units', () => {
   });
 
   it('reads the subtree as of a date, to a depth', async () => {
-    const tree = (await call('GET', `${BASE}/ACME/tree?asOf=2026-03-01`)).json<Tree>();
+    const res = await call('GET', `${BASE}/ACME/tree?asOf=2026-03-01`);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const tree = res.json<Tree>();
     expect(tree.code).toBe('ACME');
     const us = tree.children.find((c) => c.code === 'US')!;
     expect(us.children.map((c) => c.code)).toContain('MADRID');

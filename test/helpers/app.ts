@@ -11,6 +11,8 @@ import { startVigil } from '../../src/main.js';
 import type { RunningVigil, StartOptions } from '../../src/main.js';
 import { loggerOptions } from '../../src/platform/log.js';
 import { createTestDatabase, realRedisUrl, testRedisPrefix } from './databases.js';
+import { installConformance } from './openapi-conformance.js';
+import type { Conformance } from './openapi-conformance.js';
 
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
@@ -34,6 +36,8 @@ export const TEST_ADMIN = { email: 'admin@example.com', password: 'harbour-lante
 export interface TestVigil extends RunningVigil {
   config: Config;
   logs: LogCapture;
+  /** Every answer checked against the published OpenAPI document; stop() fails on a violation. */
+  conformance: Conformance;
   /** `Authorization` header of the first admin (signed in once, on first use). */
   adminAuth(): Promise<{ authorization: string }>;
   stop(): Promise<void>;
@@ -66,11 +70,15 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
   const { config } = loadConfig(env);
   const logs = new LogCapture();
   const log = pino(loggerOptions({ level: config.log.level }), logs);
+  let conformance: Conformance | undefined;
   const running = await startVigil(config, {
     log,
     pgliteDataDir: 'memory://',
     defaultMetrics: false,
-    ...(options.configure ? { configure: options.configure } : {}),
+    configure: async (app) => {
+      conformance = installConformance(app);
+      await options.configure?.(app);
+    },
     ...(options.now ? { now: options.now } : {}),
   });
   // Redis connects in the background; tests that read health expect it connected when configured.
@@ -81,6 +89,7 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
     ...running,
     config,
     logs,
+    conformance: conformance!,
     async adminAuth() {
       if (!adminToken) {
         const res = await running.app.inject({ method: 'POST', url: '/api/auth/login', payload: TEST_ADMIN });
@@ -95,6 +104,10 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
       await running.shutdown('test finished');
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
+      const violations = conformance!.violations;
+      if (violations.length > 0) {
+        throw new Error(`${violations.length} answer(s) did not match the OpenAPI document:\n${[...new Set(violations)].join('\n')}`);
+      }
     },
   };
 }

@@ -317,7 +317,12 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         description:
           'The latest frame of the camera, from whichever process ingests it: a request that reaches another process is fetched from the holder with the same credentials. 404 `NO_FRAME_YET` when the camera has no frame yet (not started, or still connecting); 502 `CAMERA_HOLDER_UNREACHABLE` when the holding process does not answer. A frame served is audited as `camera.view_snapshot`.',
         params: CameraParams,
-        produces: ['image/jpeg'],
+        response: {
+          200: {
+            description: 'The latest frame.',
+            content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
     },
     async (request, reply) => {

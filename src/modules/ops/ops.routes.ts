@@ -38,8 +38,10 @@ export const metricsRoute: FastifyPluginCallbackTypebox<Omit<OpsRouteDeps, 'ops'
         tags: ['ops'],
         summary: 'Prometheus metrics',
         description: 'Prometheus text exposition. When `METRICS_TOKEN` is set, requires `Authorization: Bearer <token>`.',
-        produces: ['text/plain'],
-        response: { 200: { type: 'string', description: 'Prometheus text format 0.0.4' }, 401: ErrorResponse },
+        response: {
+          200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } },
+          401: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {

@@ -8,7 +8,7 @@ export type { OrgService, OrgUnit } from './org-units.service.js';
 export { orgUnitRoutes } from './org-units.routes.js';
 export { createOrgImportExport } from './org-units.import.js';
 export { orgImportExportRoutes } from './import-export.routes.js';
-export { OrgUnitView, VersionView as OrgUnitVersionView } from './org-units.schemas.js';
+export { OrgUnitView, TreeNodeView as OrgUnitTreeView, VersionView as OrgUnitVersionView } from './org-units.schemas.js';
 export { createOrgScope, ORG_CHANGED_CHANNEL } from './scope.js';
 export type { OrgScope, OrgSnapshot } from './scope.js';
 export type { OrgTables } from './org-units.repo.js';
