@@ -167,25 +167,32 @@ export function createSessionsService(deps: {
     async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
       const accountKey = `login-fail:account:${email.trim().toLowerCase()}`;
       const addressKey = client.ip ? `login-fail:address:${client.ip}` : undefined;
-      const [account, address] = await Promise.all([counters.peek(accountKey), addressKey ? counters.peek(addressKey) : undefined]);
-      const blocked = [
-        account.count >= limits.perAccount ? account.resetMs : 0,
-        address && address.count >= limits.perAddress ? address.resetMs : 0,
-      ].filter((ms) => ms > 0);
-      if (blocked.length > 0) {
+      // Each attempt takes its unit of both limits before the password is checked, in one atomic step:
+      // however many guesses arrive at once, at most the limit of them is ever checked per window.
+      const reservation = await counters.reserve(
+        [{ key: accountKey, limit: limits.perAccount }, ...(addressKey ? [{ key: addressKey, limit: limits.perAddress }] : [])],
+        limits.windowMs,
+      );
+      if (!reservation.granted) {
         await db
           .transaction()
           .execute((tx) =>
             audit.write(tx, { ...event('auth.login_blocked', client, null, null, 'denied'), resourceType: 'user', after: { email } }),
           );
-        throw SessionErrors.tooManyAttempts(Math.max(1, Math.ceil(Math.max(...blocked) / 1000)));
+        throw SessionErrors.tooManyAttempts(Math.max(1, Math.ceil(reservation.resetMs / 1000)));
       }
-      const user = await usersRepo.findByEmail(asUsers(db), email.trim());
+      // Units are given back only when no guess was checked (the user could not be read) or it was right.
+      const giveBack = () => Promise.all([counters.release(accountKey), addressKey ? counters.release(addressKey) : undefined]);
+      const user = await usersRepo.findByEmail(asUsers(db), email.trim()).catch(async (error: unknown) => {
+        await giveBack();
+        throw error;
+      });
       const ok = user
         ? await verifyPassword(user.password_hash, password)
         : await verifyPassword(await dummyHash, password).then(() => false);
       if (!user || !ok || user.status !== 'active') {
-        // Failed logins are recorded outside any business transaction: nothing else changes.
+        // Failed logins are recorded outside any business transaction: nothing else changes. The
+        // failure keeps the units it reserved.
         await db.transaction().execute((tx) =>
           audit.write(tx, {
             ...event('auth.login_failed', client, null, null, 'failure'),
@@ -194,10 +201,10 @@ export function createSessionsService(deps: {
             after: { email },
           }),
         );
-        await Promise.all([counters.hit(accountKey, limits.windowMs), addressKey ? counters.hit(addressKey, limits.windowMs) : undefined]);
         throw SessionErrors.invalidCredentials();
       }
-      await counters.reset(accountKey);
+      // A success clears the account's failures and does not count against the address.
+      await Promise.all([counters.reset(accountKey), addressKey ? counters.release(addressKey) : undefined]);
       return db.transaction().execute(async (tx) => {
         const sessionId = uuidv7();
         const expiresAt = new Date(now().getTime() + settings.refreshTtlS * 1000);
