@@ -66,7 +66,12 @@ export function createAuthenticator(deps: {
     const cached = principals.get(claims.sid);
     if (cached && cached.until > now() && cached.principal.id === claims.sub) return cached.principal;
     if (!(await deps.sessions.isSessionActive(claims.sid))) throw ended();
-    const user = await deps.users.getById(claims.sub).catch(() => undefined);
+    // Only "no such user" ends the session: any other failure (the database busy or away) is not the
+    // credential's fault and goes to the error handler (503 DATABASE_UNAVAILABLE), never a 401.
+    const user = await deps.users.getById(claims.sub).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'USER_NOT_FOUND') return undefined;
+      throw error;
+    });
     if (!user || user.status !== 'active') throw ended();
     const principal: Principal = { type: 'user', id: user.id, sessionId: claims.sid, grants: user.grants };
     principals.set(claims.sid, { principal, until: now() + PRINCIPAL_TTL_MS });
