@@ -200,6 +200,35 @@ describe('auth', () => {
       expect(res.json()).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', details: { reason: 'audience' } });
     });
 
+    it('refuses a genuinely signed token whose session belongs to another user, cached or not', async () => {
+      const other = 'other-user@example.com';
+      await sql`insert into users (id, email, display_name, password_hash)
+                select gen_random_uuid(), ${other}, 'other', password_hash from users where email = ${ADMIN.email}`.execute(
+        vigil.database.db,
+      );
+      const claimsOf = (token: string) =>
+        JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string; sub: string };
+      const admin = claimsOf((await login()).json<Tokens>().accessToken);
+      const theirs = (await login({ email: other, password: ADMIN.password })).json<Tokens>().accessToken;
+      const secrets = await loadSecretBox({ configured: undefined, dataDir: vigil.config.dataDir, mode: 'test', log: vigil.log });
+      const keys = createTokenKeys({
+        db: vigil.database.db as Kysely<SigningKeysTables>,
+        secrets,
+        settings: { issuer: vigil.config.auth.issuer, audience: vigil.config.auth.audience, ttlS: 900, clockSkewS: 0 },
+      });
+      await keys.init();
+      // The admin's id with the other user's session: signed with Vigil's own key.
+      const { token } = await keys.sign(admin.sub, claimsOf(theirs).sid);
+      const refused = await me(token);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json()).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', details: { reason: 'claims' } });
+      // Also once that session's principal is cached by a genuine request.
+      expect((await me(theirs)).statusCode).toBe(200);
+      expect((await me(token)).statusCode).toBe(401);
+      // The genuine token of the same session still works.
+      expect((await me(theirs)).json()).toMatchObject({ email: other });
+    });
+
     it('refuses a token whose key id it does not know', async () => {
       const { privateKey } = await generateKeyPair('EdDSA');
       const token = await new SignJWT({ sid: 'x' })

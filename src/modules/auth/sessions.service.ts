@@ -374,14 +374,17 @@ export function createSessionsService(deps: {
       return row?.session_id;
     },
 
-    /** Whether an access token's session is still open (logout ends access tokens too, not only refresh). */
-    async isSessionActive(sessionId: string): Promise<boolean> {
+    /**
+     * The user of an access token's session while it is open, undefined once it has ended (logout
+     * ends access tokens too, not only refresh).
+     */
+    async openSessionUser(sessionId: string): Promise<string | undefined> {
       const row = await db
         .selectFrom('auth_sessions')
-        .select(sql<boolean>`revoked_at is null and expires_at > now()`.as('active'))
+        .select(['user_id', sql<boolean>`revoked_at is null and expires_at > now()`.as('active')])
         .where('id', '=', sessionId)
         .executeTakeFirst();
-      return row?.active === true;
+      return row?.active === true ? row.user_id : undefined;
     },
   };
 }
