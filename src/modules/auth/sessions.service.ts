@@ -4,7 +4,9 @@
 // successor. Presenting a token that was already exchanged is a reuse, which revokes the whole
 // family, unless it happens within the grace window AND none of its successors has been used yet:
 // two tabs refreshing with the same token at once must not log the user out (docs/security.md).
-import { createHash, randomBytes } from 'node:crypto';
+// Those refreshes all answer the same successor, so the family stays one chain: a token's successor
+// is derived from it (an HMAC under a key of the server's), not drawn at random.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
@@ -85,6 +87,9 @@ const asUsers = (db: Kysely<SessionsTables>) => db as unknown as Kysely<UsersTab
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 /** 256 random bits, with a prefix that tells people (and secret scanners) what it is. */
 const newRefreshToken = () => `vgr_${randomBytes(32).toString('base64url')}`;
+/** The successor of a refresh token: 256 bits that only a holder of the token and of the key can compute. */
+const successorOf = (key: Buffer, token: string) =>
+  `vgr_${createHmac('sha256', key).update(`refresh-successor:${token}`).digest('base64url')}`;
 
 export function createSessionsService(deps: {
   db: Kysely<SessionsTables>;
@@ -93,6 +98,8 @@ export function createSessionsService(deps: {
   settings: SessionSettings;
   /** Failed sign-ins are counted here, per account and per address (shared through Redis when configured). */
   counters: Counters;
+  /** Derives each refresh token's successor; the same on every process (from the secrets key). */
+  successorKey: Buffer;
   limits?: LoginLimits;
   now?: () => Date;
 }) {
@@ -102,14 +109,15 @@ export function createSessionsService(deps: {
   // Verifying against this when the email is unknown keeps failures' timing alike.
   const dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
+  /** Answers `refreshToken` (stored unless it already is) with a new access token. */
   async function issue(
     tx: Kysely<SessionsTables>,
+    refreshToken: string,
     sessionId: string,
     userId: string,
     parentId: string | null,
     expiresAt: Date,
   ): Promise<TokenPair> {
-    const refreshToken = newRefreshToken();
     await tx
       .insertInto('refresh_tokens')
       .values({
@@ -120,6 +128,8 @@ export function createSessionsService(deps: {
         created_at: now(),
         used_at: null,
       })
+      // A refresh within the grace window answers the successor already stored.
+      .onConflict((oc) => oc.column('token_hash').doNothing())
       .execute();
     const access = await tokens.sign(userId, sessionId);
     return {
@@ -223,7 +233,7 @@ export function createSessionsService(deps: {
           })
           .execute();
         await audit.write(tx, event('auth.login', client, user.id, sessionId, 'success'));
-        return issue(tx, sessionId, user.id, null, expiresAt);
+        return issue(tx, newRefreshToken(), sessionId, user.id, null, expiresAt);
       });
     },
 
@@ -282,7 +292,9 @@ export function createSessionsService(deps: {
         }
         await tx.updateTable('auth_sessions').set({ last_used_at: at }).where('id', '=', session.id).execute();
         await audit.write(tx, event('auth.refresh', client, session.user_id, session.id, 'success'));
-        return { pair: await issue(tx, session.id, session.user_id, token.id, session.expires_at) };
+        return {
+          pair: await issue(tx, successorOf(deps.successorKey, refreshToken), session.id, session.user_id, token.id, session.expires_at),
+        };
       });
       if ('error' in outcome) throw outcome.error;
       return outcome.pair;
