@@ -85,6 +85,28 @@ describe('loadConfig', () => {
     expect(config.log.dir).toBeUndefined();
   });
 
+  it('refuses a VIGIL_ADMIN_PASSWORD that breaks the password policy, naming it, never echoing it', () => {
+    expect(problemsOf(() => loadConfig({ VIGIL_ADMIN_PASSWORD: 'short-pass' }))).toEqual([
+      'VIGIL_ADMIN_PASSWORD breaks the password policy: the password must have at least 12 characters',
+    ]);
+    expect(problemsOf(() => loadConfig({ VIGIL_ADMIN_PASSWORD: 'Password1234' }))).toEqual([
+      'VIGIL_ADMIN_PASSWORD breaks the password policy: the password is too common; choose another',
+    ]);
+    // Checked against the first admin's email, as the policy does for every user.
+    const withEmail = { VIGIL_ADMIN_EMAIL: 'harbourmaster@example.com', VIGIL_ADMIN_PASSWORD: 'harbourmaster-lantern-42' };
+    expect(problemsOf(() => loadConfig(withEmail))).toEqual([
+      'VIGIL_ADMIN_PASSWORD breaks the password policy: the password must not contain the email name',
+    ]);
+    // From the file too, saying where.
+    const file = configFile(JSON.stringify({ VIGIL_ADMIN_PASSWORD: 'short-pass' }));
+    const problems = problemsOf(() => loadConfig({ VIGIL_CONFIG: file }));
+    expect(problems).toEqual([
+      `VIGIL_ADMIN_PASSWORD breaks the password policy: the password must have at least 12 characters (in ${file})`,
+    ]);
+    expect(problems.join('\n')).not.toContain('short-pass');
+    expect(loadConfig({ VIGIL_ADMIN_PASSWORD: 'quiet-harbour-lantern-42' }).config.auth.adminPassword).toBe('quiet-harbour-lantern-42');
+  });
+
   it('never echoes a secret in a problem line', () => {
     const file = configFile(JSON.stringify({ METRICS_TOKEN: { nested: 'hunter2' } }));
     const problems = problemsOf(() => loadConfig({ VIGIL_CONFIG: file }));

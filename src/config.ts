@@ -2,6 +2,7 @@
 // This is the only module that reads process.env; everything else receives a Config.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkPassword } from './modules/auth/password-policy.js';
 
 export type ConfigSource = 'default' | 'file' | 'env';
 
@@ -169,7 +170,7 @@ export const settings = {
   VIGIL_AUDIT_RETENTION_DAYS: int('Audit events older than this many days are deleted by the daily retention job.', 1, 36_500, 90),
   VIGIL_ADMIN_EMAIL: text('On a database with no users, start-up creates the first admin with this email.', 'admin@vigil.local'),
   VIGIL_ADMIN_PASSWORD: text(
-    'Password of that first admin. Unset: a strong one is generated into `DATA_DIR/initial-admin-password` (mode 0600).',
+    'Password of that first admin; one that breaks the password policy (12+ characters, not common, not containing the email name) stops start-up before the database is opened. Unset: a strong one is generated into `DATA_DIR/initial-admin-password` (mode 0600).',
     undefined,
     'value',
   ),
@@ -429,6 +430,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       }
     }
     sources[name] = source;
+  }
+  // The first admin's password meets the policy every user's does; refused here, before any
+  // database work, rather than after the migrations when the admin is created.
+  const adminPassword = values.VIGIL_ADMIN_PASSWORD;
+  if (typeof adminPassword === 'string') {
+    const email = typeof values.VIGIL_ADMIN_EMAIL === 'string' ? values.VIGIL_ADMIN_EMAIL.trim() : undefined;
+    const violation = checkPassword(adminPassword, email);
+    const where = sources.VIGIL_ADMIN_PASSWORD === 'file' ? ` (in ${file})` : '';
+    if (violation) problems.push(`VIGIL_ADMIN_PASSWORD breaks the password policy: ${violation.message}${where}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const flat = values as Flat;

@@ -163,6 +163,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         graceS: config.auth.refreshGraceS,
       },
       counters: kv.counters,
+      successorKey: secrets.deriveKey('refresh-successor'),
     });
 
     const csrf = createCsrf(secrets.deriveKey('csrf'));

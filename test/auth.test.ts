@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
@@ -134,6 +135,39 @@ describe('auth', () => {
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
   });
 
+  /** The session's refresh tokens not yet exchanged, while the session is open: its live chains. */
+  const liveRefreshTokens = async (accessToken: string) => {
+    const { sid } = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
+    const { rows } = await sql<{ token_hash: string }>`select t.token_hash from refresh_tokens t join auth_sessions s on s.id = t.session_id
+        where t.session_id = ${sid} and t.used_at is null and s.revoked_at is null`.execute(vigil.database.db);
+    return rows.map((r) => r.token_hash);
+  };
+  const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+
+  it('answers the same successor to refreshes of one token within the grace window: one live chain', async () => {
+    const t0 = (await login()).json<Tokens>();
+    const a = (await refresh(t0.refreshToken)).json<Tokens>();
+    const b = (await refresh(t0.refreshToken)).json<Tokens>();
+    expect(b.refreshToken).toBe(a.refreshToken);
+    expect(await liveRefreshTokens(t0.accessToken)).toEqual([sha256(a.refreshToken)]);
+  });
+
+  it.runIf(realDatabaseUrl)('keeps one live chain when 10 refreshes of one token race, and still detects reuse (PostgreSQL)', async () => {
+    const t0 = (await login()).json<Tokens>();
+    const results = await Promise.all(Array.from({ length: 10 }, () => refresh(t0.refreshToken)));
+    expect(results.map((r) => r.statusCode)).toEqual(Array.from({ length: 10 }, () => 200));
+    const successors = new Set(results.map((r) => r.json<Tokens>().refreshToken));
+    expect(successors.size).toBe(1);
+    const [successor] = successors;
+    expect(await liveRefreshTokens(t0.accessToken)).toEqual([sha256(successor!)]);
+    // The chain goes on from the successor; the original is then spent, and presenting it ends the session.
+    const next = await refresh(successor!);
+    expect(next.statusCode).toBe(200);
+    expect((await refresh(t0.refreshToken)).json().code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await refresh(next.json<Tokens>().refreshToken)).json().code).toBe('REFRESH_TOKEN_REUSED');
+    expect(await liveRefreshTokens(t0.accessToken)).toEqual([]);
+  });
+
   it('logs out: the refresh token and the access tokens of that session stop working', async () => {
     const t0 = (await login()).json<Tokens>();
     const out = await post('/api/auth/logout', { refreshToken: t0.refreshToken });
@@ -198,6 +232,35 @@ describe('auth', () => {
       const res = await me(token);
       expect(res.statusCode).toBe(401);
       expect(res.json()).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', details: { reason: 'audience' } });
+    });
+
+    it('refuses a genuinely signed token whose session belongs to another user, cached or not', async () => {
+      const other = 'other-user@example.com';
+      await sql`insert into users (id, email, display_name, password_hash)
+                select gen_random_uuid(), ${other}, 'other', password_hash from users where email = ${ADMIN.email}`.execute(
+        vigil.database.db,
+      );
+      const claimsOf = (token: string) =>
+        JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string; sub: string };
+      const admin = claimsOf((await login()).json<Tokens>().accessToken);
+      const theirs = (await login({ email: other, password: ADMIN.password })).json<Tokens>().accessToken;
+      const secrets = await loadSecretBox({ configured: undefined, dataDir: vigil.config.dataDir, mode: 'test', log: vigil.log });
+      const keys = createTokenKeys({
+        db: vigil.database.db as Kysely<SigningKeysTables>,
+        secrets,
+        settings: { issuer: vigil.config.auth.issuer, audience: vigil.config.auth.audience, ttlS: 900, clockSkewS: 0 },
+      });
+      await keys.init();
+      // The admin's id with the other user's session: signed with Vigil's own key.
+      const { token } = await keys.sign(admin.sub, claimsOf(theirs).sid);
+      const refused = await me(token);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json()).toMatchObject({ code: 'ACCESS_TOKEN_INVALID', details: { reason: 'claims' } });
+      // Also once that session's principal is cached by a genuine request.
+      expect((await me(theirs)).statusCode).toBe(200);
+      expect((await me(token)).statusCode).toBe(401);
+      // The genuine token of the same session still works.
+      expect((await me(theirs)).json()).toMatchObject({ email: other });
     });
 
     it('refuses a token whose key id it does not know', async () => {

@@ -215,6 +215,46 @@ function kvBehaviour(backend: 'memory' | 'redis', open: () => Promise<TestKv>) {
       await kv.counters.reset(key);
       expect((await kv.counters.hit(key, 60_000)).count).toBe(1);
     });
+
+    it('reserve() grants at most the limit to callers that race, and refuses the rest with the time to wait', async () => {
+      const key = unique('k');
+      const answers = await Promise.all(Array.from({ length: 30 }, () => kv.counters.reserve([{ key, limit: 5 }], 60_000)));
+      expect(answers.filter((a) => a.granted)).toHaveLength(5);
+      for (const refused of answers.filter((a) => !a.granted)) {
+        expect(refused.resetMs).toBeGreaterThan(0);
+        expect(refused.resetMs).toBeLessThanOrEqual(60_000);
+      }
+      expect((await kv.counters.peek(key)).count).toBe(5);
+    });
+
+    it('reserve() takes a unit of every key or of none', async () => {
+      const [small, large] = [unique('small'), unique('large')];
+      const both = [
+        { key: small, limit: 2 },
+        { key: large, limit: 10 },
+      ];
+      const answers = await Promise.all(Array.from({ length: 6 }, () => kv.counters.reserve(both, 60_000)));
+      expect(answers.filter((a) => a.granted)).toHaveLength(2);
+      // The refusals by the full key took nothing from the other one.
+      expect((await kv.counters.peek(small)).count).toBe(2);
+      expect((await kv.counters.peek(large)).count).toBe(2);
+    });
+
+    it('release() gives a unit back, closes an emptied window, and does nothing without one', async () => {
+      const key = unique('k');
+      await kv.counters.reserve([{ key, limit: 2 }], 60_000);
+      await kv.counters.reserve([{ key, limit: 2 }], 60_000);
+      expect(await kv.counters.reserve([{ key, limit: 2 }], 60_000)).toMatchObject({ granted: false });
+      await kv.counters.release(key);
+      expect(await kv.counters.reserve([{ key, limit: 2 }], 60_000)).toEqual({ granted: true });
+      await kv.counters.release(key);
+      await kv.counters.release(key);
+      expect(await kv.counters.peek(key)).toEqual({ count: 0, resetMs: 0 });
+      // A release without an open window neither goes below zero nor opens a window.
+      await kv.counters.release(key);
+      expect(await kv.counters.peek(key)).toEqual({ count: 0, resetMs: 0 });
+      expect((await kv.counters.hit(key, 60_000)).count).toBe(1);
+    });
   });
 
   describe('pub/sub', () => {

@@ -91,6 +91,20 @@ describe('vigil serve as a process', () => {
     expect(proc.stderr()).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
   });
 
+  it('refuses a VIGIL_ADMIN_PASSWORD that breaks the password policy before touching the database', async () => {
+    const dir = dataDir();
+    const proc = runVigil(['serve'], { VIGIL_ADMIN_PASSWORD: 'too-short', DATA_DIR: dir, PORT: String(await freePort()) });
+    started.push(proc);
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr().trim().split('\n')).toEqual([
+      'vigil: invalid configuration',
+      '  VIGIL_ADMIN_PASSWORD breaks the password policy: the password must have at least 12 characters',
+    ]);
+    expect(proc.stderr()).not.toContain('too-short');
+    // No database was created, let alone migrated.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses a second process on the same embedded database', async () => {
     const dir = dataDir();
     await serve({ DATA_DIR: dir, PORT: String(await freePort()) });

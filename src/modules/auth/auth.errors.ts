@@ -1,5 +1,5 @@
 import { AppError } from '../../platform/errors.js';
-import type { PolicyViolation } from './passwords.js';
+import type { PolicyViolation } from './password-policy.js';
 
 export const AuthErrors = {
   weakPassword: (violation: PolicyViolation) => new AppError(400, 'WEAK_PASSWORD', violation.message, { reason: violation.reason }),

@@ -1,5 +1,6 @@
 // Turns a request's credentials into a principal:
-// - `Authorization: Bearer <JWT>`: an access token whose session is still open and whose user is active;
+// - `Authorization: Bearer <JWT>`: an access token whose session is still open and is its subject's,
+//   and whose user is active;
 // - `Authorization: Bearer vgl_…`: an API key in force;
 // - the `vigil_access` cookie (cookie mode), where writes must also carry a valid X-CSRF-Token.
 //
@@ -17,6 +18,7 @@ import { API_KEY_PREFIX } from './api-keys.service.js';
 import { COOKIE, CSRF_HEADER, isSafeMethod } from './cookies.js';
 import type { Csrf } from './cookies.js';
 import type { SessionsService } from './sessions.service.js';
+import { TokenErrors } from './tokens.js';
 import type { AccessClaims, TokenKeys } from './tokens.js';
 import type { UsersService } from './users.service.js';
 
@@ -65,8 +67,16 @@ export function createAuthenticator(deps: {
   async function principalOf(claims: AccessClaims): Promise<Principal> {
     const cached = principals.get(claims.sid);
     if (cached && cached.until > now() && cached.principal.id === claims.sub) return cached.principal;
-    if (!(await deps.sessions.isSessionActive(claims.sid))) throw ended();
-    const user = await deps.users.getById(claims.sub).catch(() => undefined);
+    const sessionUser = await deps.sessions.openSessionUser(claims.sid);
+    if (sessionUser === undefined) throw ended();
+    // Signed by us, yet naming someone else's session: never act as either user.
+    if (sessionUser !== claims.sub) throw TokenErrors.invalid('claims');
+    // Only "no such user" ends the session: any other failure (the database busy or away) is not the
+    // credential's fault and goes to the error handler (503 DATABASE_UNAVAILABLE), never a 401.
+    const user = await deps.users.getById(claims.sub).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'USER_NOT_FOUND') return undefined;
+      throw error;
+    });
     if (!user || user.status !== 'active') throw ended();
     const principal: Principal = { type: 'user', id: user.id, sessionId: claims.sid, grants: user.grants };
     principals.set(claims.sid, { principal, until: now() + PRINCIPAL_TTL_MS });

@@ -3,7 +3,8 @@
 // to a user or a grant is audited in its own transaction; a fresh database gets exactly one first
 // admin, even when several processes start together. API keys and refresh tokens are stored only
 // as hashes; a write authenticated by cookie needs the session's CSRF token.
-export { checkPassword, hashPassword, verifyPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
+export { hashPassword, verifyPassword } from './passwords.js';
+export { checkPassword, MIN_PASSWORD_LENGTH } from './password-policy.js';
 export { createUsersService, SYSTEM } from './users.service.js';
 export type { Actor, Grant, User, UsersService } from './users.service.js';
 export { ROLES } from './users.repo.js';

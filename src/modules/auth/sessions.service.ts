@@ -4,7 +4,9 @@
 // successor. Presenting a token that was already exchanged is a reuse, which revokes the whole
 // family, unless it happens within the grace window AND none of its successors has been used yet:
 // two tabs refreshing with the same token at once must not log the user out (docs/security.md).
-import { createHash, randomBytes } from 'node:crypto';
+// Those refreshes all answer the same successor, so the family stays one chain: a token's successor
+// is derived from it (an HMAC under a key of the server's), not drawn at random.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
@@ -85,6 +87,9 @@ const asUsers = (db: Kysely<SessionsTables>) => db as unknown as Kysely<UsersTab
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 /** 256 random bits, with a prefix that tells people (and secret scanners) what it is. */
 const newRefreshToken = () => `vgr_${randomBytes(32).toString('base64url')}`;
+/** The successor of a refresh token: 256 bits that only a holder of the token and of the key can compute. */
+const successorOf = (key: Buffer, token: string) =>
+  `vgr_${createHmac('sha256', key).update(`refresh-successor:${token}`).digest('base64url')}`;
 
 export function createSessionsService(deps: {
   db: Kysely<SessionsTables>;
@@ -93,6 +98,8 @@ export function createSessionsService(deps: {
   settings: SessionSettings;
   /** Failed sign-ins are counted here, per account and per address (shared through Redis when configured). */
   counters: Counters;
+  /** Derives each refresh token's successor; the same on every process (from the secrets key). */
+  successorKey: Buffer;
   limits?: LoginLimits;
   now?: () => Date;
 }) {
@@ -102,14 +109,15 @@ export function createSessionsService(deps: {
   // Verifying against this when the email is unknown keeps failures' timing alike.
   const dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
+  /** Answers `refreshToken` (stored unless it already is) with a new access token. */
   async function issue(
     tx: Kysely<SessionsTables>,
+    refreshToken: string,
     sessionId: string,
     userId: string,
     parentId: string | null,
     expiresAt: Date,
   ): Promise<TokenPair> {
-    const refreshToken = newRefreshToken();
     await tx
       .insertInto('refresh_tokens')
       .values({
@@ -120,6 +128,8 @@ export function createSessionsService(deps: {
         created_at: now(),
         used_at: null,
       })
+      // A refresh within the grace window answers the successor already stored.
+      .onConflict((oc) => oc.column('token_hash').doNothing())
       .execute();
     const access = await tokens.sign(userId, sessionId);
     return {
@@ -167,25 +177,32 @@ export function createSessionsService(deps: {
     async login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
       const accountKey = `login-fail:account:${email.trim().toLowerCase()}`;
       const addressKey = client.ip ? `login-fail:address:${client.ip}` : undefined;
-      const [account, address] = await Promise.all([counters.peek(accountKey), addressKey ? counters.peek(addressKey) : undefined]);
-      const blocked = [
-        account.count >= limits.perAccount ? account.resetMs : 0,
-        address && address.count >= limits.perAddress ? address.resetMs : 0,
-      ].filter((ms) => ms > 0);
-      if (blocked.length > 0) {
+      // Each attempt takes its unit of both limits before the password is checked, in one atomic step:
+      // however many guesses arrive at once, at most the limit of them is ever checked per window.
+      const reservation = await counters.reserve(
+        [{ key: accountKey, limit: limits.perAccount }, ...(addressKey ? [{ key: addressKey, limit: limits.perAddress }] : [])],
+        limits.windowMs,
+      );
+      if (!reservation.granted) {
         await db
           .transaction()
           .execute((tx) =>
             audit.write(tx, { ...event('auth.login_blocked', client, null, null, 'denied'), resourceType: 'user', after: { email } }),
           );
-        throw SessionErrors.tooManyAttempts(Math.max(1, Math.ceil(Math.max(...blocked) / 1000)));
+        throw SessionErrors.tooManyAttempts(Math.max(1, Math.ceil(reservation.resetMs / 1000)));
       }
-      const user = await usersRepo.findByEmail(asUsers(db), email.trim());
+      // Units are given back only when no guess was checked (the user could not be read) or it was right.
+      const giveBack = () => Promise.all([counters.release(accountKey), addressKey ? counters.release(addressKey) : undefined]);
+      const user = await usersRepo.findByEmail(asUsers(db), email.trim()).catch(async (error: unknown) => {
+        await giveBack();
+        throw error;
+      });
       const ok = user
         ? await verifyPassword(user.password_hash, password)
         : await verifyPassword(await dummyHash, password).then(() => false);
       if (!user || !ok || user.status !== 'active') {
-        // Failed logins are recorded outside any business transaction: nothing else changes.
+        // Failed logins are recorded outside any business transaction: nothing else changes. The
+        // failure keeps the units it reserved.
         await db.transaction().execute((tx) =>
           audit.write(tx, {
             ...event('auth.login_failed', client, null, null, 'failure'),
@@ -194,10 +211,10 @@ export function createSessionsService(deps: {
             after: { email },
           }),
         );
-        await Promise.all([counters.hit(accountKey, limits.windowMs), addressKey ? counters.hit(addressKey, limits.windowMs) : undefined]);
         throw SessionErrors.invalidCredentials();
       }
-      await counters.reset(accountKey);
+      // A success clears the account's failures and does not count against the address.
+      await Promise.all([counters.reset(accountKey), addressKey ? counters.release(addressKey) : undefined]);
       return db.transaction().execute(async (tx) => {
         const sessionId = uuidv7();
         const expiresAt = new Date(now().getTime() + settings.refreshTtlS * 1000);
@@ -216,7 +233,7 @@ export function createSessionsService(deps: {
           })
           .execute();
         await audit.write(tx, event('auth.login', client, user.id, sessionId, 'success'));
-        return issue(tx, sessionId, user.id, null, expiresAt);
+        return issue(tx, newRefreshToken(), sessionId, user.id, null, expiresAt);
       });
     },
 
@@ -275,7 +292,9 @@ export function createSessionsService(deps: {
         }
         await tx.updateTable('auth_sessions').set({ last_used_at: at }).where('id', '=', session.id).execute();
         await audit.write(tx, event('auth.refresh', client, session.user_id, session.id, 'success'));
-        return { pair: await issue(tx, session.id, session.user_id, token.id, session.expires_at) };
+        return {
+          pair: await issue(tx, successorOf(deps.successorKey, refreshToken), session.id, session.user_id, token.id, session.expires_at),
+        };
       });
       if ('error' in outcome) throw outcome.error;
       return outcome.pair;
@@ -367,14 +386,17 @@ export function createSessionsService(deps: {
       return row?.session_id;
     },
 
-    /** Whether an access token's session is still open (logout ends access tokens too, not only refresh). */
-    async isSessionActive(sessionId: string): Promise<boolean> {
+    /**
+     * The user of an access token's session while it is open, undefined once it has ended (logout
+     * ends access tokens too, not only refresh).
+     */
+    async openSessionUser(sessionId: string): Promise<string | undefined> {
       const row = await db
         .selectFrom('auth_sessions')
-        .select(sql<boolean>`revoked_at is null and expires_at > now()`.as('active'))
+        .select(['user_id', sql<boolean>`revoked_at is null and expires_at > now()`.as('active')])
         .where('id', '=', sessionId)
         .executeTakeFirst();
-      return row?.active === true;
+      return row?.active === true ? row.user_id : undefined;
     },
   };
 }

@@ -232,13 +232,20 @@ export function createTokenKeys(deps: {
     /** Verifies signature, issuer, audience and expiry (with the configured skew); throws 401 with a clear code. */
     async verify(token: string): Promise<AccessClaims> {
       let payload: JWTPayload;
+      // A failure to read the keys (the database busy or away) is not the token's fault: it is
+      // thrown as it is (503 for an unavailable database), never turned into a 401.
+      let loadFailure: { error: unknown } | undefined;
       try {
         ({ payload } = await jwtVerify(
           token,
           async (header) => {
             let key = header.kid ? keys.get(header.kid) : undefined;
             if (!key && header.kid) {
-              await load(); // another process may have rotated
+              // Another process may have rotated.
+              await load().catch((error: unknown) => {
+                loadFailure = { error };
+                throw error;
+              });
               key = keys.get(header.kid);
             }
             if (!key) throw TokenErrors.invalid('unknown_kid');
@@ -247,6 +254,7 @@ export function createTokenKeys(deps: {
           { issuer: settings.issuer, audience: settings.audience, clockTolerance: settings.clockSkewS, algorithms: ['EdDSA'] },
         ));
       } catch (error) {
+        if (loadFailure) throw loadFailure.error;
         if (error instanceof AppError) throw error;
         if (error instanceof errors.JWTExpired) throw TokenErrors.expired();
         if (error instanceof errors.JWTClaimValidationFailed) {

@@ -10,7 +10,8 @@ import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import { AuthErrors } from './auth.errors.js';
-import { checkPassword, hashPassword } from './passwords.js';
+import { checkPassword } from './password-policy.js';
+import { hashPassword } from './passwords.js';
 import type { GrantRow, Role, UserRow, UsersTables } from './users.repo.js';
 import { ROLES, usersRepo } from './users.repo.js';
 

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import { MemoryCounters, MemoryPubSub, MemoryStore } from './memory.js';
-import type { Cache, CacheSetOptions, CounterHit, Counters, Kv, MessageHandler, PubSub } from './types.js';
+import type { Cache, CacheSetOptions, CounterHit, Counters, Kv, MessageHandler, PubSub, Reservation } from './types.js';
 
 export type * from './types.js';
 
@@ -33,6 +33,28 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return {count, ttl}`;
+
+// KEYS: the counters; ARGV[1]: the window in ms; ARGV[1 + i]: the limit of KEYS[i]. All or none.
+const RESERVE_SCRIPT = `
+local full, wait = false, 0
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i + 1]) then
+    full = true
+    wait = math.max(wait, redis.call('PTTL', key))
+  end
+end
+if full then return {0, wait} end
+for _, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ARGV[1]) end
+end
+return {1, 0}`;
+
+// DECR on a missing key would create one without expiry: only an open window is decreased.
+const RELEASE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
+return 1`;
 
 const INVALIDATE_SCRIPT = `
 local keys = redis.call('SMEMBERS', KEYS[1])
@@ -162,8 +184,13 @@ function createRedisKv(url: string, options: KvOptions): Kv {
   subscriber.on('error', (error) => log.debug({ err: error }, 'redis subscriber error'));
   client.defineCommand('vigilHit', { numberOfKeys: 1, lua: COUNTER_SCRIPT });
   client.defineCommand('vigilInvalidate', { numberOfKeys: 1, lua: INVALIDATE_SCRIPT });
+  client.defineCommand('vigilRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+  client.defineCommand('vigilReserve', { lua: RESERVE_SCRIPT });
   type Scripted = Redis & {
     vigilHit(key: string, windowMs: number): Promise<[number, number]>;
+    vigilRelease(key: string): Promise<number>;
+    /** numberOfKeys first: the script takes any number of keys. */
+    vigilReserve(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<[number, number]>;
     vigilInvalidate(key: string): Promise<number>;
   };
   const scripted = client as Scripted;
@@ -238,6 +265,25 @@ function createRedisKv(url: string, options: KvOptions): Kv {
         },
         () => fallbackCounters.peekSync(key),
       ),
+    reserve: (limits, windowMs) =>
+      either<Reservation>(
+        async () => {
+          const [granted, resetMs] = await scripted.vigilReserve(
+            limits.length,
+            ...limits.map(({ key }) => k('count', key)),
+            windowMs,
+            ...limits.map(({ limit }) => limit),
+          );
+          return granted === 1 ? { granted: true } : { granted: false, resetMs: Math.max(0, resetMs) };
+        },
+        () => fallbackCounters.reserveSync(limits, windowMs),
+      ),
+    async release(key) {
+      await either(
+        async () => void (await scripted.vigilRelease(k('count', key))),
+        () => fallbackCounters.releaseSync(key),
+      );
+    },
     async reset(key) {
       await fallbackCounters.reset(key);
       await either(

@@ -155,6 +155,28 @@ describe('MemoryCounters', () => {
     expect((await counters.hit('a', 1_000)).count).toBe(3);
   });
 
+  it('reserves within the window, refuses once full with the time left, and grants again in the next window', () => {
+    const clock = fakeClock();
+    const counters = new MemoryCounters(clock.now);
+    const limits = [{ key: 'k', limit: 2 }];
+    expect(counters.reserveSync(limits, 1_000)).toEqual({ granted: true });
+    clock.advance(400);
+    expect(counters.reserveSync(limits, 1_000)).toEqual({ granted: true });
+    expect(counters.reserveSync(limits, 1_000)).toEqual({ granted: false, resetMs: 600 });
+    clock.advance(600);
+    expect(counters.reserveSync(limits, 1_000)).toEqual({ granted: true });
+    expect(counters.peekSync('k')).toEqual({ count: 1, resetMs: 1_000 });
+  });
+
+  it('release() of an ended window does nothing', () => {
+    const clock = fakeClock();
+    const counters = new MemoryCounters(clock.now);
+    counters.reserveSync([{ key: 'k', limit: 2 }], 1_000);
+    clock.advance(1_000);
+    counters.releaseSync('k');
+    expect(counters.hitSync('k', 1_000)).toEqual({ count: 1, resetMs: 1_000 });
+  });
+
   it('reset() starts the key over', async () => {
     const counters = new MemoryCounters(fakeClock().now);
     await counters.hit('k', 1_000);

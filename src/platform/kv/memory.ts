@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CacheSetOptions, CounterHit, Counters, MessageHandler, PubSub } from './types.js';
+import type { CacheSetOptions, CounterHit, CounterLimit, Counters, MessageHandler, PubSub, Reservation } from './types.js';
 
 interface Entry {
   value: string;
@@ -97,6 +97,30 @@ export class MemoryCounters implements Counters {
     const now = this.now();
     const window = this.#windows.get(key);
     return window && window.resetAt > now ? { count: window.count, resetMs: window.resetAt - now } : { count: 0, resetMs: 0 };
+  }
+
+  reserve(limits: readonly CounterLimit[], windowMs: number): Promise<Reservation> {
+    return Promise.resolve(this.reserveSync(limits, windowMs));
+  }
+
+  /** Synchronous, hence atomic within the process. */
+  reserveSync(limits: readonly CounterLimit[], windowMs: number): Reservation {
+    const full = limits.map(({ key, limit }) => ({ limit, ...this.peekSync(key) })).filter(({ count, limit }) => count >= limit);
+    if (full.length > 0) return { granted: false, resetMs: Math.max(...full.map(({ resetMs }) => resetMs)) };
+    for (const { key } of limits) this.hitSync(key, windowMs);
+    return { granted: true };
+  }
+
+  release(key: string): Promise<void> {
+    this.releaseSync(key);
+    return Promise.resolve();
+  }
+
+  releaseSync(key: string): void {
+    const window = this.#windows.get(key);
+    if (!window || window.resetAt <= this.now()) return;
+    window.count -= 1;
+    if (window.count <= 0) this.#windows.delete(key);
   }
 
   reset(key: string): Promise<void> {

@@ -24,11 +24,29 @@ export interface CounterHit {
   resetMs: number;
 }
 
+export interface CounterLimit {
+  key: string;
+  /** The most units the key's window may hold. */
+  limit: number;
+}
+
+export type Reservation =
+  | { granted: true }
+  /** `resetMs`: milliseconds until the last of the full windows resets. */
+  | { granted: false; resetMs: number };
+
 export interface Counters {
   /** Counts a hit on `key` in a fixed window of `windowMs` that starts at the key's first hit. */
   hit(key: string, windowMs: number): Promise<CounterHit>;
   /** The current window's count without adding a hit (count 0 when no window is open). */
   peek(key: string): Promise<CounterHit>;
+  /**
+   * Adds one unit to every key (windows as in `hit`) if each is below its limit, else to none; one
+   * atomic step, so a limit checked this way holds however many callers race (check-then-hit does not).
+   */
+  reserve(limits: readonly CounterLimit[], windowMs: number): Promise<Reservation>;
+  /** Takes back one unit reserved on `key`; a window left empty is closed. Nothing when no window is open. */
+  release(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
