@@ -83,6 +83,7 @@ describe('camera network rules', () => {
       ['http://[fd00:ec2::254]/latest/', 'cloud-metadata', 'fd00:ec2::254', 80],
       ['http://100.100.100.200/latest/meta-data/', 'cloud-metadata', '100.100.100.200', 80],
       ['rtsp://169.254.10.20/live', 'link-local', '169.254.10.20', 554],
+      ['rtsp://0251.0376.0251.0376/live', 'cloud-metadata', '169.254.169.254', 554],
       ['https://[fe80::1]:8443/stream.mjpg', 'link-local', 'fe80::1', 8443],
       ['http://0.0.0.0:9000/x', 'unspecified', '0.0.0.0', 9000],
       ['http://224.0.0.1/x', 'multicast', '224.0.0.1', 80],

@@ -124,6 +124,15 @@ describe('createSourceGuard', () => {
     });
     expect(await guard.literal(new URL('https://[::ffff:169.254.169.254]/'))).toMatchObject({ reason: 'cloud-metadata', port: 443 });
     expect(await guard.literal(new URL('rtsp://[fe80::1]/live'))).toMatchObject({ reason: 'link-local', port: 554 });
+    // rtsp:// is no special scheme to the URL parser, which leaves other IPv4 notations as written.
+    expect(await guard.literal(new URL('rtsp://0251.0376.0251.0376/live'))).toMatchObject({
+      reason: 'cloud-metadata',
+      address: '169.254.169.254',
+    });
+    expect(await guard.literal(new URL('rtsp://2852039166/live'))).toMatchObject({ reason: 'cloud-metadata' });
+    expect(await guard.literal(new URL('rtsp://0xa9.254.0x1.1/live'))).toMatchObject({ reason: 'link-local' });
+    expect(await guard.literal(new URL('rtsp://cafe.example/live'))).toBeUndefined();
+    expect(await guard.literal(new URL('rtsp://beef/live'))).toBeUndefined();
     expect(await guard.literal(new URL('http://10.0.0.5:8081/x'))).toBeUndefined();
     expect(await guard.literal(new URL('http://cameras.example/x'))).toBeUndefined();
     expect(calls).toEqual([]);

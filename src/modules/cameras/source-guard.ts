@@ -55,6 +55,23 @@ export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
 }
 
+/**
+ * The address a URL's host is, or undefined for a name. An rtsp:// host in another IPv4 notation
+ * (`0251.0376.0251.0376`, `2852039166`) is left as written by the URL parser (not a special
+ * scheme), but the system's resolver reads it as an address: it is read the way http:// reads it.
+ */
+export function literalOf(url: URL): string | undefined {
+  const host = hostOf(url);
+  if (isIP(host) !== 0) return host;
+  if (!/^[0-9a-fx.]+$/i.test(host)) return undefined;
+  try {
+    const read = new URL(`http://${host}/`).hostname;
+    return isIP(read) === 4 ? read : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function interfaceAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }
@@ -93,16 +110,17 @@ export function createSourceGuard(options: SourceGuardOptions = {}) {
      * changed); undefined when it is allowed or names a host, which is checked once resolved.
      */
     async literal(url: URL): Promise<Refusal | undefined> {
-      const host = hostOf(url);
-      return isIP(host) === 0 ? undefined : check(host, portOf(url));
+      const address = literalOf(url);
+      return address === undefined ? undefined : check(address, portOf(url));
     },
 
     /** Resolves the source's host and checks every address: all must be allowed; the first is the target. */
     async target(url: URL): Promise<TargetResult> {
       const host = hostOf(url);
       const port = portOf(url);
+      const literal = literalOf(url);
       let addresses: readonly { address: string }[];
-      if (isIP(host) !== 0) addresses = [{ address: host }];
+      if (literal !== undefined) addresses = [{ address: literal }];
       else {
         try {
           addresses = await resolve(host);
