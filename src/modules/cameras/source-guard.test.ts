@@ -26,7 +26,10 @@ interface Listener {
   close(): Promise<void>;
 }
 
-/** A loopback TCP server that counts connections, keeps each request head, and answers with `answer`. */
+/**
+ * A loopback TCP server that counts connections, keeps each request head, and answers with `answer`
+ * (with `Connection: close`, so that node:http never reuses a socket the server has closed).
+ */
 async function listen(answer: (socket: net.Socket, head: string) => void = (s) => s.destroy(), host = '127.0.0.1'): Promise<Listener> {
   const sockets = new Set<net.Socket>();
   const state = { connections: 0, heads: [] as string[] };
@@ -176,7 +179,7 @@ describe('createSourceGuard', () => {
 
 describe('camera connections', () => {
   it('refuses a name that resolves to a refused address before opening a socket, for every source kind, at every reconnect', async () => {
-    const target = await listen((socket) => socket.end('HTTP/1.1 500 Nope\r\nContent-Length: 0\r\n\r\n'));
+    const target = await listen((socket) => socket.end('HTTP/1.1 500 Nope\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
     cleanup.push(() => target.close());
     // "localhost" so that, without the check, the system's resolver would reach the listener.
     const { resolve, calls } = stubResolver({ localhost: ['127.0.0.1', '169.254.169.254'] });
@@ -222,7 +225,10 @@ describe('camera connections', () => {
 
   it('connects to the address it checked, with the name of the URL in Host, for streams and snapshots', async () => {
     // A listener on 127.0.0.2 only: the system's "localhost" (127.0.0.1, ::1) would not reach it.
-    const camera = await listen((socket) => socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'), '127.0.0.2');
+    const camera = await listen(
+      (socket) => socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
+      '127.0.0.2',
+    );
     cleanup.push(() => camera.close());
     const { resolve } = stubResolver({ localhost: ['127.0.0.2'] });
     const supervisor = supervisorWith(createSourceGuard({ resolve }));
@@ -244,7 +250,7 @@ describe('camera connections', () => {
     const elsewhere = await listen();
     cleanup.push(() => elsewhere.close());
     const redirecting = await listen((socket) =>
-      socket.end(`HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:${elsewhere.port}/\r\nContent-Length: 0\r\n\r\n`),
+      socket.end(`HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:${elsewhere.port}/\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`),
     );
     cleanup.push(() => redirecting.close());
     const supervisor = supervisorWith(createSourceGuard());
@@ -260,10 +266,10 @@ describe('camera connections', () => {
   it('says what failed without repeating what the other side sent', async () => {
     const answers: Record<string, string> = {
       banner: `SSH-2.0-${PEER}\r\n\r\n`,
-      reason: `HTTP/1.1 500 ${PEER}\r\nContent-Length: 0\r\n\r\n`,
-      type: `HTTP/1.1 200 OK\r\nContent-Type: text/plain; ${PEER}\r\nContent-Length: 5\r\n\r\nhello`,
-      part: `HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n--b\r\n${PEER}\r\n\r\n`,
-      body: `HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 13\r\n\r\n${PEER}`,
+      reason: `HTTP/1.1 500 ${PEER}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      type: `HTTP/1.1 200 OK\r\nContent-Type: text/plain; ${PEER}\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello`,
+      part: `HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\n\r\n--b\r\n${PEER}\r\n\r\n`,
+      body: `HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nConnection: close\r\nContent-Length: 13\r\n\r\n${PEER}`,
     };
     const server = await listen((socket, head) => socket.end(answers[/^GET \/(\w+)/.exec(head)![1]!]!));
     cleanup.push(() => server.close());
