@@ -107,6 +107,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ VIGIL_ADMIN_PASSWORD: 'quiet-harbour-lantern-42' }).config.auth.adminPassword).toBe('quiet-harbour-lantern-42');
   });
 
+  it('reads the camera network settings as CIDR lists, and refuses at start-up anything that is not a network', () => {
+    expect(loadConfig({}).config.cameras).toMatchObject({ allowNetworks: [], denyNetworks: [] });
+    const { config } = loadConfig({ VIGIL_CAMERA_DENY_NETWORKS: ' 10.0.0.0/8, fd00::/8,192.168.1.7 ', VIGIL_CAMERA_ALLOW_NETWORKS: '' });
+    expect(config.cameras.denyNetworks).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.7']);
+    expect(config.cameras.allowNetworks).toEqual([]);
+    const file = configFile(JSON.stringify({ VIGIL_CAMERA_ALLOW_NETWORKS: ['169.254.0.0/16', '10.20.0.0/16'] }));
+    expect(loadConfig({ VIGIL_CONFIG: file }).config.cameras.allowNetworks).toEqual(['169.254.0.0/16', '10.20.0.0/16']);
+    const problems = problemsOf(() => loadConfig({ VIGIL_CAMERA_DENY_NETWORKS: '10.0.0.1/8', VIGIL_CAMERA_ALLOW_NETWORKS: 'cams.local' }));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /^VIGIL_CAMERA_ALLOW_NETWORKS must be a comma-separated list of networks in CIDR form .*, got "cams.local"$/,
+    );
+    expect(problems[1]).toMatch(/^VIGIL_CAMERA_DENY_NETWORKS must be .*, got "10.0.0.1\/8"$/);
+  });
+
   it('never echoes a secret in a problem line', () => {
     const file = configFile(JSON.stringify({ METRICS_TOKEN: { nested: 'hunter2' } }));
     const problems = problemsOf(() => loadConfig({ VIGIL_CONFIG: file }));

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkPassword } from './modules/auth/password-policy.js';
+import { parseNetworkList } from './modules/cameras/source-network.js';
 
 export type ConfigSource = 'default' | 'file' | 'env';
 
@@ -128,6 +129,20 @@ function list(description: string, item: RegExp, defaultValue: string[]): Spec<s
   };
 }
 
+function networks(description: string): Spec<string[]> {
+  return {
+    description,
+    expected: 'a comma-separated list of networks in CIDR form or addresses (e.g. `10.20.0.0/16,fd00::/8,192.168.1.7`)',
+    defaultValue: [],
+    parse(raw) {
+      const text = Array.isArray(raw) ? raw.map(String).join(',') : String(raw);
+      const { networks, invalid } = parseNetworkList(text);
+      if (invalid.length > 0) throw new Invalid();
+      return [...new Set(networks.map((n) => n.text))];
+    },
+  };
+}
+
 /** Every setting, by the name it has in the environment and in the config file. */
 export const settings = {
   NODE_ENV: oneOf(
@@ -234,6 +249,12 @@ export const settings = {
   VIGIL_CAMERA_LOG_RETENTION_DAYS: int('Camera log events older than this many days are deleted by a daily job.', 1, 3_650, 30),
   VIGIL_CAMERA_AUTO_START: bool('Start the active cameras that have auto-start when the service starts.', true),
   VIGIL_FFMPEG_PATH: text('The ffmpeg program that reads RTSP sources.', 'ffmpeg'),
+  VIGIL_CAMERA_ALLOW_NETWORKS: networks(
+    'Networks camera sources may reach although a default rule refuses them (link-local, cloud metadata, multicast, ...); the most specific rule wins, so allowing `169.254.0.0/16` leaves `169.254.169.254` refused. See docs/cameras.md.',
+  ),
+  VIGIL_CAMERA_DENY_NETWORKS: networks(
+    'Networks camera sources may not reach, on top of the defaults; a more specific allowed network inside one is still allowed. See docs/cameras.md.',
+  ),
 } as const satisfies Record<string, Spec<unknown>>;
 
 export type SettingName = keyof typeof settings;
@@ -273,6 +294,9 @@ export interface Config {
     logRetentionDays: number;
     autoStart: boolean;
     ffmpegPath: string;
+    /** Camera network rules: CIDR networks (or addresses) allowed and denied. */
+    allowNetworks: string[];
+    denyNetworks: string[];
   };
   auth: {
     adminEmail: string;
@@ -358,6 +382,8 @@ function shape(f: Flat): Config {
       logRetentionDays: required(f.VIGIL_CAMERA_LOG_RETENTION_DAYS, 'VIGIL_CAMERA_LOG_RETENTION_DAYS'),
       autoStart: required(f.VIGIL_CAMERA_AUTO_START, 'VIGIL_CAMERA_AUTO_START'),
       ffmpegPath: required(f.VIGIL_FFMPEG_PATH, 'VIGIL_FFMPEG_PATH'),
+      allowNetworks: required(f.VIGIL_CAMERA_ALLOW_NETWORKS, 'VIGIL_CAMERA_ALLOW_NETWORKS'),
+      denyNetworks: required(f.VIGIL_CAMERA_DENY_NETWORKS, 'VIGIL_CAMERA_DENY_NETWORKS'),
     },
     rateLimit: {
       max: required(f.VIGIL_RATE_LIMIT_MAX, 'VIGIL_RATE_LIMIT_MAX'),
@@ -473,7 +499,8 @@ export function maskUrl(value: string): string {
 export function configurationTable(): string {
   const rows = (Object.keys(settings) as SettingName[]).map((name) => {
     const spec: Spec<unknown> = settings[name];
-    const def = spec.defaultValue === undefined ? '(unset)' : `\`${show(spec.defaultValue)}\``;
+    const none = spec.defaultValue === undefined || (Array.isArray(spec.defaultValue) && spec.defaultValue.length === 0);
+    const def = none ? '(unset)' : `\`${show(spec.defaultValue)}\``;
     return `| \`${name}\` | ${def} | ${spec.expected} | ${spec.description} |`;
   });
   return ['| Variable | Default | Form | Meaning |', '|---|---|---|---|', ...rows].join('\n');

@@ -25,10 +25,12 @@ import {
   createCameraEventRetention,
   createCameraMetrics,
   createCameraService,
+  createNetworkRules,
+  createSourceGuard,
   createSupervisor,
 } from './modules/cameras/index.js';
 import { CAMERAS_CHANGED_CHANNEL, createFleet, parseCameraChange } from './modules/cameras/index.js';
-import type { CamerasTables, Supervisor } from './modules/cameras/index.js';
+import type { CamerasTables, ProtectedEndpoint, Resolver, Supervisor } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import type { Audit } from './platform/audit.js';
 import { todayIn } from './platform/dates.js';
@@ -56,6 +58,8 @@ export interface StartOptions {
   now?: () => Date;
   /** Called after the app is built and before it listens (tests add routes here). */
   configure?: (app: App) => void | Promise<void>;
+  /** Resolves camera source host names (tests stub it); default dns.lookup with all: true. */
+  resolveCameraHost?: Resolver;
 }
 
 export interface RunningVigil {
@@ -188,8 +192,18 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
           .catch((error: unknown) => log.warn({ err: error }, 'could not announce an org change'));
       },
     });
-    const runtime = startCameraRuntime(config, log, metrics, database, kv, audit, secrets, async (code) =>
-      (await orgScope.snapshot()).has(code),
+    // The port this process serves on, once known (PORT=0 picks one when listening): no camera source may reach it.
+    let httpPort = config.http.port;
+    const runtime = startCameraRuntime(
+      config,
+      log,
+      metrics,
+      database,
+      kv,
+      audit,
+      secrets,
+      async (code) => (await orgScope.snapshot()).has(code),
+      { resolve: options.resolveCameraHost, httpPort: () => httpPort },
     );
     stopRuntime = () => runtime.stop();
     let shuttingDown = false;
@@ -217,6 +231,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
     await options.configure?.(app);
     const url = await app.listen({ host: config.http.host, port: config.http.port });
+    httpPort = listeningPort(app) ?? httpPort;
 
     let metricsApp: FastifyInstance | undefined;
     if (config.metrics.port !== undefined) {
@@ -287,8 +302,14 @@ function startCameraRuntime(
   audit: Audit,
   secrets: SecretBox,
   unitExists: (code: string) => Promise<boolean>,
+  network: { resolve: Resolver | undefined; httpPort: () => number },
 ) {
   const db = database.db as Kysely<CamerasTables>;
+  const guard = createSourceGuard({
+    rules: createNetworkRules({ allow: config.cameras.allowNetworks, deny: config.cameras.denyNetworks }),
+    ...(network.resolve ? { resolve: network.resolve } : {}),
+    endpoints: () => vigilEndpoints(config, network.httpPort()),
+  });
   const events = createCameraEventLog({ db, log });
   // The gauge of states reads the supervisor, which is made after the metrics its hooks count into.
   const states: { read: () => ReturnType<Supervisor['countByState']> } = { read: () => supervisor.countByState() };
@@ -297,6 +318,7 @@ function startCameraRuntime(
   const supervisor: Supervisor = createSupervisor({
     log,
     gate,
+    guard,
     onCrash(id, error, restartInMs) {
       cameraMetrics.crashes.inc();
       const message = error instanceof Error ? error.message : String(error);
@@ -360,6 +382,7 @@ function startCameraRuntime(
     metrics: cameraMetrics,
     log,
     unitExists,
+    guard,
   });
   // Another process changed the registry: settle those cameras (or reconcile all) now rather than at the next cycle.
   const unsubscribe = kv.pubsub.subscribe(CAMERAS_CHANGED_CHANNEL, (message) => {
@@ -386,10 +409,36 @@ function startCameraRuntime(
   };
 }
 
+/**
+ * Vigil's own endpoints, which no camera source may reach: its HTTP and metrics ports on this
+ * machine (any of its addresses), its database and Redis.
+ */
+function vigilEndpoints(config: Config, httpPort: number): ProtectedEndpoint[] {
+  const endpoints: ProtectedEndpoint[] = [];
+  if (httpPort > 0) endpoints.push({ port: httpPort });
+  if (config.metrics.port !== undefined) endpoints.push({ port: config.metrics.port });
+  for (const [url, defaultPort] of [
+    [config.database.url, 5432],
+    [config.redis.url, 6379],
+  ] as const) {
+    if (url === undefined) continue;
+    const parsed = new URL(url);
+    // libpq's `?host=` names the server too (a path there is a Unix socket, nothing a camera reaches).
+    const host = parsed.searchParams.get('host') ?? parsed.hostname;
+    if (host === '' || host.startsWith('/')) continue;
+    endpoints.push({ host, port: Number(parsed.port || defaultPort) });
+  }
+  return endpoints;
+}
+
+function listeningPort(app: FastifyInstance): number | undefined {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
+}
+
 /** Where the other processes reach this one, from the address it listens on (a wildcard host: loopback). */
 function advertisedUrl(host: string, app: FastifyInstance): string {
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const port = listeningPort(app) ?? 0;
   const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }

@@ -43,7 +43,7 @@ export interface TestVigil extends RunningVigil {
   stop(): Promise<void>;
 }
 
-export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now'> {
+export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now' | 'resolveCameraHost'> {
   env?: Partial<Record<SettingName, string>>;
   /** Use the real servers of the integration pass when they are configured (default true). */
   useRealServers?: boolean;
@@ -80,6 +80,7 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
       await options.configure?.(app);
     },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.resolveCameraHost ? { resolveCameraHost: options.resolveCameraHost } : {}),
   });
   // Redis connects in the background; tests that read health expect it connected when configured.
   for (let i = 0; i < 100 && config.redis.url && !running.kv.status().connected; i++) await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,6 @@
 import { AppError } from '../../platform/errors.js';
+import type { Refusal } from './source-network.js';
+import { describeRefusal } from './source-network.js';
 
 export const CameraErrors = {
   notFound: (id: string) => new AppError(404, 'CAMERA_NOT_FOUND', `camera ${id} does not exist`, { cameraId: id }),
@@ -13,6 +15,12 @@ export const CameraErrors = {
     ),
   badSourceType: (sourceType: string, scheme: string) =>
     new AppError(400, 'INVALID_SOURCE_TYPE', `source type ${sourceType} does not fit a ${scheme} URL`, { sourceType, scheme }),
+  sourceForbidden: (refusal: Refusal) =>
+    new AppError(400, 'CAMERA_SOURCE_FORBIDDEN', `the source address is refused by the camera network rules: ${describeRefusal(refusal)}`, {
+      reason: refusal.reason,
+      address: refusal.address,
+      port: refusal.port,
+    }),
   unknownUnit: (code: string) => new AppError(400, 'UNKNOWN_ORG_UNIT', `org unit ${code} does not exist`, { orgUnitCode: code }),
   deactivated: (id: string) =>
     new AppError(409, 'CAMERA_DEACTIVATED', `camera ${id} is deactivated; activate it before starting it`, { cameraId: id }),

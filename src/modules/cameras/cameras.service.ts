@@ -13,6 +13,7 @@ import type { CameraMetrics } from './cameras.metrics.js';
 import type { CameraEventRow, CameraRow, CamerasTables } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
 import type { Fleet, SourceRow } from './runtime/fleet.js';
+import type { SourceGuard } from './source-guard.js';
 import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './runtime/worker.js';
 import { checkSource } from './source.js';
@@ -103,6 +104,8 @@ export interface CameraServiceDeps {
   log: Logger;
   /** Whether an org unit exists (in force today or scheduled). */
   unitExists: (code: string) => Promise<boolean>;
+  /** The camera network rules: a source whose host is an address they refuse is not registered. */
+  guard: SourceGuard;
 }
 
 export type { Actor };
@@ -235,6 +238,19 @@ export function createCameraService(deps: CameraServiceDeps) {
     return credentials ? secrets.encrypt(JSON.stringify(credentials), context(id)) : null;
   }
 
+  /** A source URL whose host is an address the network rules refuse: 400, before any connection (names are checked once resolved, at connect). */
+  async function checkAddress(sourceUrl: string): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(sourceUrl);
+    } catch {
+      return; // checkSource says what is wrong with it
+    }
+    if (!['http:', 'https:', 'rtsp:'].includes(url.protocol)) return;
+    const refusal = await deps.guard.literal(url);
+    if (refusal) throw CameraErrors.sourceForbidden(refusal);
+  }
+
   async function checkUnit(code: string): Promise<void> {
     if (!(await deps.unitExists(code))) throw CameraErrors.unknownUnit(code);
   }
@@ -264,6 +280,7 @@ export function createCameraService(deps: CameraServiceDeps) {
 
     async create(input: NewCamera, actor: Actor): Promise<Camera> {
       const sourceType = checkSource(input.sourceUrl, input.sourceType);
+      await checkAddress(input.sourceUrl);
       return counted('create', async () => {
         await checkUnit(input.orgUnitCode);
         const id = uuidv7();
@@ -330,6 +347,7 @@ export function createCameraService(deps: CameraServiceDeps) {
     async update(id: string, patch: CameraPatch, actor: Actor, ifMatch?: number): Promise<Camera> {
       return counted('update', async () => {
         if (patch.orgUnitCode !== undefined) await checkUnit(patch.orgUnitCode);
+        if (patch.sourceUrl !== undefined) await checkAddress(patch.sourceUrl);
         const updated = await db.transaction().execute(async (tx) => {
           const row = await load(id, tx, true);
           if (ifMatch !== undefined && ifMatch !== row.revision) throw CameraErrors.stale(id, ifMatch, row.revision);

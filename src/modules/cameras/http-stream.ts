@@ -34,6 +34,8 @@ export interface StreamResponse {
 
 export interface StreamOptions {
   url: URL;
+  /** The address to connect to, already resolved and checked; the URL's host stays in the Host header. Default: the URL's host. */
+  address?: string;
   headers: Record<string, string>;
   signal: AbortSignal;
   /** How long the camera may take to connect and send its response head. */
@@ -167,7 +169,7 @@ export function streamGet(options: StreamOptions): Promise<void> {
     };
     const onAbort = () => finish();
     const socket = net.connect({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
+      host: options.address ?? url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 80),
       onread: {
         buffer: SHARED,

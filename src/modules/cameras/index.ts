@@ -2,7 +2,9 @@
 // Invariants: credentials are sealed at rest and never returned or logged; a deactivated camera
 // never runs; every registry change and operator action is audited (and in the camera's log);
 // one worker per running camera, restarted if it crashes, never crashing the process; connection
-// attempts per second are capped per process.
+// attempts per second are capped per process; every connection goes to an address the camera network
+// rules allow, checked after resolution (never Vigil's own endpoints, link-local or cloud metadata),
+// and what a camera's failure says is never what the other side sent.
 export { createCameraService } from './cameras.service.js';
 export type { CameraService, Camera } from './cameras.service.js';
 export { cameraRoutes } from './cameras.routes.js';
@@ -15,6 +17,9 @@ export type { Supervisor } from './runtime/supervisor.js';
 export { createAttemptGate } from './runtime/attempt-gate.js';
 export type { RuntimeSettings, CameraState, CameraStatus } from './runtime/worker.js';
 export { createFleet, parseCameraChange } from './runtime/fleet.js';
+export { createSourceGuard } from './source-guard.js';
+export type { SourceGuard, Resolver, ProtectedEndpoint } from './source-guard.js';
+export { createNetworkRules } from './source-network.js';
 export type { Fleet } from './runtime/fleet.js';
 /** Pub/sub channel: the camera registry changed; processes settle those cameras (or all) now. */
 export const CAMERAS_CHANGED_CHANNEL = 'cameras.changed';

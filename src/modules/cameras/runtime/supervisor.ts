@@ -2,6 +2,8 @@
 // restarted (its error logged against the camera); a single watchdog timer checks every worker for
 // stalls, so the cost does not grow with a timer per camera. The process never crashes for a camera.
 import type { Logger } from '../../../platform/log.js';
+import { createSourceGuard } from '../source-guard.js';
+import type { SourceGuard } from '../source-guard.js';
 import type { AttemptGate } from './attempt-gate.js';
 import type { CameraSource, CameraState, CameraStatus, RuntimeSettings, WorkerHooks } from './worker.js';
 import { CAMERA_STATES, CameraWorker } from './worker.js';
@@ -9,7 +11,9 @@ import { CAMERA_STATES, CameraWorker } from './worker.js';
 export interface SupervisorDeps {
   settings: RuntimeSettings;
   gate: AttemptGate;
-  hooks: Omit<WorkerHooks, 'gate'>;
+  /** The camera network rules every connection passes; default: the default rules, the system's resolver. */
+  guard?: SourceGuard;
+  hooks: Omit<WorkerHooks, 'gate' | 'guard'>;
   log: Logger;
   /** A worker threw (a bug, not the camera's fault); it is started again after `restartInMs`. */
   onCrash?: (id: string, error: unknown, restartInMs: number) => void;
@@ -23,7 +27,7 @@ const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === J
 
 export function createSupervisor(deps: SupervisorDeps) {
   const workers = new Map<string, CameraWorker>();
-  const hooks: WorkerHooks = { ...deps.hooks, gate: deps.gate };
+  const hooks: WorkerHooks = { ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
   const watchdog = setInterval(() => {
     for (const worker of workers.values()) worker.checkStall();
   }, deps.watchdogMs ?? 250);

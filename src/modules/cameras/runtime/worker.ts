@@ -8,17 +8,35 @@
 // A frame is "new" only if its bytes differ from the previous frame: a stream that stays connected
 // but sends nothing (stall) or the same frame over and over (frozen) gets no new frames, and the
 // supervisor's watchdog treats it as down after stallTimeoutMs.
+//
+// Before every connection the source's host is resolved and checked against the camera network
+// rules (source-guard.ts), and the connection goes to the address that was checked. What a failed
+// connection says (`lastError`) is in Vigil's words only (failures.ts).
 import { spawn } from 'node:child_process';
+import type { LookupFunction } from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
-import { HttpStreamError, streamGet } from '../http-stream.js';
+import { streamGet } from '../http-stream.js';
 import { jpegSize } from '../jpeg.js';
-import { MjpegError, MjpegParser, boundaryOf } from '../mjpeg.js';
+import { MjpegParser, boundaryOf } from '../mjpeg.js';
+import type { SourceGuard, SourceTarget } from '../source-guard.js';
+import { hostOf } from '../source-guard.js';
 import type { SourceType } from '../source.js';
 import type { AttemptGate } from './attempt-gate.js';
 import { backoffDelay } from './backoff.js';
 import type { BackoffSettings } from './backoff.js';
+import {
+  IngestFailure,
+  classifyFailure,
+  ffmpegFailure,
+  httpStatusFailure,
+  notMjpegFailure,
+  refusedFailure,
+  unresolvedFailure,
+} from './failures.js';
 import { RateWindow } from './rate-window.js';
+
+export { IngestFailure } from './failures.js';
 
 export type CameraState = 'stopped' | 'starting' | 'running' | 'degraded' | 'reconnecting' | 'error' | 'deactivated';
 export const CAMERA_STATES: readonly CameraState[] = ['stopped', 'starting', 'running', 'degraded', 'reconnecting', 'error', 'deactivated'];
@@ -62,6 +80,8 @@ export interface CameraStatus {
 
 export interface WorkerHooks {
   gate: AttemptGate;
+  /** Resolves and checks a source's host before every connection. */
+  guard: SourceGuard;
   onState(id: string, state: CameraState, previous: CameraState, error: CameraError | null): void;
   onFrame(id: string, bytes: number): void;
   onBytes(id: string, bytes: number): void;
@@ -72,15 +92,12 @@ export interface WorkerHooks {
   now?: () => number;
 }
 
-/** A failure of one connection: its code, and whether retrying soon is pointless. */
-export class IngestFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly persistent = false,
-  ) {
-    super(message);
-  }
+/** A lookup that answers the address already checked, so that node:http(s) connects there (the URL's host stays in Host and SNI). */
+function pinned(target: SourceTarget): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) callback(null, [{ address: target.address, family: target.family }]);
+    else callback(null, target.address, target.family);
+  };
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -241,12 +258,7 @@ export class CameraWorker {
             ? connection.signal.reason
             : new IngestFailure('STREAM_ENDED', 'the camera ended the stream');
       } catch (error) {
-        failure =
-          connection.signal.reason instanceof IngestFailure
-            ? connection.signal.reason
-            : error instanceof IngestFailure
-              ? error
-              : new IngestFailure('CONNECTION_FAILED', error instanceof Error ? error.message : String(error));
+        failure = connection.signal.reason instanceof IngestFailure ? connection.signal.reason : classifyFailure(error);
       } finally {
         this.#connection = null;
         this.#lastProgressAt = null;
@@ -288,15 +300,25 @@ export class CameraWorker {
     this.#setState(this.#rateState(now));
   }
 
-  #ingestOnce(signal: AbortSignal): Promise<void> {
+  async #ingestOnce(signal: AbortSignal): Promise<void> {
+    const target = await this.#target();
     switch (this.source.sourceType) {
       case 'mjpeg':
-        return this.#mjpeg(signal);
+        return this.#mjpeg(signal, target);
       case 'snapshot':
-        return this.#snapshots(signal);
+        return this.#snapshots(signal, target);
       case 'rtsp':
-        return this.#rtsp(signal);
+        return this.#rtsp(signal, target);
     }
+  }
+
+  /** The source's host resolved and checked against the network rules: the address to connect to. */
+  async #target(): Promise<SourceTarget> {
+    const url = new URL(this.source.sourceUrl);
+    const result = await this.hooks.guard.target(url);
+    if (result.kind === 'refused') throw refusedFailure(result.refusal);
+    if (result.kind === 'unresolved') throw unresolvedFailure(hostOf(url));
+    return result.target;
   }
 
   #headers(): Record<string, string> {
@@ -306,42 +328,30 @@ export class CameraWorker {
     return headers;
   }
 
-  /** The failure a camera's HTTP status means (401/403/404 are not worth retrying soon). */
-  #refusal(status: number, text: string | undefined): IngestFailure {
-    const persistent = status === 401 || status === 403 || status === 404;
-    return new IngestFailure(`HTTP_${status}`, `the camera answered ${status} ${text ?? ''}`.trim(), persistent);
-  }
-
-  #request(signal: AbortSignal): Promise<http.IncomingMessage> {
+  /** A GET through node:http(s) to the checked address; redirects are not followed (a 3xx is a failure). */
+  #request(signal: AbortSignal, target: SourceTarget): Promise<http.IncomingMessage> {
     const url = new URL(this.source.sourceUrl);
     const client = url.protocol === 'https:' ? https : http;
     const headers = this.#headers();
     return new Promise((resolve, reject) => {
-      const request = client.get(url, { headers, signal, timeout: this.settings.connectTimeoutMs }, (response) => {
+      const options = { headers, signal, timeout: this.settings.connectTimeoutMs, lookup: pinned(target) };
+      const request = client.get(url, options, (response) => {
         request.setTimeout(0);
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(response);
         response.resume();
-        reject(this.#refusal(status, response.statusMessage));
+        reject(httpStatusFailure(status));
       });
       request.on('timeout', () =>
         request.destroy(new IngestFailure('CONNECT_TIMEOUT', `no answer within ${this.settings.connectTimeoutMs} ms`)),
       );
-      request.on('error', (error) =>
-        reject(
-          error instanceof IngestFailure
-            ? error
-            : new IngestFailure((error as NodeJS.ErrnoException).code ?? 'CONNECTION_FAILED', error.message),
-        ),
-      );
+      request.on('error', (error) => reject(classifyFailure(error)));
     });
   }
 
   /** The parser for a stream of this content type, or the failure of one that is not MJPEG. */
   #mjpegParser(contentType: string): MjpegParser {
-    if (!contentType.startsWith('multipart/')) {
-      throw new IngestFailure('NOT_MJPEG', `expected a multipart MJPEG stream, got "${contentType}"; is it a snapshot URL?`, true);
-    }
+    if (!contentType.startsWith('multipart/')) throw notMjpegFailure(contentType);
     const boundary = boundaryOf(contentType);
     return new MjpegParser({ ...(boundary ? { boundary } : {}), maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
   }
@@ -350,18 +360,19 @@ export class CameraWorker {
    * An http:// MJPEG stream, read on a raw socket into a buffer shared by all streams (http-stream.ts):
    * no allocation per read. The parser copies each frame out of it.
    */
-  async #mjpeg(signal: AbortSignal): Promise<void> {
+  async #mjpeg(signal: AbortSignal, target: SourceTarget): Promise<void> {
     const url = new URL(this.source.sourceUrl);
-    if (url.protocol !== 'http:') return this.#mjpegThroughNode(signal);
+    if (url.protocol !== 'http:') return this.#mjpegThroughNode(signal, target);
     let parser: MjpegParser | undefined;
     try {
       await streamGet({
         url,
+        address: target.address,
         headers: this.#headers(),
         signal,
         timeoutMs: this.settings.connectTimeoutMs,
         onResponse: (response) => {
-          if (response.status < 200 || response.status >= 300) throw this.#refusal(response.status, response.statusText);
+          if (response.status < 200 || response.status >= 300) throw httpStatusFailure(response.status);
           parser = this.#mjpegParser(response.headers['content-type'] ?? '');
           this.#connected();
         },
@@ -371,15 +382,13 @@ export class CameraWorker {
         },
       });
     } catch (error) {
-      if (error instanceof MjpegError) throw new IngestFailure('BAD_STREAM', error.message);
-      if (error instanceof HttpStreamError) throw new IngestFailure(error.code, error.message);
-      throw error;
+      throw classifyFailure(error);
     }
   }
 
   /** An https:// MJPEG stream, through node:https. */
-  async #mjpegThroughNode(signal: AbortSignal): Promise<void> {
-    const response = await this.#request(signal);
+  async #mjpegThroughNode(signal: AbortSignal, target: SourceTarget): Promise<void> {
+    const response = await this.#request(signal, target);
     let parser: MjpegParser;
     try {
       parser = this.#mjpegParser(response.headers['content-type'] ?? '');
@@ -395,7 +404,7 @@ export class CameraWorker {
           for (const frame of parser.push(chunk)) this.#frame(frame);
         } catch (error) {
           response.destroy();
-          reject(new IngestFailure('BAD_STREAM', error instanceof Error ? error.message : String(error)));
+          reject(classifyFailure(error));
         }
       });
       response.on('end', resolve);
@@ -404,12 +413,13 @@ export class CameraWorker {
     });
   }
 
-  async #snapshots(signal: AbortSignal): Promise<void> {
+  /** Snapshots polled at the expected rate, every request to the address checked when this connection began. */
+  async #snapshots(signal: AbortSignal, target: SourceTarget): Promise<void> {
     const intervalMs = 1000 / this.source.expectedFps;
     let first = true;
     while (!signal.aborted) {
       const started = this.#now();
-      const response = await this.#request(signal);
+      const response = await this.#request(signal, target);
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -433,8 +443,14 @@ export class CameraWorker {
     }
   }
 
-  #rtsp(signal: AbortSignal): Promise<void> {
+  /**
+   * RTSP through ffmpeg, given the checked address in place of the host name (RTSP has no Host
+   * header; the URL's path is unchanged). What ffmpeg itself connects to later (an RTSP redirect it
+   * follows) is beyond this check: see docs/cameras.md.
+   */
+  #rtsp(signal: AbortSignal, target: SourceTarget): Promise<void> {
     const url = new URL(this.source.sourceUrl);
+    url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
     if (this.source.credentials) {
       url.username = encodeURIComponent(this.source.credentials.username);
       url.password = encodeURIComponent(this.source.credentials.password);
@@ -470,19 +486,13 @@ export class CameraWorker {
           for (const frame of parser.push(chunk)) this.#frame(frame);
         } catch (error) {
           child.kill('SIGKILL');
-          reject(new IngestFailure('BAD_STREAM', error instanceof Error ? error.message : String(error)));
+          reject(classifyFailure(error));
         }
       });
       child.on('close', (code) => {
         if (code === 0 || signal.aborted) resolve();
-        // ffmpeg's own words, without the URL it was given (it may hold credentials).
-        else
-          reject(
-            new IngestFailure(
-              'FFMPEG_EXITED',
-              `ffmpeg exited with ${code}: ${stderr.trim().split('\n').at(-1)?.replaceAll(url.toString(), '<source>') ?? ''}`,
-            ),
-          );
+        // Classified from ffmpeg's output, never quoted: it repeats what the server said, and the URL.
+        else reject(ffmpegFailure(code, stderr));
       });
     });
   }
