@@ -197,8 +197,16 @@ describe('API fuzzing from the OpenAPI document', () => {
   };
 
   beforeAll(async () => {
-    // Cameras the fuzzer creates and starts read from loopback only (port 9 refuses); see the overrides below.
-    vigil = await startTestVigil({ env: { VIGIL_CAMERA_CONNECT_TIMEOUT_MS: '500', LOG_LEVEL: 'warn' } });
+    // Cameras the fuzzer creates and starts may only reach loopback (port 9 refuses): the network rules
+    // refuse every other address, and the URLs it makes name no host to resolve (the overrides below).
+    vigil = await startTestVigil({
+      env: {
+        VIGIL_CAMERA_CONNECT_TIMEOUT_MS: '500',
+        VIGIL_CAMERA_DENY_NETWORKS: '0.0.0.0/0,::/0',
+        VIGIL_CAMERA_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+        LOG_LEVEL: 'warn',
+      },
+    });
     const admin = await vigil.adminAuth();
     const call = (method: 'POST', url: string, payload: object) => vigil.app.inject({ method, url, headers: admin, payload });
     for (const unit of [
@@ -254,6 +262,10 @@ describe('API fuzzing from the OpenAPI document', () => {
         'ftp://127.0.0.1/x',
         'http://user:pw@127.0.0.1:9/x',
         'http://127.0.0.1:99999/x',
+        'http://169.254.169.254/latest/meta-data/',
+        'rtsp://10.1.2.3/live',
+        'http://[fe80::1]/x',
+        'http://0x7f000001:9/x',
         'http:///x',
       ),
       fc.string({ maxLength: 40 }).filter((s) => !/^\s*(https?|rtsp):/i.test(s)),
