@@ -113,6 +113,13 @@ describe('cameras', () => {
     expect(got.json()).toMatchObject({ id: cam1.id, sourceType: 'mjpeg', labels: ['gate', 'outdoor'] });
     expect(got.body).not.toContain(SECRET);
     expect(vigil.logs.text()).not.toContain(SECRET);
+    // The audit record says that credentials are stored (a boolean is no secret), never what they are.
+    const audited = await sql<{
+      after: unknown;
+    }>`select after from audit_events where action = 'camera.create' and resource_id = ${cam1.id}`.execute(vigil.database.db);
+    const after = audited.rows[0]!.after;
+    expect(typeof after === 'string' ? JSON.parse(after) : after).toMatchObject({ id: cam1.id, hasCredentials: true });
+    expect(JSON.stringify(after)).not.toContain(SECRET);
   });
 
   it('refuses bad registrations with clear 4xx codes and stores nothing', async () => {
