@@ -111,14 +111,20 @@ export const ListQuery = Type.Object(
 );
 
 export const BatchStatusBody = Type.Object(
-  { cameraIds: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 1000 }) },
+  {
+    cameraIds: Type.Array(Type.String({ maxLength: 100 }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'Camera ids; one that is not a valid id is listed under `notFound`, like an unknown one.',
+    }),
+  },
   { additionalProperties: false },
 );
 
 export const BatchStatusView = Type.Object(
   {
     items: Type.Array(Type.Ref(CameraStatusView)),
-    notFound: Type.Array(Type.String(), { description: 'Ids that do not exist or are outside your units.' }),
+    notFound: Type.Array(Type.String(), { description: 'Ids that are not valid ids, do not exist or are outside your units.' }),
   },
   { additionalProperties: false },
 );
