@@ -288,10 +288,10 @@ function startCameraRuntime(
   unitExists: (code: string) => Promise<boolean>,
 ) {
   const db = database.db as Kysely<CamerasTables>;
-  const events = createCameraEventLog({ db, log });
   // The gauge of states reads the supervisor, which is made after the metrics its hooks count into.
   const states: { read: () => ReturnType<Supervisor['countByState']> } = { read: () => supervisor.countByState() };
   const cameraMetrics = createCameraMetrics(metrics.registry, () => states.read());
+  const events = createCameraEventLog({ db, log, metrics: cameraMetrics });
   const gate = createAttemptGate({ perSecond: config.cameras.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
   const supervisor: Supervisor = createSupervisor({
     log,
