@@ -82,8 +82,11 @@ export const CameraStatusView = Type.Object(
     cameraId: Type.String({ format: 'uuid' }),
     state: State,
     since: Type.String({ format: 'date-time', description: 'When the camera entered this state.' }),
-    fps: Type.Number({ description: 'New frames per second over the last seconds.' }),
-    bytesPerSecond: Type.Number(),
+    fps: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        'New frames per second over the last 5 seconds (over the time since the first frame, on a younger connection); null during the first second of frames, which is too short to measure.',
+    }),
+    bytesPerSecond: Type.Union([Type.Number(), Type.Null()], { description: 'Bytes of new frames per second, measured like fps.' }),
     lastFrameAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     reconnects: Type.Integer({ description: 'Connections lost or refused since the camera was started.' }),
     lastError: Type.Union([

@@ -51,8 +51,9 @@ export interface CameraStatus {
   cameraId: string;
   state: CameraState;
   since: string;
-  fps: number;
-  bytesPerSecond: number;
+  /** Null until the connection brought frames for long enough to measure (see RateWindow). */
+  fps: number | null;
+  bytesPerSecond: number | null;
   lastFrameAt: string | null;
   reconnects: number;
   lastError: CameraError | null;
@@ -171,13 +172,13 @@ export class CameraWorker {
   status(): CameraStatus {
     const now = this.#now();
     const connected = this.#state === 'running' || this.#state === 'degraded';
-    const { fps, bytesPerSecond } = connected ? this.#window.rates(now, this.#connectedAt) : { fps: 0, bytesPerSecond: 0 };
+    const rates = connected ? this.#window.rates(now) : { fps: 0, bytesPerSecond: 0 };
     return {
       cameraId: this.source.id,
       state: this.#state,
       since: new Date(this.#since).toISOString(),
-      fps: Math.round(fps * 100) / 100,
-      bytesPerSecond: Math.round(bytesPerSecond),
+      fps: rates === null ? null : Math.round(rates.fps * 100) / 100,
+      bytesPerSecond: rates === null ? null : Math.round(rates.bytesPerSecond),
       lastFrameAt: this.#lastFrameAt === null ? null : new Date(this.#lastFrameAt).toISOString(),
       reconnects: this.#reconnects,
       lastError: this.#lastError,
@@ -214,7 +215,7 @@ export class CameraWorker {
   #rateState(now: number): CameraState {
     // Judge the rate only once a window's worth of time has passed on this connection.
     if (now - this.#connectedAt < this.settings.fpsWindowMs) return 'running';
-    const { fps } = this.#window.rates(now, this.#connectedAt);
+    const fps = this.#window.rates(now)?.fps ?? 0;
     return fps < this.source.expectedFps * 0.5 ? 'degraded' : 'running';
   }
 
