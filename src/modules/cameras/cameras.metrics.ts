@@ -26,7 +26,7 @@ export function createCameraMetrics(registry: Registry, countByState: () => Reco
     }),
     states: new Gauge({
       name: 'cameras',
-      help: 'Cameras run by this process, by state.',
+      help: 'Cameras by state: those this process runs, and, in one process of the fleet, those no process runs (stopped, deactivated, starting until a process picks them up). Summed over the processes, each camera counts once.',
       labelNames: ['state'],
       registers: [registry],
       collect() {
