@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAttemptGate } from './attempt-gate.js';
+import { ffconcatScript, ffmpegArgs, ffmpegError, rtspUrl } from './ffmpeg.js';
 import { parseCameraChange } from './fleet.js';
 import { backoffDelay } from './backoff.js';
 import { RateWindow } from './rate-window.js';
@@ -116,5 +117,26 @@ describe('camera change messages', () => {
     for (const bad of ['n1', '', 'null', '[]', '{"ids":["a"]}', '{"from":1}', '{"from":"n1","ids":"a"}', '{"from":"n1","ids":[1]}']) {
       expect(parseCameraChange(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('ffmpeg input', () => {
+  const url = rtspUrl({ sourceUrl: 'rtsp://10.0.0.7:554/live?ch=1', credentials: { username: 'ad min', password: "p@ss:w'rd/%x" } });
+
+  it('puts the credentials in the URL of the input script, quoted for ffmpeg, and nothing of the source in the arguments', () => {
+    expect(url).toBe("rtsp://ad%20min:p%40ss%3Aw'rd%2F%25x@10.0.0.7:554/live?ch=1");
+    expect(ffconcatScript(url)).toBe(
+      "ffconcat version 1.0\nfile 'rtsp://ad%20min:p%40ss%3Aw'\\''rd%2F%25x@10.0.0.7:554/live?ch=1'\noption rtsp_transport tcp\n",
+    );
+    const args = ffmpegArgs(5).join(' ');
+    expect(args).toContain('-i pipe:0');
+    expect(args).not.toMatch(/rtsp:|10\.0\.0\.7|p%40ss/);
+    expect(() => ffconcatScript('rtsp://host/a\nfile /etc/passwd')).toThrow(/line break/);
+  });
+
+  it('reports ffmpeg’s last line without the URL it was given', () => {
+    const stderr = `[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized\n[concat @ 0x2] Impossible to open '${url}'\npipe:0: Server returned 401 Unauthorized (authorization failed)\n`;
+    expect(ffmpegError(stderr, url)).toBe('<source>: Server returned 401 Unauthorized (authorization failed)');
+    expect(ffmpegError(`${url}: Connection refused\n`, url)).toBe('<source>: Connection refused');
   });
 });

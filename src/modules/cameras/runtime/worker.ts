@@ -18,6 +18,7 @@ import type { SourceType } from '../source.js';
 import type { AttemptGate } from './attempt-gate.js';
 import { backoffDelay } from './backoff.js';
 import type { BackoffSettings } from './backoff.js';
+import { ffconcatScript, ffmpegArgs, ffmpegError, rtspUrl } from './ffmpeg.js';
 import { RateWindow } from './rate-window.js';
 
 export type CameraState = 'stopped' | 'starting' | 'running' | 'degraded' | 'reconnecting' | 'error' | 'deactivated';
@@ -435,15 +436,14 @@ export class CameraWorker {
   }
 
   #rtsp(signal: AbortSignal): Promise<void> {
-    const url = new URL(this.source.sourceUrl);
-    if (this.source.credentials) {
-      url.username = encodeURIComponent(this.source.credentials.username);
-      url.password = encodeURIComponent(this.source.credentials.password);
-    }
-    const args = ['-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', url.toString(), '-an', '-f', 'mjpeg', '-q:v', '5'];
-    args.push('-r', String(this.source.expectedFps), 'pipe:1');
+    const url = rtspUrl(this.source);
+    // The URL, with its credentials, goes through ffmpeg's stdin, never its command line (ffmpeg.ts).
+    const script = ffconcatScript(url);
     return new Promise<void>((resolve, reject) => {
-      const child = spawn(this.settings.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+      const child = spawn(this.settings.ffmpegPath, ffmpegArgs(this.source.expectedFps), { stdio: ['pipe', 'pipe', 'pipe'], signal });
+      // An ffmpeg that is gone before reading it (not installed, killed) says why through 'error' or 'close'.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(script);
       const parser = new MjpegParser({ maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
       let stderr = '';
       let connected = false;
@@ -477,13 +477,7 @@ export class CameraWorker {
       child.on('close', (code) => {
         if (code === 0 || signal.aborted) resolve();
         // ffmpeg's own words, without the URL it was given (it may hold credentials).
-        else
-          reject(
-            new IngestFailure(
-              'FFMPEG_EXITED',
-              `ffmpeg exited with ${code}: ${stderr.trim().split('\n').at(-1)?.replaceAll(url.toString(), '<source>') ?? ''}`,
-            ),
-          );
+        else reject(new IngestFailure('FFMPEG_EXITED', `ffmpeg exited with ${code}: ${ffmpegError(stderr, url)}`));
       });
     });
   }
