@@ -310,10 +310,17 @@ function startCameraRuntime(
     ...(network.resolve ? { resolve: network.resolve } : {}),
     endpoints: () => vigilEndpoints(config, network.httpPort()),
   });
-  const events = createCameraEventLog({ db, log });
-  // The gauge of states reads the supervisor, which is made after the metrics its hooks count into.
-  const states: { read: () => ReturnType<Supervisor['countByState']> } = { read: () => supervisor.countByState() };
+  // The gauge of states reads the supervisor and the fleet, made after the metrics their hooks count into:
+  // the cameras this process runs, and (in one process of the fleet) those no process runs.
+  const states: { read: () => ReturnType<Supervisor['countByState']> } = {
+    read() {
+      const counts = supervisor.countByState();
+      for (const [state, n] of Object.entries(fleet.unrunCounts())) counts[state as keyof typeof counts] += n;
+      return counts;
+    },
+  };
   const cameraMetrics = createCameraMetrics(metrics.registry, () => states.read());
+  const events = createCameraEventLog({ db, log, metrics: cameraMetrics });
   const gate = createAttemptGate({ perSecond: config.cameras.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
   const supervisor: Supervisor = createSupervisor({
     log,

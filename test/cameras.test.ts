@@ -113,6 +113,13 @@ describe('cameras', () => {
     expect(got.json()).toMatchObject({ id: cam1.id, sourceType: 'mjpeg', labels: ['gate', 'outdoor'] });
     expect(got.body).not.toContain(SECRET);
     expect(vigil.logs.text()).not.toContain(SECRET);
+    // The audit record says that credentials are stored (a boolean is no secret), never what they are.
+    const audited = await sql<{
+      after: unknown;
+    }>`select after from audit_events where action = 'camera.create' and resource_id = ${cam1.id}`.execute(vigil.database.db);
+    const after = audited.rows[0]!.after;
+    expect(typeof after === 'string' ? JSON.parse(after) : after).toMatchObject({ id: cam1.id, hasCredentials: true });
+    expect(JSON.stringify(after)).not.toContain(SECRET);
   });
 
   it('refuses bad registrations with clear 4xx codes and stores nothing', async () => {
@@ -161,7 +168,7 @@ describe('cameras', () => {
     expect(sim.stats().cameras[0]!.openStreams).toBe(1);
   });
 
-  it('answers batch status for many ids, listing unknown and out-of-scope ids under notFound', async () => {
+  it('answers batch status for many ids, listing unknown, out-of-scope and malformed ids under notFound', async () => {
     const unknown = randomUUID();
     const res = await call(operator, 'POST', `${BASE}/batch-status`, { cameraIds: [cam1.id, cam2.id, unknown] });
     expect(res.statusCode).toBe(200);
@@ -169,7 +176,14 @@ describe('cameras', () => {
     expect(body.items.map((s) => s.cameraId)).toEqual([cam1.id]);
     expect(body.notFound.sort()).toEqual([cam2.id, unknown].sort());
     expect((await call(admin, 'POST', `${BASE}/batch-status`, { cameraIds: [] })).statusCode).toBe(400);
-    expect((await call(admin, 'POST', `${BASE}/batch-status`, { cameraIds: ['nope'] })).statusCode).toBe(400);
+    // Ids that are not valid ids are not found either, and do not fail the request for the others.
+    const malformed = ['nope', '', '12345', `${cam1.id}x`, "1' or '1'='1"];
+    const mixed = await call(operator, 'POST', `${BASE}/batch-status`, { cameraIds: [cam1.id.toUpperCase(), ...malformed] });
+    expect(mixed.statusCode, mixed.body).toBe(200);
+    const mixedBody = mixed.json<{ items: Status[]; notFound: string[] }>();
+    expect(mixedBody.items.map((s) => s.cameraId)).toEqual([cam1.id]);
+    expect(mixedBody.notFound.sort()).toEqual([...malformed].sort());
+    expect((await call(admin, 'POST', `${BASE}/batch-status`, { cameraIds: ['x'.repeat(101)] })).statusCode).toBe(400);
     const many = Array.from({ length: 1001 }, () => randomUUID());
     expect((await call(admin, 'POST', `${BASE}/batch-status`, { cameraIds: many })).statusCode).toBe(400);
   });

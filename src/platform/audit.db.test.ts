@@ -175,6 +175,20 @@ describe('audit trail', () => {
     expect(JSON.stringify(record)).not.toMatch(/hunter2|t0k3n|deep-secret/);
   });
 
+  it('keeps booleans under secret-looking names readable (hasCredentials says whether, not what)', async () => {
+    await audit.write(
+      db,
+      event({
+        before: { hasCredentials: false, credentials: { username: 'u', password: 'hunter2' } },
+        after: { hasCredentials: true, tokenRevoked: true, credentials: 'hunter2', apiKey: 'k3y' },
+      }),
+    );
+    const [record] = await allEvents();
+    expect(record?.before).toEqual({ hasCredentials: false, credentials: '[REDACTED]' });
+    expect(record?.after).toEqual({ hasCredentials: true, tokenRevoked: true, credentials: '[REDACTED]', apiKey: '[REDACTED]' });
+    expect(JSON.stringify(record)).not.toMatch(/hunter2|k3y/);
+  });
+
   it('stores arrays and scalars as JSON', async () => {
     await audit.write(db, event({ before: ['a', 'b'], after: 3 }));
     const [record] = await allEvents();

@@ -148,7 +148,8 @@ function validate(event: AuditEvent): void {
 
 /**
  * A JSON copy of `value` in which every property whose name looks secret (at any depth) is
- * `[REDACTED]`, and credentials inside strings (URLs, bearer tokens) are masked.
+ * `[REDACTED]`, and credentials inside strings (URLs, bearer tokens) are masked. A boolean holds no
+ * secret, whatever its name: `hasCredentials: true` says that there are some, and stays readable.
  */
 export function maskSecrets(value: unknown): unknown {
   if (value === undefined) return null;
@@ -162,7 +163,8 @@ function mask(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(mask);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = isSecretKey(key) && item !== null ? REDACTED : mask(item);
+  for (const [key, item] of Object.entries(value))
+    out[key] = isSecretKey(key) && item !== null && typeof item !== 'boolean' ? REDACTED : mask(item);
   return out;
 }
 

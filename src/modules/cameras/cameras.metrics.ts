@@ -4,8 +4,20 @@ import type { Registry } from 'prom-client';
 import type { CameraState } from './runtime/worker.js';
 import { CAMERA_STATES } from './runtime/worker.js';
 
+/** Why camera log events were not written (`camera_log_events_dropped_total{reason}`). */
+export const EVENT_DROP_REASONS = ['camera_deleted', 'rejected', 'write_failed', 'buffer_full'] as const;
+export type EventDropReason = (typeof EVENT_DROP_REASONS)[number];
+
 export function createCameraMetrics(registry: Registry, countByState: () => Record<CameraState, number>) {
+  const eventsDropped = new Counter({
+    name: 'camera_log_events_dropped_total',
+    help: 'Camera log events not written, by reason: camera_deleted (its camera was deleted before the write), rejected (the database refused the row), write_failed (the database could not be reached), buffer_full (too many events waiting).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const reason of EVENT_DROP_REASONS) eventsDropped.inc({ reason }, 0);
   return {
+    eventsDropped,
     operations: new Counter({
       name: 'camera_operations_total',
       help: 'Camera control operations, by operation and status (success, rejected: 4xx, error: 5xx).',
@@ -14,7 +26,7 @@ export function createCameraMetrics(registry: Registry, countByState: () => Reco
     }),
     states: new Gauge({
       name: 'cameras',
-      help: 'Cameras run by this process, by state.',
+      help: 'Cameras by state: those this process runs, and, in one process of the fleet, those no process runs (stopped, deactivated, starting until a process picks them up). Summed over the processes, each camera counts once.',
       labelNames: ['state'],
       registers: [registry],
       collect() {

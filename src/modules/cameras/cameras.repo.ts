@@ -97,6 +97,18 @@ export const camerasRepo = {
           .execute()
           .then(() => undefined),
 
+  /** Those of `ids` that are cameras. */
+  existingIds: async (db: Db, ids: readonly string[]) =>
+    ids.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('cameras')
+            .select('id')
+            .where('id', 'in', [...ids])
+            .execute()
+        ).map((r) => r.id),
+
   events: (
     db: Db,
     options: { cameraId: string; limit: number; before?: { at: Date; id: string }; levels?: readonly string[]; from?: Date; to?: Date },

@@ -118,7 +118,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         tags: ['cameras'],
         summary: 'Status of many cameras at once',
         description:
-          'Up to 1,000 ids; those that do not exist or are outside your units are listed under `notFound`. Audited as `camera.view_statuses` (one record per request, with the counts).',
+          'Up to 1,000 ids; those that are not valid ids, do not exist or are outside your units are listed under `notFound`. Audited as `camera.view_statuses` (one record per request, with the counts).',
         body: BatchStatusBody,
         response: { 200: BatchStatusView },
       },

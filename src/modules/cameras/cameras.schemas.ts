@@ -82,8 +82,11 @@ export const CameraStatusView = Type.Object(
     cameraId: Type.String({ format: 'uuid' }),
     state: State,
     since: Type.String({ format: 'date-time', description: 'When the camera entered this state.' }),
-    fps: Type.Number({ description: 'New frames per second over the last seconds.' }),
-    bytesPerSecond: Type.Number(),
+    fps: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        'New frames per second over the last 5 seconds (over the time since the first frame, on a younger connection); null during the first second of frames, which is too short to measure.',
+    }),
+    bytesPerSecond: Type.Union([Type.Number(), Type.Null()], { description: 'Bytes of new frames per second, measured like fps.' }),
     lastFrameAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     reconnects: Type.Integer({ description: 'Connections lost or refused since the camera was started.' }),
     lastError: Type.Union([
@@ -111,14 +114,20 @@ export const ListQuery = Type.Object(
 );
 
 export const BatchStatusBody = Type.Object(
-  { cameraIds: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 1000 }) },
+  {
+    cameraIds: Type.Array(Type.String({ maxLength: 100 }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'Camera ids; one that is not a valid id is listed under `notFound`, like an unknown one.',
+    }),
+  },
   { additionalProperties: false },
 );
 
 export const BatchStatusView = Type.Object(
   {
     items: Type.Array(Type.Ref(CameraStatusView)),
-    notFound: Type.Array(Type.String(), { description: 'Ids that do not exist or are outside your units.' }),
+    notFound: Type.Array(Type.String(), { description: 'Ids that are not valid ids, do not exist or are outside your units.' }),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
-import { uuidv7 } from '../../platform/ids.js';
+import { UUID_PATTERN, uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import { CameraErrors } from './cameras.errors.js';
@@ -429,11 +429,14 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    /** Statuses of many cameras; ids that do not exist or fail `visible` are listed under notFound. */
+    /** Statuses of many cameras; ids that are not ids, do not exist or fail `visible` are listed under notFound. */
     async batchStatus(ids: readonly string[], visible: (row: CameraRow) => boolean, actor: Actor) {
       return counted('batch_status', async () => {
-        const unique = [...new Set(ids)];
-        const rows = new Map((await camerasRepo.findMany(db, unique)).map((r) => [r.id, r]));
+        // Well-formed ids in the database's spelling (lower case); only those reach the query, which
+        // PostgreSQL would refuse as a whole for one malformed uuid. The others are not found.
+        const unique = [...new Set(ids.map((id) => (UUID_PATTERN.test(id) ? id.toLowerCase() : id)))];
+        const wellFormed = unique.filter((id) => UUID_PATTERN.test(id));
+        const rows = new Map((await camerasRepo.findMany(db, wellFormed)).map((r) => [r.id, r]));
         const found: CameraRow[] = [];
         const notFound: string[] = [];
         for (const id of unique) {

@@ -26,7 +26,7 @@ import type { Logger } from '../../../platform/log.js';
 import { isProcessAlive } from '../../../platform/processes.js';
 import type { CameraRow, CamerasTables } from '../cameras.repo.js';
 import type { Supervisor } from './supervisor.js';
-import type { CameraSource, CameraStatus } from './worker.js';
+import type { CameraSource, CameraState, CameraStatus } from './worker.js';
 
 /** What a worker needs of a camera's row (credentials still sealed). */
 export type SourceRow = Pick<CameraRow, 'id' | 'source_url' | 'source_type' | 'expected_fps' | 'credentials_sealed'>;
@@ -50,6 +50,10 @@ export interface CycleResult {
   restarted: string[];
   unchanged: number;
 }
+
+/** Cameras that no process runs, by the state their status shows. */
+export type UnrunCounts = Record<Extract<CameraState, 'stopped' | 'deactivated' | 'starting'>, number>;
+const noUnrun = (): UnrunCounts => ({ stopped: 0, deactivated: 0, starting: 0 });
 
 const emptyResult = (): CycleResult => ({ started: [], stopped: [], restarted: [], unchanged: 0 });
 /** What a worker was started from: a camera whose key and restart count are unchanged is left alone. */
@@ -78,6 +82,9 @@ export function createFleet(deps: FleetDeps) {
   const applied = new Map<string, { key: string; seq: number }>();
   let lastRenewed = performance.now();
   let liveNodes = 1;
+  /** Whether this process counts the cameras no process runs (one process of the fleet does). */
+  let countsUnrun = false;
+  let unrun = noUnrun();
   /** Where the other processes reach this one (set by start). */
   let url: string | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -152,9 +159,11 @@ export function createFleet(deps: FleetDeps) {
         .where('active', '=', true)
         .execute();
       const wantedIds = new Set(wanted.map((r) => r.id));
-      const live = await sql<{ n: number }>`
-        select count(*)::int as n from vigil_nodes where heartbeat_at > now() - ${ttl}::interval`.execute(db);
+      const live = await sql<{ n: number; first: string | null }>`
+        select count(*)::int as n, min(id) as first from vigil_nodes where heartbeat_at > now() - ${ttl}::interval`.execute(db);
       liveNodes = Math.max(1, live.rows[0]?.n ?? 1);
+      // The live process with the lowest id counts the cameras that no process runs.
+      countsUnrun = (live.rows[0]?.first ?? nodeId) === nodeId;
       const share = Math.ceil(wanted.length / liveNodes);
 
       // Give up what is no longer wanted, and what is beyond the fair share (worker first, then lease).
@@ -192,7 +201,31 @@ export function createFleet(deps: FleetDeps) {
         for (const id of supervisor.ids()) await stopLocal(id, result);
       }
     }
+    await countUnrun();
     return result;
+  }
+
+  /**
+   * Counts, in the process that counts them, the cameras no process runs: stopped, deactivated, and
+   * wanted but held by no live lease yet (their status says starting). Every other process counts
+   * none, so that the `cameras{state}` gauge summed over the fleet counts each camera once.
+   */
+  async function countUnrun(): Promise<void> {
+    if (!countsUnrun) {
+      unrun = noUnrun();
+      return;
+    }
+    try {
+      const { rows } = await sql<UnrunCounts>`
+        select count(*) filter (where not c.active)::int as deactivated,
+               count(*) filter (where c.active and not c.desired_running)::int as stopped,
+               count(*) filter (where c.active and c.desired_running and not exists (
+                 select 1 from camera_leases l where l.camera_id = c.id and l.expires_at > now()))::int as starting
+        from cameras c`.execute(db);
+      unrun = rows[0] ?? noUnrun();
+    } catch (error) {
+      log.warn({ err: error }, 'could not count the cameras no process runs');
+    }
   }
 
   /**
@@ -274,6 +307,8 @@ export function createFleet(deps: FleetDeps) {
     nodeId,
     reconcile,
     settle,
+    /** The cameras no process runs, as of the last lease cycle (zero in all but one process of the fleet). */
+    unrunCounts: (): UnrunCounts => ({ ...unrun }),
     /** Cameras in `state` here or, as published, on the other processes. */
     async idsInState(state: string): Promise<string[]> {
       const local = supervisor.ids().filter((id) => supervisor.status(id)?.state === state);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAttemptGate } from './attempt-gate.js';
+import { ffmpegFailure } from './failures.js';
+import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
 import { parseCameraChange } from './fleet.js';
 import { backoffDelay } from './backoff.js';
 import { RateWindow } from './rate-window.js';
@@ -69,13 +71,43 @@ describe('rate window', () => {
   it('measures frames and bytes per second over the window', () => {
     const window = new RateWindow(5_000);
     for (let t = 0; t < 10_000; t += 100) window.add(t, 1_000);
-    const rates = window.rates(10_000, 0);
+    const rates = window.rates(10_000)!;
     expect(rates.fps).toBeCloseTo(10, 0);
     expect(rates.bytesPerSecond).toBeCloseTo(10_000, -3);
-    // A fresh connection is measured over its own length.
+    // A fresh connection is measured from its first frame: 6 intervals over 1.2 s.
     const fresh = new RateWindow(5_000);
-    for (let t = 0; t < 1_000; t += 200) fresh.add(t, 500);
-    expect(fresh.rates(1_000, 0).fps).toBe(5);
+    for (let t = 0; t <= 1_200; t += 200) fresh.add(t, 500);
+    expect(fresh.rates(1_200)).toEqual({ fps: 5, bytesPerSecond: 2_500 });
+  });
+
+  it('never reads above the source’s rate after a start, has no rate for its first second, and reads it exactly once a window was seen', () => {
+    for (const fps of [1, 5, 10, 25]) {
+      const window = new RateWindow(5_000);
+      const interval = 1_000 / fps;
+      let next = 0;
+      for (let t = 0; t <= 12_000; t += 10) {
+        // The first frame comes with the connection, the next ones at the source's rate.
+        while (next <= t) {
+          window.add(next, 1_000);
+          next += interval;
+        }
+        const rates = window.rates(t);
+        if (t < 1_000) expect(rates, `${fps} fps source at ${t} ms`).toBeNull();
+        else {
+          expect(rates!.fps, `${fps} fps source at ${t} ms`).toBeLessThanOrEqual(fps + 1e-9);
+          expect(rates!.bytesPerSecond).toBeLessThanOrEqual(fps * 1_000 + 1e-6);
+          if (t >= 5_000) expect(rates!.fps, `${fps} fps source at ${t} ms`).toBeCloseTo(fps, 6);
+        }
+      }
+    }
+  });
+
+  it('has no rate while a connection’s opening burst is all it saw, and starts over after clear', () => {
+    const window = new RateWindow(5_000);
+    for (let t = 0; t < 20; t += 2) window.add(t, 1_000);
+    for (const t of [20, 100, 250, 999]) expect(window.rates(t)).toBeNull();
+    window.clear();
+    expect(window.rates(10_000)).toBeNull();
   });
 });
 
@@ -86,5 +118,30 @@ describe('camera change messages', () => {
     for (const bad of ['n1', '', 'null', '[]', '{"ids":["a"]}', '{"from":1}', '{"from":"n1","ids":"a"}', '{"from":"n1","ids":[1]}']) {
       expect(parseCameraChange(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('ffmpeg input', () => {
+  const url = rtspUrl({ sourceUrl: 'rtsp://10.0.0.7:554/live?ch=1', credentials: { username: 'ad min', password: "p@ss:w'rd/%x" } });
+
+  it('puts the credentials in the URL of the input script, quoted for ffmpeg, and nothing of the source in the arguments', () => {
+    expect(url).toBe("rtsp://ad%20min:p%40ss%3Aw'rd%2F%25x@10.0.0.7:554/live?ch=1");
+    expect(ffconcatScript(url)).toBe(
+      "ffconcat version 1.0\nfile 'rtsp://ad%20min:p%40ss%3Aw'\\''rd%2F%25x@10.0.0.7:554/live?ch=1'\noption rtsp_transport tcp\n",
+    );
+    const args = ffmpegArgs(5).join(' ');
+    expect(args).toContain('-i pipe:0');
+    expect(args).not.toMatch(/rtsp:|10\.0\.0\.7|p%40ss/);
+    expect(() => ffconcatScript('rtsp://host/a\nfile /etc/passwd')).toThrow(/line break/);
+  });
+
+  it('classifies what ffmpeg reports of the concat input, without repeating it (it names the URL with its credentials)', () => {
+    const stderr = `[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized\n[concat @ 0x2] Impossible to open '${url}'\npipe:0: Server returned 401 Unauthorized (authorization failed)\n`;
+    const failure = ffmpegFailure(1, stderr);
+    expect(failure).toMatchObject({ code: 'RTSP_401', persistent: true });
+    expect(failure.message).not.toMatch(/p%40ss|10\.0\.0\.7|Unauthorized/);
+    expect(ffmpegFailure(1, `[concat @ 0x2] Impossible to open '${url}'\npipe:0: Connection refused\n`)).toMatchObject({
+      code: 'CONNECTION_REFUSED',
+    });
   });
 });

@@ -34,6 +34,7 @@ import {
   refusedFailure,
   unresolvedFailure,
 } from './failures.js';
+import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
 import { RateWindow } from './rate-window.js';
 
 export { IngestFailure } from './failures.js';
@@ -69,8 +70,9 @@ export interface CameraStatus {
   cameraId: string;
   state: CameraState;
   since: string;
-  fps: number;
-  bytesPerSecond: number;
+  /** Null until the connection brought frames for long enough to measure (see RateWindow). */
+  fps: number | null;
+  bytesPerSecond: number | null;
   lastFrameAt: string | null;
   reconnects: number;
   lastError: CameraError | null;
@@ -188,13 +190,13 @@ export class CameraWorker {
   status(): CameraStatus {
     const now = this.#now();
     const connected = this.#state === 'running' || this.#state === 'degraded';
-    const { fps, bytesPerSecond } = connected ? this.#window.rates(now, this.#connectedAt) : { fps: 0, bytesPerSecond: 0 };
+    const rates = connected ? this.#window.rates(now) : { fps: 0, bytesPerSecond: 0 };
     return {
       cameraId: this.source.id,
       state: this.#state,
       since: new Date(this.#since).toISOString(),
-      fps: Math.round(fps * 100) / 100,
-      bytesPerSecond: Math.round(bytesPerSecond),
+      fps: rates === null ? null : Math.round(rates.fps * 100) / 100,
+      bytesPerSecond: rates === null ? null : Math.round(rates.bytesPerSecond),
       lastFrameAt: this.#lastFrameAt === null ? null : new Date(this.#lastFrameAt).toISOString(),
       reconnects: this.#reconnects,
       lastError: this.#lastError,
@@ -231,7 +233,7 @@ export class CameraWorker {
   #rateState(now: number): CameraState {
     // Judge the rate only once a window's worth of time has passed on this connection.
     if (now - this.#connectedAt < this.settings.fpsWindowMs) return 'running';
-    const { fps } = this.#window.rates(now, this.#connectedAt);
+    const fps = this.#window.rates(now)?.fps ?? 0;
     return fps < this.source.expectedFps * 0.5 ? 'degraded' : 'running';
   }
 
@@ -446,22 +448,29 @@ export class CameraWorker {
   /**
    * RTSP through ffmpeg, given the checked address in place of the host name (RTSP has no Host
    * header; the URL's path is unchanged). What ffmpeg itself connects to later (an RTSP redirect it
-   * follows) is beyond this check: see docs/cameras.md.
+   * follows) is beyond this check: see docs/cameras.md. The URL, with its credentials, goes through
+   * ffmpeg's stdin, never its command line (ffmpeg.ts).
    */
   #rtsp(signal: AbortSignal, target: SourceTarget): Promise<void> {
-    const url = new URL(this.source.sourceUrl);
-    url.hostname = target.family === 6 ? `[${target.address}]` : target.address;
-    if (this.source.credentials) {
-      url.username = encodeURIComponent(this.source.credentials.username);
-      url.password = encodeURIComponent(this.source.credentials.password);
-    }
-    const args = ['-nostdin', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-i', url.toString(), '-an', '-f', 'mjpeg', '-q:v', '5'];
-    args.push('-r', String(this.source.expectedFps), 'pipe:1');
+    const checked = new URL(this.source.sourceUrl);
+    checked.hostname = target.family === 6 ? `[${target.address}]` : target.address;
+    const script = ffconcatScript(rtspUrl({ sourceUrl: checked.toString(), credentials: this.source.credentials }));
     return new Promise<void>((resolve, reject) => {
-      const child = spawn(this.settings.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+      const child = spawn(this.settings.ffmpegPath, ffmpegArgs(this.source.expectedFps), { stdio: ['pipe', 'pipe', 'pipe'], signal });
+      // An ffmpeg that is gone before reading it (not installed, killed) says why through 'error' or 'close'.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(script);
       const parser = new MjpegParser({ maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
       let stderr = '';
       let connected = false;
+      // A server that accepts and then says nothing would leave ffmpeg waiting for ever: the stall
+      // watchdog only runs once video flows. RTSP needs a few round trips and a key frame, so twice
+      // the connect timeout.
+      const firstVideoMs = 2 * this.settings.connectTimeoutMs;
+      const noVideo = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new IngestFailure('CONNECT_TIMEOUT', `no video from the RTSP source within ${firstVideoMs} ms`));
+      }, firstVideoMs);
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') {
           reject(
@@ -478,6 +487,7 @@ export class CameraWorker {
       });
       child.stdout.on('data', (chunk: Buffer) => {
         if (!connected) {
+          clearTimeout(noVideo);
           this.#connected();
           connected = true;
         }
@@ -490,6 +500,7 @@ export class CameraWorker {
         }
       });
       child.on('close', (code) => {
+        clearTimeout(noVideo);
         if (code === 0 || signal.aborted) resolve();
         // Classified from ffmpeg's output, never quoted: it repeats what the server said, and the URL.
         else reject(ffmpegFailure(code, stderr));
