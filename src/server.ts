@@ -26,6 +26,7 @@ import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
+import { installInputGuards } from './platform/http/input.js';
 import { installObservability, requestIdFor } from './platform/http/observability.js';
 import type { Kv } from './platform/kv/kv.js';
 import type { Logger } from './platform/log.js';
@@ -115,6 +116,7 @@ export async function buildServer(services: Services) {
   const app = Fastify(fastifyOptions(config, log)).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app, config.http.bodyLimitBytes);
+  installInputGuards(app);
   installObservability(app, metrics);
   // Security headers on every answer, set first so that refusals carry them too; HSTS only over https.
   installSecurityHeaders(app, { hsts: config.web.publicUrl?.startsWith('https:') ?? false });

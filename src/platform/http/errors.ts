@@ -78,7 +78,20 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
   ) {
     return new AppError(fe.statusCode, 'BAD_REQUEST', fe.message ?? 'bad request', { reason: fe.code });
   }
-  return PlatformErrors.internal(error);
+  return httpClientError(error) ?? PlatformErrors.internal(error);
+}
+
+/**
+ * A client error in the http-errors convention (`expose: true`, a 4xx `status`): what
+ * @fastify/send raises for the docs UI's static files. A path that climbs out of the served folder
+ * (its 403) names nothing that exists there, so it is a 404 like any missing file.
+ */
+function httpClientError(error: unknown): AppError | undefined {
+  const e = error as { expose?: unknown; status?: unknown; message?: unknown };
+  if (e.expose !== true || typeof e.status !== 'number' || e.status < 400 || e.status > 499) return undefined;
+  if (e.status === 403 || e.status === 404) return PlatformErrors.notFound('no such file');
+  if (e.status === 416) return PlatformErrors.rangeNotSatisfiable();
+  return new AppError(e.status, 'BAD_REQUEST', typeof e.message === 'string' ? e.message : 'bad request');
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
