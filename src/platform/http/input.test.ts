@@ -28,6 +28,13 @@ describe('inspectInput', () => {
   });
 
   it('stops after `limit` problems', () => {
-    expect(inspectInput(Array.from({ length: 100 }, () => '\u0000'), 'body', 64, 5).problems).toHaveLength(5);
+    expect(
+      inspectInput(
+        Array.from({ length: 100 }, () => '\u0000'),
+        'body',
+        64,
+        5,
+      ).problems,
+    ).toHaveLength(5);
   });
 });
