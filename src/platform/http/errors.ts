@@ -1,5 +1,6 @@
 // Turns any error, from any layer, into the unified shape:
 // { code, message, details, timestamp, requestId }. A 500 never carries a stack or internals.
+import type { IncomingMessage } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constraintViolation, isDatabaseUnavailable } from '../db/database.js';
@@ -94,17 +95,43 @@ function httpClientError(error: unknown): AppError | undefined {
   return new AppError(e.status, 'BAD_REQUEST', typeof e.message === 'string' ? e.message : 'bad request');
 }
 
+/** The unified body of an error. */
+export function errorBody(error: AppError, requestId: string) {
+  return { code: error.code, message: error.message, details: error.details, timestamp: new Date().toISOString(), requestId };
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const retryAfter = error.details.retryAfterSeconds;
   if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-  return reply
-    .code(error.status)
-    .type('application/json; charset=utf-8')
-    .send({ code: error.code, message: error.message, details: error.details, timestamp: new Date().toISOString(), requestId: request.id });
+  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error, request.id));
+}
+
+/** How long the rest of a refused body is read before the connection is cut anyway. */
+export const REFUSED_BODY_DRAIN_MS = 10_000;
+
+/**
+ * Reads and discards what is left of a request body, for at most `maxMs`. An answer after which
+ * the connection closes (Fastify closes after refusing a body: 413, 415; or the client asked to)
+ * while the body is still arriving would close a socket with unread data, and the kernel then sends
+ * a reset that destroys the answer on the client's side before it reads it: a client that sends its
+ * whole body before reading saw ECONNRESET instead of 413.
+ */
+export function drainBody(raw: IncomingMessage, maxMs = REFUSED_BODY_DRAIN_MS): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('end', done).off('close', done).off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    raw.on('end', done).on('close', done).on('error', done);
+    raw.resume();
+  });
 }
 
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error, bodyLimit);
     if (appError.status >= 500) {
       const cause = appError.code === 'INTERNAL' ? error : appError.cause;
@@ -112,6 +139,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     } else {
       request.log.debug({ code: appError.code, details: appError.details }, appError.message);
     }
+    if (reply.getHeader('connection') === 'close' || !reply.raw.shouldKeepAlive) await drainBody(request.raw);
     return sendError(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>
