@@ -22,11 +22,13 @@ import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
 import { documentAccess, securitySchemes } from './platform/http/openapi.js';
 import { installRateLimits } from './platform/http/rate-limit.js';
-import { installSecurityHeaders } from './platform/http/security-headers.js';
+import { installSecurityHeaders, securityHeaders } from './platform/http/security-headers.js';
+import { clientErrorHandler, frameworkErrorHandler } from './platform/http/edge-errors.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
 import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
+import { installInputGuards } from './platform/http/input.js';
 import { installObservability, requestIdFor } from './platform/http/observability.js';
 import type { Kv } from './platform/kv/kv.js';
 import type { Logger } from './platform/log.js';
@@ -51,9 +53,13 @@ export interface Services {
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
 
-function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger) {
+function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, headers: Record<string, string>) {
   return {
     loggerInstance,
+    // Refusals before routing (a bad URL escape) and by Node's HTTP parser (headers too large,
+    // Transfer-Encoding with Content-Length) answer in the unified shape too.
+    frameworkErrors: frameworkErrorHandler(headers, config.http.bodyLimitBytes),
+    clientErrorHandler: clientErrorHandler({ securityHeaders: headers, log: loggerInstance }),
     // Our onResponse hook writes the one line per request; Fastify's own pair is off.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdFor,
@@ -113,12 +119,15 @@ function enforceRouteConventions(route: RouteOptions): void {
 
 export async function buildServer(services: Services) {
   const { config, log, metrics, database, kv } = services;
-  const app = Fastify(fastifyOptions(config, log)).withTypeProvider<TypeBoxTypeProvider>();
+  // Security headers on every answer; HSTS only over https.
+  const headers = securityHeaders({ hsts: config.web.publicUrl?.startsWith('https:') ?? false });
+  const app = Fastify(fastifyOptions(config, log, headers)).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app, config.http.bodyLimitBytes);
+  installInputGuards(app);
   installObservability(app, metrics);
-  // Security headers on every answer, set first so that refusals carry them too; HSTS only over https.
-  installSecurityHeaders(app, { hsts: config.web.publicUrl?.startsWith('https:') ?? false });
+  // Set first so that refusals carry them too.
+  installSecurityHeaders(app, headers);
   app.addHook('onRoute', enforceRouteConventions);
   // While draining, requests that still arrive on open keep-alive connections are turned away
   // (with Connection: close) so the client retries elsewhere; probes keep answering.

@@ -23,9 +23,15 @@ export const PlatformErrors = {
     new AppError(400, 'VALIDATION_FAILED', `the request ${where} is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, {
       errors,
     }),
+  jsonTooDeep: (maxDepth: number) =>
+    new AppError(400, 'JSON_TOO_DEEP', `the request body nests objects and arrays deeper than ${maxDepth} levels`, { maxDepth }),
   badRequest: (message: string, details: Record<string, unknown> = {}) => new AppError(400, 'BAD_REQUEST', message, details),
+  requestTimeout: () => new AppError(408, 'REQUEST_TIMEOUT', 'the request did not arrive in time'),
+  headersTooLarge: (limit: number) =>
+    new AppError(431, 'HEADERS_TOO_LARGE', `the request line and headers are larger than ${limit} bytes`, { limitBytes: limit }),
   payloadTooLarge: (limit: number) =>
     new AppError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes`, { limitBytes: limit }),
+  rangeNotSatisfiable: () => new AppError(416, 'RANGE_NOT_SATISFIABLE', 'the requested range is outside the file'),
   unsupportedMediaType: (contentType: string | undefined) =>
     new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${contentType ?? '(none)'} is not accepted; send application/json`, {
       contentType: contentType ?? null,

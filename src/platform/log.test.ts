@@ -56,6 +56,18 @@ describe('log redaction', () => {
     expect(JSON.parse(lines[3]!).err.message).toBe(`connect failed for postgres://vigil:${REDACTED}@db:5432/vigil`);
   });
 
+  it('recognises Vigil keys, refresh tokens and JWTs by their value, under any name', () => {
+    const { lines, log } = capture();
+    const key = 'vgl_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo';
+    const refresh = 'vgr_cmVmcmVzaC10b2tlbi1yYW5kb20tcGFydC0xMjM0NTY';
+    const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLWJ5dGVz';
+    log.info({ url: `/api/v1/x?key=${key}&jwt=${jwt}&n=1`, route: `/x/${refresh}`, list: [`y=${key.replace('_', '%5F')}`] }, 'request');
+    log.warn(`callback ${encodeURIComponent(`https://a.example/cb?t=${jwt}`)} with ${refresh}`);
+    const text = lines.join('\n');
+    for (const secret of [key, refresh, jwt, key.slice(4), refresh.slice(4), jwt.split('.')[2]!]) expect(text).not.toContain(secret);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ url: `/api/v1/x?key=vgl_${REDACTED}&jwt=${REDACTED}&n=1`, route: `/x/vgr_${REDACTED}` });
+  });
+
   it('leaves objects without secrets untouched (no copy)', () => {
     const value = { a: 1, b: { c: 'plain text', d: [1, 2] } };
     expect(redact(value)).toBe(value);

@@ -1,5 +1,6 @@
 // pino JSON logs. Secrets are redacted wherever they appear in a logged object, by key name, and
-// credentials inside URLs are masked in any string value. Optional files under LOG_DIR rotate daily,
+// in any string value: credentials inside URLs, secret-named parameters, and keys and tokens
+// recognised by their shape. Optional files under LOG_DIR rotate daily,
 // with errors copied to a file of their own.
 import path from 'node:path';
 import pino from 'pino';
@@ -19,8 +20,17 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 /** Secret-named assignments in URLs and free text: ?token=..., &api_key=..., password: x. */
 const ASSIGNED_SECRET = /((?:[a-z_-]*(?:token|secret|password|passwd|pwd|api[-_]?key|signature))["']?\s*[=:]\s*["']?)[^\s&#"',;]+/gi;
 
-/** One cheap test that every pattern above needs to pass: most strings skip the three replaces. */
-const MAY_HOLD_SECRET = /:\/\/|bearer|basic|token|secret|pass|pwd|api[-_]?key|signature/i;
+/**
+ * Secrets recognised by their value, whatever name they come under (`?key=vgl_…`, a path segment):
+ * Vigil's API keys and refresh tokens (`vgl_…`, `vgr_…`, also with the `_` percent-encoded) ...
+ */
+const VIGIL_SECRET = /(vg[lr])(?:_|%5f)[A-Za-z0-9_-]{8,}/gi;
+/** ... and anything shaped like a JWT: base64url parts joined by dots, the first a JSON header (`eyJ`). */
+const JWT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2,4}/g;
+// No word boundary before either: inside a percent-encoded value (`%3Dvgl_…`) there is none.
+
+/** One cheap test that every pattern above needs to pass: most strings skip the replaces. */
+const MAY_HOLD_SECRET = /:\/\/|bearer|basic|token|secret|pass|pwd|api[-_]?key|signature|vg[lr](?:_|%5f)|eyJ/i;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
@@ -28,7 +38,12 @@ export function isSecretKey(key: string): boolean {
 
 export function redactString(value: string): string {
   if (!MAY_HOLD_SECRET.test(value)) return value;
-  return value.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(BEARER, `$1 ${REDACTED}`).replace(ASSIGNED_SECRET, `$1${REDACTED}`);
+  return value
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(ASSIGNED_SECRET, `$1${REDACTED}`)
+    .replace(VIGIL_SECRET, `$1_${REDACTED}`)
+    .replace(JWT, REDACTED);
 }
 
 /**

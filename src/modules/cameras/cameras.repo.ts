@@ -74,9 +74,11 @@ export const camerasRepo = {
   ) => {
     let query = db.selectFrom('cameras').selectAll();
     if (options.after !== undefined) query = query.where('id', '>', options.after);
-    if (options.units !== undefined) query = query.where('org_unit_code', 'in', options.units.length > 0 ? [...options.units] : ['\u0000']);
+    // An empty list means "none": `in ()` is not SQL, so it is said as `false`.
+    if (options.units !== undefined)
+      query = options.units.length > 0 ? query.where('org_unit_code', 'in', [...options.units]) : query.where(sql<boolean>`false`);
     if (options.ids !== undefined)
-      query = query.where('id', 'in', options.ids.length > 0 ? [...options.ids] : ['00000000-0000-0000-0000-000000000000']);
+      query = options.ids.length > 0 ? query.where('id', 'in', [...options.ids]) : query.where(sql<boolean>`false`);
     if (options.label !== undefined) query = query.where(sql<boolean>`labels @> array[${options.label}]::text[]`);
     if (options.text !== undefined) {
       const pattern = `%${options.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

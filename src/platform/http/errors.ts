@@ -1,5 +1,6 @@
 // Turns any error, from any layer, into the unified shape:
 // { code, message, details, timestamp, requestId }. A 500 never carries a stack or internals.
+import type { IncomingMessage } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constraintViolation, isDatabaseUnavailable } from '../db/database.js';
@@ -78,20 +79,59 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
   ) {
     return new AppError(fe.statusCode, 'BAD_REQUEST', fe.message ?? 'bad request', { reason: fe.code });
   }
-  return PlatformErrors.internal(error);
+  return httpClientError(error) ?? PlatformErrors.internal(error);
+}
+
+/**
+ * A client error in the http-errors convention (`expose: true`, a 4xx `status`): what
+ * @fastify/send raises for the docs UI's static files. A path that climbs out of the served folder
+ * (its 403) names nothing that exists there, so it is a 404 like any missing file.
+ */
+function httpClientError(error: unknown): AppError | undefined {
+  const e = error as { expose?: unknown; status?: unknown; message?: unknown };
+  if (e.expose !== true || typeof e.status !== 'number' || e.status < 400 || e.status > 499) return undefined;
+  if (e.status === 403 || e.status === 404) return PlatformErrors.notFound('no such file');
+  if (e.status === 416) return PlatformErrors.rangeNotSatisfiable();
+  return new AppError(e.status, 'BAD_REQUEST', typeof e.message === 'string' ? e.message : 'bad request');
+}
+
+/** The unified body of an error. */
+export function errorBody(error: AppError, requestId: string) {
+  return { code: error.code, message: error.message, details: error.details, timestamp: new Date().toISOString(), requestId };
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const retryAfter = error.details.retryAfterSeconds;
   if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-  return reply
-    .code(error.status)
-    .type('application/json; charset=utf-8')
-    .send({ code: error.code, message: error.message, details: error.details, timestamp: new Date().toISOString(), requestId: request.id });
+  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error, request.id));
+}
+
+/** How long the rest of a refused body is read before the connection is cut anyway. */
+export const REFUSED_BODY_DRAIN_MS = 10_000;
+
+/**
+ * Reads and discards what is left of a request body, for at most `maxMs`. An answer after which
+ * the connection closes (Fastify closes after refusing a body: 413, 415; or the client asked to)
+ * while the body is still arriving would close a socket with unread data, and the kernel then sends
+ * a reset that destroys the answer on the client's side before it reads it: a client that sends its
+ * whole body before reading saw ECONNRESET instead of 413.
+ */
+export function drainBody(raw: IncomingMessage, maxMs = REFUSED_BODY_DRAIN_MS): Promise<void> {
+  if (raw.complete || raw.readableEnded || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('end', done).off('close', done).off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    raw.on('end', done).on('close', done).on('error', done);
+    raw.resume();
+  });
 }
 
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error, bodyLimit);
     if (appError.status >= 500) {
       const cause = appError.code === 'INTERNAL' ? error : appError.cause;
@@ -99,6 +139,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     } else {
       request.log.debug({ code: appError.code, details: appError.details }, appError.message);
     }
+    if (reply.getHeader('connection') === 'close' || !reply.raw.shouldKeepAlive) await drainBody(request.raw);
     return sendError(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

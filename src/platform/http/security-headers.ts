@@ -35,10 +35,11 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
   return headers;
 }
 
-export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
-  const headers = Object.entries(securityHeaders(options));
+/** Copies `headers` (from securityHeaders) onto every reply. */
+export function installSecurityHeaders(app: FastifyInstance, headers: Record<string, string>): void {
+  const entries = Object.entries(headers);
   app.addHook('onRequest', (_request, reply, done) => {
-    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    for (const [name, value] of entries) reply.raw.setHeader(name, value);
     done();
   });
 }
