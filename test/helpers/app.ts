@@ -39,7 +39,7 @@ export interface TestVigil extends RunningVigil {
   stop(): Promise<void>;
 }
 
-export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now'> {
+export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now' | 'defaultMetrics'> {
   env?: Partial<Record<SettingName, string>>;
   /** Use the real servers of the integration pass when they are configured (default true). */
   useRealServers?: boolean;
@@ -69,7 +69,7 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
   const running = await startVigil(config, {
     log,
     pgliteDataDir: 'memory://',
-    defaultMetrics: false,
+    defaultMetrics: options.defaultMetrics ?? false,
     ...(options.configure ? { configure: options.configure } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
