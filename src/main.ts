@@ -175,7 +175,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const org = createOrgService({
       db: database.db as Kysely<OrgTables>,
       audit,
-      operations: metrics.temporalOperations,
       unitTypes: config.org.unitTypes,
       maxDepth: config.org.maxDepth,
       today,

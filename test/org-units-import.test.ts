@@ -224,6 +224,21 @@ describe('org unit import and export', () => {
     expect(metrics).toMatch(/temporal_operations_total\{operation="import",status="success"\} [1-9]/);
   });
 
+  it('counts every refused import as rejected in temporal_operations_total, and dry runs not at all', async () => {
+    const count = async (status: string) =>
+      (await source.metrics.temporalOperations.get()).values.find((v) => v.labels.operation === 'import' && v.labels.status === status)
+        ?.value ?? 0;
+    const [rejected, success] = [await count('rejected'), await count('success')];
+    const bad = csvOf([HEADER, 'BAD-1,Bad,GALAXY,ACME,ACTIVE,0,,{},2024-01-01,,']);
+    expect((await importCsv(source, bad, '', undefined, 'application/xml')).statusCode).toBe(415);
+    expect((await importJson(source, { versions: 'none' })).statusCode).toBe(400); // the schema refuses it
+    expect((await importCsv(source, bad)).statusCode).toBe(400); // IMPORT_INVALID: an unknown unit type
+    expect((await importCsv(source, bad, '?dryRun=true')).statusCode).toBe(400);
+    expect((await importJson(source, { versions: [] }, '?dryRun=true')).statusCode).toBe(200);
+    expect(await count('rejected')).toBe(rejected + 3);
+    expect(await count('success')).toBe(success);
+  });
+
   it('refuses codes that exist, naming the line', async () => {
     const start = await counts(source);
     const res = await importCsv(source, csvOf(GOOD_LINES));

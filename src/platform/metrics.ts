@@ -12,7 +12,7 @@ export interface Metrics {
   redisUp: Gauge;
   /** Audit records written (`success`) or that failed and so failed the change they record (`failure`). */
   auditWrites: Counter<'status'>;
-  /** Writes to effective-dated data, by operation and outcome (success, rejected: 4xx, error: 5xx). */
+  /** Writes to effective-dated data, by operation and outcome (success, rejected: 4xx, error: 5xx), counted from the HTTP answer. */
   temporalOperations: Counter<'operation' | 'status'>;
   /** Requests refused with 429 by the rate limiter, by route template. */
   rateLimited: Counter<'route'>;

@@ -98,7 +98,11 @@ export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRou
   app.post(
     `${BASE}/import`,
     {
-      config: { permission: 'org:write' },
+      // A dry run writes nothing and is not counted.
+      config: {
+        permission: 'org:write',
+        temporalOperation: (request) => ((request.query as { dryRun?: unknown }).dryRun === true ? undefined : 'import'),
+      },
       schema: {
         tags: ['org-units'],
         summary: 'Import org units with their timelines (CSV or JSON)',

@@ -433,7 +433,7 @@ export function rowsToCsv(rows: readonly TransferRow[]): string {
 }
 
 export function createOrgImportExport(deps: OrgServiceDeps) {
-  const { db, audit, operations, unitTypes, maxDepth } = deps;
+  const { db, audit, unitTypes, maxDepth } = deps;
   const now = deps.now ?? (() => new Date());
 
   /**
@@ -559,15 +559,9 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
       };
 
       if (options.dryRun) return run();
-      try {
-        const result = await run();
-        operations.inc({ operation: 'import', status: 'success' });
-        deps.onChange();
-        return result;
-      } catch (error) {
-        operations.inc({ operation: 'import', status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
-        throw error;
-      }
+      const result = await run();
+      deps.onChange();
+      return result;
     },
 
     /**
