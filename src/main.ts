@@ -80,6 +80,7 @@ export async function openDatabase(config: Config, log: Logger, options: Pick<St
       ...(options.pgliteLoadDataDir ? { pgliteLoadDataDir: options.pgliteLoadDataDir } : {}),
       poolSize: config.database.poolSize,
       statementTimeoutMs: config.database.statementTimeoutMs,
+      queryTimeoutMs: config.database.queryTimeoutMs,
       connectTimeoutMs: config.database.connectTimeoutMs,
       log,
     });
