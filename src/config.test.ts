@@ -79,6 +79,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('bounds a silent database by a few seconds: the query timeout follows the statement timeout, and must exceed it', () => {
+    expect(loadConfig({}).config.database).toMatchObject({ statementTimeoutMs: 5_000, queryTimeoutMs: 6_000, connectTimeoutMs: 3_000 });
+    expect(loadConfig({ VIGIL_DB_STATEMENT_TIMEOUT_MS: '60000' }).config.database.queryTimeoutMs).toBe(61_000);
+    expect(loadConfig({ VIGIL_DB_QUERY_TIMEOUT_MS: '9000' }).config.database.queryTimeoutMs).toBe(9_000);
+    expect(problemsOf(() => loadConfig({ VIGIL_DB_QUERY_TIMEOUT_MS: '5000' }))).toEqual([
+      'VIGIL_DB_QUERY_TIMEOUT_MS must be greater than VIGIL_DB_STATEMENT_TIMEOUT_MS (5000), got 5000: the server must cancel a slow statement before Vigil gives up waiting',
+    ]);
+  });
+
   it('treats an empty variable as unset', () => {
     const { config } = loadConfig({ DATABASE_URL: '', LOG_DIR: '' });
     expect(config.database.url).toBeUndefined();

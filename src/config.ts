@@ -155,7 +155,17 @@ export const settings = {
   DATA_DIR: text('Directory for local state: the embedded database and generated files.', './data'),
   DATABASE_URL: url('PostgreSQL server to use. Unset: the embedded PGlite database under `DATA_DIR/pgdata`.', ['postgres:', 'postgresql:']),
   VIGIL_DB_POOL_SIZE: int('Maximum connections in the PostgreSQL pool.', 1, 1000, 10),
-  VIGIL_DB_STATEMENT_TIMEOUT_MS: int('Statement timeout on PostgreSQL connections, in milliseconds.', 100, 3_600_000, 30_000),
+  VIGIL_DB_STATEMENT_TIMEOUT_MS: int(
+    'Longest a statement may run on the PostgreSQL server (`statement_timeout`); a slower one is cancelled and answered 503 `DATABASE_UNAVAILABLE`. Migrations run without it.',
+    100,
+    3_600_000,
+    5_000,
+  ),
+  VIGIL_DB_QUERY_TIMEOUT_MS: int(
+    'Longest Vigil waits for PostgreSQL to answer a query, even when the server or the network is silent; the connection is then closed and the request answered 503 `DATABASE_UNAVAILABLE`. Must be greater than `VIGIL_DB_STATEMENT_TIMEOUT_MS`, so that a server that answers cancels a slow statement first. Unset: `VIGIL_DB_STATEMENT_TIMEOUT_MS` + 1000. Migrations run without it.',
+    200,
+    3_660_000,
+  ),
   VIGIL_DB_CONNECT_TIMEOUT_MS: int(
     'How long to wait for a PostgreSQL connection before answering 503 `DATABASE_UNAVAILABLE`.',
     100,
@@ -273,7 +283,14 @@ export interface Config {
     advertiseUrl: string | undefined;
   };
   dataDir: string;
-  database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  database: {
+    url: string | undefined;
+    poolSize: number;
+    statementTimeoutMs: number;
+    /** Client side; greater than the statement timeout (checked at load). */
+    queryTimeoutMs: number;
+    connectTimeoutMs: number;
+  };
   redis: { url: string | undefined; keyPrefix: string };
   log: { level: string; dir: string | undefined; keepFiles: number };
   metrics: { port: number | undefined; token: string | undefined };
@@ -348,6 +365,7 @@ function shape(f: Flat): Config {
       url: f.DATABASE_URL,
       poolSize: required(f.VIGIL_DB_POOL_SIZE, 'VIGIL_DB_POOL_SIZE'),
       statementTimeoutMs: required(f.VIGIL_DB_STATEMENT_TIMEOUT_MS, 'VIGIL_DB_STATEMENT_TIMEOUT_MS'),
+      queryTimeoutMs: f.VIGIL_DB_QUERY_TIMEOUT_MS ?? required(f.VIGIL_DB_STATEMENT_TIMEOUT_MS, 'VIGIL_DB_STATEMENT_TIMEOUT_MS') + 1_000,
       connectTimeoutMs: required(f.VIGIL_DB_CONNECT_TIMEOUT_MS, 'VIGIL_DB_CONNECT_TIMEOUT_MS'),
     },
     redis: { url: f.REDIS_URL, keyPrefix: required(f.VIGIL_REDIS_KEY_PREFIX, 'VIGIL_REDIS_KEY_PREFIX') },
@@ -466,9 +484,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const where = sources.VIGIL_ADMIN_PASSWORD === 'file' ? ` (in ${file})` : '';
     if (violation) problems.push(`VIGIL_ADMIN_PASSWORD breaks the password policy: ${violation.message}${where}`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   const flat = values as Flat;
+  if (problems.length === 0) problems.push(...crossChecks(flat));
+  if (problems.length > 0) throw new ConfigError(problems);
   return { config: shape(flat), values: flat, sources, file };
+}
+
+/** Rules between settings, once each is valid on its own. */
+function crossChecks(f: Flat): string[] {
+  const problems: string[] = [];
+  const statement = f.VIGIL_DB_STATEMENT_TIMEOUT_MS;
+  const query = f.VIGIL_DB_QUERY_TIMEOUT_MS;
+  if (query !== undefined && statement !== undefined && query <= statement) {
+    problems.push(
+      `VIGIL_DB_QUERY_TIMEOUT_MS must be greater than VIGIL_DB_STATEMENT_TIMEOUT_MS (${statement}), got ${query}: the server must cancel a slow statement before Vigil gives up waiting`,
+    );
+  }
+  return problems;
 }
 
 /** A value as it may be shown to a person: secrets masked, URL passwords hidden. */

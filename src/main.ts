@@ -84,6 +84,7 @@ export async function openDatabase(config: Config, log: Logger, options: Pick<St
       ...(options.pgliteLoadDataDir ? { pgliteLoadDataDir: options.pgliteLoadDataDir } : {}),
       poolSize: config.database.poolSize,
       statementTimeoutMs: config.database.statementTimeoutMs,
+      queryTimeoutMs: config.database.queryTimeoutMs,
       connectTimeoutMs: config.database.connectTimeoutMs,
       log,
     });
@@ -180,7 +181,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const org = createOrgService({
       db: database.db as Kysely<OrgTables>,
       audit,
-      operations: metrics.temporalOperations,
       unitTypes: config.org.unitTypes,
       maxDepth: config.org.maxDepth,
       today,

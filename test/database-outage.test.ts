@@ -1,7 +1,8 @@
 // Acceptance: cutting the service's connection to PostgreSQL turns /health/ready to 503 and
-// requests to 503 DATABASE_UNAVAILABLE; restoring it recovers without a restart. The outage is a
-// TCP proxy between Vigil and the shared server, cut and restored by the test (the server itself
-// is never touched).
+// requests to 503 DATABASE_UNAVAILABLE; restoring it recovers without a restart. So does a server
+// that goes silent (packets held, nothing closed): every request is answered 503 within the
+// documented bound instead of hanging. The outage is a TCP proxy between Vigil and the shared
+// server, cut or paused and restored by the test (the server itself is never touched).
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +56,18 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     const body = (await response.json()) as Record<string, unknown>;
     return { status: response.status, body, headers: response.headers, ms: performance.now() - started };
   };
+  /** Like get, with room for the slowest answer the silent-server test allows. */
+  const send = async (method: 'GET' | 'POST', path: string, body?: object): Promise<Answer> => {
+    const started = performance.now();
+    const response = await fetch(`${vigil.url}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+    return { status: response.status, body: answer, headers: response.headers, ms: performance.now() - started };
+  };
   const check = (answer: Answer, name: string) => (answer.body.checks as Check[]).find((c) => c.name === name);
 
   beforeAll(async () => {
@@ -72,6 +85,20 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
         // A request whose query runs long enough to be cut mid-flight.
         app.get('/test/slow-query', { config: { permission: 'public' }, schema: { summary: 'test route' } }, async () => {
           await sql`select pg_sleep(5)`.execute(vigil.database.db);
+          return { done: true };
+        });
+        // Public routes, so that authentication is not part of what is measured: a query, a
+        // transaction (whose rollback must not wait again) and a pinned session.
+        app.get('/test/db-query', { config: { permission: 'public' }, schema: { summary: 'test route' } }, async () => {
+          await sql`select count(*) from org_units`.execute(vigil.database.db);
+          return { done: true };
+        });
+        app.get('/test/db-transaction', { config: { permission: 'public' }, schema: { summary: 'test route' } }, async () => {
+          await vigil.database.db.transaction().execute(async (tx) => sql`select count(*) from org_units`.execute(tx));
+          return { done: true };
+        });
+        app.get('/test/db-session', { config: { permission: 'public' }, schema: { summary: 'test route' } }, async () => {
+          await vigil.database.session((session) => session.query('select 1'));
           return { done: true };
         });
       },
@@ -219,4 +246,63 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     expect((await get('/api/v1/ops/migrations')).status).toBe(200);
     expect((await get('/health/live')).status).toBe(200);
   });
+
+  it('answers every request 503 within the documented bound while PostgreSQL is silent, then recovers', async () => {
+    const { connectTimeoutMs, queryTimeoutMs, statementTimeoutMs } = vigil.config.database;
+    // The documented bound: a connection within the connect timeout, an answer within the query timeout.
+    const bound = connectTimeoutMs + queryTimeoutMs;
+    expect(queryTimeoutMs).toBeGreaterThan(statementTimeoutMs);
+    expect(bound).toBeLessThanOrEqual(10_000);
+    const routes: [method: 'GET' | 'POST', path: string, body?: object][] = [
+      ['GET', '/test/db-query'],
+      ['GET', '/test/db-transaction'],
+      ['GET', '/test/db-session'],
+      ['POST', '/api/auth/login', { email: 'nobody@example.com', password: 'not-the-password-1' }],
+    ];
+    const wave = () => Promise.all(Array.from({ length: 10 }, (_, i) => send(...routes[i % routes.length]!)));
+    const expectBounded503 = (answers: Answer[], what: string) => {
+      for (const answer of answers) {
+        expect([answer.status, answer.body.code], `${what}: ${JSON.stringify(answer.body)}`).toEqual([503, 'DATABASE_UNAVAILABLE']);
+        expect(Object.keys(answer.body).sort()).toEqual(['code', 'details', 'message', 'requestId', 'timestamp']);
+        expect(answer.body.requestId).toBe(answer.headers.get('x-request-id'));
+        // Generous: the machine is busy, the bound is what must not be missed by whole seconds.
+        expect(answer.ms, what).toBeLessThan(bound + 5_000);
+      }
+    };
+
+    // Connections open and idle in the pool, then the server stops answering on all of them.
+    await Promise.all(Array.from({ length: 4 }, () => send('GET', '/test/db-query')));
+    expect(vigil.database.poolStats()?.idle).toBeGreaterThan(0);
+    const acceptedBefore = proxy.accepted;
+    proxy.pause();
+    try {
+      // 10 at once on a pool of 4: some take an idle connection and wait for the query timeout,
+      // the rest wait for a connection (the connect timeout).
+      expectBounded503(await wave(), 'on open connections');
+      const ready = await send('GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(check(ready, 'database')?.status).toBe('unhealthy');
+      expect(ready.ms).toBeLessThan(vigil.config.health.timeoutMs + 5_000);
+      // The connections whose query timed out were closed, not handed out again: this wave opens
+      // new ones, which the silent server never lets in (the connect timeout).
+      await pollUntil(
+        () => vigil.database.poolStats()?.total,
+        (total) => total === 0,
+        { timeoutMs: bound + 5_000, what: 'the pool to close the connections that timed out' },
+      );
+      expectBounded503(await wave(), 'on new connections');
+      expect(proxy.accepted).toBeGreaterThan(acceptedBefore);
+      expect(vigil.logs.records().some((r) => r.msg === 'database did not answer in time; connection closed')).toBe(true);
+    } finally {
+      proxy.resume();
+    }
+    await pollUntil(
+      () => send('GET', '/health/ready'),
+      (a) => a.status === 200,
+      { timeoutMs: 15_000, intervalMs: 100, what: '/health/ready to be 200 after the silence' },
+    );
+    for (const [method, path, body] of routes.slice(0, 3)) expect((await send(method, path, body)).status, path).toBe(200);
+    expect((await send('GET', '/health/live')).status).toBe(200);
+    expect(crashes).toEqual([]);
+  }, 90_000);
 });

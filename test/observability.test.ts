@@ -43,7 +43,8 @@ describe('metrics', () => {
       'http_request_duration_seconds',
       'http_active_connections',
       'cache_requests_total',
-      'db_pool_connections_total',
+      'db_pool_connections',
+      'db_pool_connections_max',
     ]) {
       expect(res.body).toContain(`# TYPE ${name}`);
     }

@@ -131,12 +131,19 @@ describe('org unit import and export', () => {
       const exported = await exportOf(source);
       expect(exported.statusCode).toBe(200);
       expect(exported.headers['content-type']).toMatch(/^application\/json/);
-      const body = exported.json<{ versions: { code: string; effectiveDate: string }[] }>();
-      // Parents before children, versions oldest first.
-      const order = [...new Set(body.versions.map((v) => v.code))];
-      expect(order.indexOf('ACME')).toBe(0);
-      expect(order.indexOf('NORTH')).toBeLessThan(order.indexOf(siteCode));
-      expect(order.indexOf(siteCode)).toBeLessThan(order.indexOf('TEAM-1'));
+      const body = exported.json<{
+        versions: { code: string; parentCode: string | null; effectiveDate: string; endDate: string | null }[];
+      }>();
+      // Every row comes after a row of its parent in force on its first day, even the site's
+      // version under SOUTH (which sorts after NORTH, where the site started); versions oldest first.
+      body.versions.forEach((row, i) => {
+        if (row.parentCode === null) return;
+        const parentBefore = body.versions
+          .slice(0, i)
+          .some((p) => p.code === row.parentCode && p.effectiveDate <= row.effectiveDate && (p.endDate ?? '9999') >= row.effectiveDate);
+        expect(parentBefore, `${row.code} from ${row.effectiveDate} under ${row.parentCode}`).toBe(true);
+      });
+      expect(body.versions.filter((v) => v.code === siteCode).map((v) => v.parentCode)).toEqual(['NORTH', 'SOUTH', 'SOUTH']);
       const acme = body.versions.filter((v) => v.code === 'ACME').map((v) => v.effectiveDate);
       expect(acme).toEqual(['2020-01-01', '2030-01-01']);
 
@@ -224,6 +231,21 @@ describe('org unit import and export', () => {
     expect(metrics).toMatch(/temporal_operations_total\{operation="import",status="success"\} [1-9]/);
   });
 
+  it('counts every refused import as rejected in temporal_operations_total, and dry runs not at all', async () => {
+    const count = async (status: string) =>
+      (await source.metrics.temporalOperations.get()).values.find((v) => v.labels.operation === 'import' && v.labels.status === status)
+        ?.value ?? 0;
+    const [rejected, success] = [await count('rejected'), await count('success')];
+    const bad = csvOf([HEADER, 'BAD-1,Bad,GALAXY,ACME,ACTIVE,0,,{},2024-01-01,,']);
+    expect((await importCsv(source, bad, '', undefined, 'application/xml')).statusCode).toBe(415);
+    expect((await importJson(source, { versions: 'none' })).statusCode).toBe(400); // the schema refuses it
+    expect((await importCsv(source, bad)).statusCode).toBe(400); // IMPORT_INVALID: an unknown unit type
+    expect((await importCsv(source, bad, '?dryRun=true')).statusCode).toBe(400);
+    expect((await importJson(source, { versions: [] }, '?dryRun=true')).statusCode).toBe(200);
+    expect(await count('rejected')).toBe(rejected + 3);
+    expect(await count('success')).toBe(success);
+  });
+
   it('refuses codes that exist, naming the line', async () => {
     const start = await counts(source);
     const res = await importCsv(source, csvOf(GOOD_LINES));
@@ -239,6 +261,29 @@ describe('org unit import and export', () => {
     expect(json.statusCode).toBe(400);
     expect(json.json().details.errors).toEqual([{ line: 2, field: 'code', message: 'org unit ACME already exists' }]);
     expect(await counts(source)).toEqual(start);
+  });
+
+  it('reports every problem of a row, not only the first one found', async () => {
+    const lines = [
+      HEADER, // 1
+      'TWO-1,,GALAXY,NOWHERE,ACTIVE,0,,{},2024-01-01,,', // 2: no name, an unknown type, a parent that exists nowhere
+      'ACME,Acme again,ORGANIZATION,,MAYBE,0,,{},2024-01-01,,', // 3: a code in use, an unknown status
+      'TWO-2,Two,SITE,ACME,ACTIVE,many,,{},2024-01-01,2024-12-31,', // 4: not a number
+      'TWO-2,Two,SITE,ACME,ACTIVE,0,,{},2024-06-01,,', // 5: overlaps line 4
+      'TWO-3,Three,SITE,TWO-4,ACTIVE,0,,[],2024-01-01,,', // 6: attributes not an object, and a cycle with line 7
+      'TWO-4,Four,SITE,TWO-3,ACTIVE,0,,{},2024-01-01,,', // 7
+    ];
+    for (const query of ['', '?dryRun=true']) {
+      const res = await importCsv(source, csvOf(lines), query);
+      expect(res.statusCode, res.body).toBe(400);
+      const problems = res.json<{ details: { errors: Problem[] } }>().details.errors;
+      const fields = (line: number) => problems.filter((p) => p.line === line).map((p) => p.field);
+      expect(fields(2).sort(), JSON.stringify(problems)).toEqual(['name', 'parentCode', 'unitType']);
+      expect(fields(3).sort(), JSON.stringify(problems)).toEqual(['code', 'status']);
+      expect(fields(4), JSON.stringify(problems)).toEqual(['sortOrder']);
+      expect(fields(5), JSON.stringify(problems)).toEqual(['effectiveDate']);
+      expect(fields(6).sort(), JSON.stringify(problems)).toEqual(['attributes', 'parentCode']);
+    }
   });
 
   describe('with one bad row anywhere, answers 400 naming line and field and writes nothing', () => {

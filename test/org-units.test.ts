@@ -360,6 +360,53 @@ describe('org units', () => {
     expect(metrics).toMatch(/^temporal_operations_total\{operation="insert_version",status="rejected"\} [1-9]/m);
   });
 
+  it('counts every refused write as rejected in temporal_operations_total, whichever layer refuses it', async () => {
+    const counts = async () => {
+      const { values } = await vigil.metrics.temporalOperations.get();
+      return Object.fromEntries(values.map((v) => [`${v.labels.operation}/${v.labels.status}`, v.value]));
+    };
+    const before = await counts();
+    const refusals: [string, () => ReturnType<typeof call>, number][] = [
+      ['create', () => call('POST', BASE, { code: 'NEWX', name: 'X', unitType: 'GALAXY' }), 400], // unknown type
+      [
+        'create',
+        () => call('POST', BASE, { code: 'NEWX', name: 'X', unitType: 'SITE', parentCode: 'EU', effectiveDate: '2026-02-30' }),
+        400,
+      ],
+      ['create', () => call('POST', BASE, { code: 'NEWX', unitType: 'SITE' }), 400], // no name: the schema refuses it
+      ['create', () => call('POST', BASE, { code: 'ACME', name: 'Again', unitType: 'ORGANIZATION' }), 409],
+      ['create', () => vigil.app.inject({ method: 'POST', url: BASE, payload: { name: 'X', unitType: 'SITE' } }), 401],
+      [
+        'insert_version',
+        () => call('POST', `${BASE}/EU/versions`, { effectiveDate: '2026-06-01', name: 'E' }, { 'if-match': 'soon' }),
+        400,
+      ],
+      [
+        'insert_version',
+        () => call('POST', `${BASE}/EU/versions`, { effectiveDate: '2026-06-01', name: 'E' }, { 'if-match': '"999"' }),
+        412,
+      ],
+      ['insert_version', () => call('POST', `${BASE}/NOPE/versions`, { effectiveDate: '2026-06-01', name: 'E' }), 404],
+      ['insert_version', () => call('POST', `${BASE}/EU/versions`, { effectiveDate: '2026-06-01', unitType: 'GALAXY' }), 400],
+      ['correct_version', () => call('PUT', `${BASE}/EU/versions/2026-13-01`, { name: 'E' }), 400],
+      ['delete_version', () => call('DELETE', `${BASE}/EU/versions/2030-01-01`), 404],
+      ['suspend', () => call('POST', `${BASE}/EU/suspend`, { effectiveDate: '2026-06-01' }), 400], // no reason
+      ['reactivate', () => call('POST', `${BASE}/EU/reactivate`, { effectiveDate: 'tomorrow', reason: 'r' }), 400],
+    ];
+    const expected: Record<string, number> = {};
+    for (const [operation, send, status] of refusals) {
+      const res = await send();
+      expect(res.statusCode, `${operation}: ${res.body}`).toBe(status);
+      expected[operation] = (expected[operation] ?? 0) + 1;
+    }
+    const after = await counts();
+    for (const [operation, n] of Object.entries(expected)) {
+      expect((after[`${operation}/rejected`] ?? 0) - (before[`${operation}/rejected`] ?? 0), operation).toBe(n);
+      expect(after[`${operation}/success`] ?? 0, operation).toBe(before[`${operation}/success`] ?? 0);
+      expect(after[`${operation}/error`] ?? 0, operation).toBe(before[`${operation}/error`] ?? 0);
+    }
+  });
+
   it('lets only one of two writers with the same revision through (a real race on PostgreSQL)', async () => {
     const unit = await create({ code: 'RACE', name: 'Race', unitType: 'SITE', parentCode: 'EU', effectiveDate: '2026-01-01' });
     const ifMatch = { 'if-match': `"${unit.revision}"` };

@@ -341,6 +341,14 @@ describe('audit trail', () => {
       expect(await retention.runOnce()).toEqual({ ran: true, deleted: 0 });
     });
 
+    it('deletes in batches, each statement short, until none is due', async () => {
+      for (let i = 0; i < 5; i++) await insertAt(`2024-10-0${i + 1}T00:00:00Z`, 'widget.very_old');
+      await insertAt('2025-03-01T11:00:00Z', 'widget.new');
+      const retention = createAuditRetention({ database: database as Database, retentionDays: 90, log, batchSize: 2, now: () => clock });
+      expect(await retention.runOnce()).toEqual({ ran: true, deleted: 5 });
+      expect((await allEvents()).map((item) => item.action)).not.toContain('widget.very_old');
+    });
+
     it('runs soon after start, and stop waits for it', async () => {
       await insertAt('2020-01-01T00:00:00Z');
       const retention = createAuditRetention({

@@ -277,6 +277,8 @@ export function createAuditRetention(deps: {
   intervalMs?: number;
   /** Wait before the first run, so start-up is not slowed by it. */
   initialDelayMs?: number;
+  /** Rows deleted per statement, so that each stays well inside the statement timeout however many are due. */
+  batchSize?: number;
   now?: () => Date;
 }) {
   if (!Number.isInteger(deps.retentionDays) || deps.retentionDays < 1) {
@@ -296,8 +298,14 @@ export function createAuditRetention(deps: {
       // Released by the commit: a crashed run cannot leave the lock behind.
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${AUDIT_RETENTION_LOCK_KEY}) as locked`.execute(tx);
       if (!rows[0]?.locked) return { ran: false, deleted: 0 };
-      const result = await tx.deleteFrom('audit_events').where('at', '<', cutoff).executeTakeFirst();
-      return { ran: true, deleted: Number(result.numDeletedRows) };
+      const batch = deps.batchSize ?? 5_000;
+      let deleted = 0;
+      for (;;) {
+        const due = tx.selectFrom('audit_events').select('id').where('at', '<', cutoff).limit(batch);
+        const result = await tx.deleteFrom('audit_events').where('id', 'in', due).executeTakeFirst();
+        deleted += Number(result.numDeletedRows);
+        if (Number(result.numDeletedRows) < batch) return { ran: true, deleted };
+      }
     });
     if (outcome.ran) deps.log.info({ deleted: outcome.deleted, cutoff: cutoff.toISOString() }, 'audit retention ran');
     else deps.log.debug('audit retention skipped: another process holds its lock');

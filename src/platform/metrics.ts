@@ -12,7 +12,7 @@ export interface Metrics {
   redisUp: Gauge;
   /** Audit records written (`success`) or that failed and so failed the change they record (`failure`). */
   auditWrites: Counter<'status'>;
-  /** Writes to effective-dated data, by operation and outcome (success, rejected: 4xx, error: 5xx). */
+  /** Writes to effective-dated data, by operation and outcome (success, rejected: 4xx, error: 5xx), counted from the HTTP answer. */
   temporalOperations: Counter<'operation' | 'status'>;
   /** Requests refused with 429 by the rate limiter, by route template. */
   rateLimited: Counter<'route'>;
@@ -22,23 +22,39 @@ export interface Metrics {
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client also exports these sums of its per-type gauges (nodejs_active_handles{type} …)
+    // as gauges named `_total`, a suffix reserved for counters: `promtool check metrics` refuses them.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(name);
+    }
+  }
 
   let readPool: () => PoolStats | undefined = () => undefined;
-  const pool = (name: string, help: string, pick: (s: PoolStats) => number) =>
-    new Gauge({
+  const pool = <L extends string>(name: string, help: string, labelNames: L[], set: (gauge: Gauge<L>, s: PoolStats) => void) =>
+    new Gauge<L>({
       name,
       help,
+      labelNames,
       registers: [registry],
       collect() {
         const stats = readPool();
-        if (stats) this.set(pick(stats));
+        if (stats) set(this, stats);
       },
     });
-  pool('db_pool_connections_total', 'Open connections in the PostgreSQL pool.', (s) => s.total);
-  pool('db_pool_connections_idle', 'Idle connections in the PostgreSQL pool.', (s) => s.idle);
-  pool('db_pool_requests_waiting', 'Queries waiting for a PostgreSQL connection.', (s) => s.waiting);
-  pool('db_pool_connections_max', 'Configured maximum of the PostgreSQL pool.', (s) => s.max);
+  // Named without `_total`: that suffix is for counters, and these are gauges (promtool checks it).
+  pool(
+    'db_pool_connections',
+    'Open connections in the PostgreSQL pool, by state (idle, or used by a query or transaction).',
+    ['state'],
+    (g, s) => {
+      g.set({ state: 'idle' }, s.idle);
+      g.set({ state: 'used' }, s.total - s.idle);
+    },
+  );
+  pool('db_pool_requests_waiting', 'Queries waiting for a PostgreSQL connection.', [], (g, s) => g.set(s.waiting));
+  pool('db_pool_connections_max', 'Configured maximum of the PostgreSQL pool.', [], (g, s) => g.set(s.max));
 
   return {
     registry,

@@ -43,7 +43,7 @@ export interface TestVigil extends RunningVigil {
   stop(): Promise<void>;
 }
 
-export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now' | 'resolveCameraHost'> {
+export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now' | 'resolveCameraHost' | 'defaultMetrics'> {
   env?: Partial<Record<SettingName, string>>;
   /** Use the real servers of the integration pass when they are configured (default true). */
   useRealServers?: boolean;
@@ -74,7 +74,7 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
   const running = await startVigil(config, {
     log,
     pgliteDataDir: 'memory://',
-    defaultMetrics: false,
+    defaultMetrics: options.defaultMetrics ?? false,
     configure: async (app) => {
       conformance = installConformance(app);
       await options.configure?.(app);

@@ -53,6 +53,7 @@ export function openTestDatabase<Tables = unknown>(testDb: TestDatabase): Promis
     pgliteDataDir: 'memory://',
     poolSize: 4,
     statementTimeoutMs: 10_000,
+    queryTimeoutMs: 11_000,
     connectTimeoutMs: 2_000,
     log: pino({ level: 'silent' }),
   });

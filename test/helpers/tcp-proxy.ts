@@ -1,7 +1,9 @@
 // A loopback TCP proxy that a test controls, to simulate a dependency going away and coming back
 // without touching the shared servers: cut() drops every open connection and stops listening (new
 // connects are refused), restore() listens again on the same port, so the URL given to the service
-// stays valid across the outage.
+// stays valid across the outage. pause() makes the dependency silent instead, the way a frozen
+// server or a dropped route does: connections stay open and new ones are accepted, but nothing is
+// forwarded either way until resume(), which delivers what was held back.
 import { createServer, connect } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 
@@ -19,6 +21,12 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** Stops forwarding in both directions without closing anything; new connections are accepted and held. */
+  pause(): void;
+  /** Forwards again, what was held back first. */
+  resume(): void;
+  /** Whether the proxy is paused. */
+  readonly paused: boolean;
   close(): Promise<void>;
   /** `url` with its host and port replaced by the proxy's. */
   rewrite(url: string): string;
@@ -26,13 +34,28 @@ export interface TcpProxy {
 
 export function createTcpProxy(target: { host: string; port: number }): TcpProxy {
   const sockets = new Set<Socket>();
+  /** Each accepted connection and its upstream, to stop and start forwarding between them. */
+  const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let server: Server | undefined;
   let port = 0;
   let accepted = 0;
+  let paused = false;
 
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  };
+  const forward = ({ client, upstream }: { client: Socket; upstream: Socket }) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  // Unpiped and paused, a socket is not read: what the other side sends waits in the kernel's
+  // buffers, and its writes stall once they are full, as with a peer that has stopped answering.
+  const hold = ({ client, upstream }: { client: Socket; upstream: Socket }) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
   };
 
   const listen = (onPort: number) =>
@@ -40,16 +63,21 @@ export function createTcpProxy(target: { host: string; port: number }): TcpProxy
       const next = createServer((client) => {
         accepted += 1;
         const upstream = connect(target.port, target.host);
+        const pair = { client, upstream };
+        pairs.add(pair);
         track(client);
         track(upstream);
         client.setNoDelay(true);
         upstream.setNoDelay(true);
-        client.pipe(upstream);
-        upstream.pipe(client);
+        if (paused) hold(pair);
+        else forward(pair);
         // Either side failing ends both: the client sees the connection drop, as with a real outage.
         client.on('error', () => upstream.destroy());
         upstream.on('error', () => client.destroy());
-        client.on('close', () => upstream.destroy());
+        client.on('close', () => {
+          upstream.destroy();
+          pairs.delete(pair);
+        });
         upstream.on('close', () => client.destroy());
       });
       next.once('error', reject);
@@ -66,6 +94,7 @@ export function createTcpProxy(target: { host: string; port: number }): TcpProxy
     server = undefined;
     for (const socket of sockets) socket.destroy();
     sockets.clear();
+    pairs.clear();
     if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
   };
 
@@ -81,6 +110,19 @@ export function createTcpProxy(target: { host: string; port: number }): TcpProxy
     },
     get open() {
       return sockets.size;
+    },
+    get paused() {
+      return paused;
+    },
+    pause() {
+      if (paused) return;
+      paused = true;
+      for (const pair of pairs) hold(pair);
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      for (const pair of pairs) forward(pair);
     },
     async start() {
       if (server) return port;

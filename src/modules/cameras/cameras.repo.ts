@@ -126,6 +126,14 @@ export const camerasRepo = {
     return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
   },
 
-  deleteEventsBefore: async (db: Db, cutoff: Date) =>
-    Number((await db.deleteFrom('camera_events').where('at', '<', cutoff).executeTakeFirst()).numDeletedRows),
+  /** In batches, so that each statement stays well inside the statement timeout however many are due. */
+  deleteEventsBefore: async (db: Db, cutoff: Date, batch = 5_000) => {
+    let deleted = 0;
+    for (;;) {
+      const due = db.selectFrom('camera_events').select('id').where('at', '<', cutoff).limit(batch);
+      const result = await db.deleteFrom('camera_events').where('id', 'in', due).executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+      if (Number(result.numDeletedRows) < batch) return deleted;
+    }
+  },
 };

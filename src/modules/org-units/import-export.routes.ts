@@ -98,11 +98,15 @@ export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRou
   app.post(
     `${BASE}/import`,
     {
-      config: { permission: 'org:write' },
+      // A dry run writes nothing and is not counted.
+      config: {
+        permission: 'org:write',
+        temporalOperation: (request) => ((request.query as { dryRun?: unknown }).dryRun === true ? undefined : 'import'),
+      },
       schema: {
         tags: ['org-units'],
         summary: 'Import org units with their timelines (CSV or JSON)',
-        description: `Send \`Content-Type: text/csv\` or \`application/json\` (\`{ "versions": [...] }\`), in the format the export writes. Every row is checked before anything is written: fields, unit types, dates, each unit’s versions following each other, codes not yet taken, parents existing (in the import or already) on every day, no cycle and no branch deeper than the limit on any date. Then all of it is written in one transaction, one audit record \`org_unit.import\` per unit, or nothing. \`dryRun=true\` checks the same and writes nothing (200). Errors: 400 \`IMPORT_INVALID\` with \`details.errors\` [{ line, field, message }] (every problem, up to 1000; \`details.total\` counts them); 403 \`FORBIDDEN\` when a unit would be a root or hang outside the caller’s units (only a global grant may import roots); 413 \`PAYLOAD_TOO_LARGE\`; 415 \`UNSUPPORTED_MEDIA_TYPE\`. Codes already in use are problems of the import (\`ORG_UNIT_EXISTS\`'s message on their line).`,
+        description: `Send \`Content-Type: text/csv\` or \`application/json\` (\`{ "versions": [...] }\`), in the format the export writes. Every row is checked before anything is written: fields, unit types, dates, each unit’s versions following each other, codes not yet taken, parents existing (in the import or already) on every day, no cycle and no branch deeper than the limit on any date. Then all of it is written in one transaction, one audit record \`org_unit.import\` per unit, or nothing. \`dryRun=true\` checks the same and writes nothing (200). Errors: 400 \`IMPORT_INVALID\` with \`details.errors\` [{ line, field, message }] (every problem, each of a row with several, up to 1000; \`details.total\` counts them); 403 \`FORBIDDEN\` when a unit would be a root or hang outside the caller’s units (only a global grant may import roots); 413 \`PAYLOAD_TOO_LARGE\`; 415 \`UNSUPPORTED_MEDIA_TYPE\`. Codes already in use are problems of the import (\`ORG_UNIT_EXISTS\`'s message on their line).`,
         querystring: ImportQuery,
         body: { content: { 'application/json': { schema: ImportJson }, 'text/csv': { schema: ImportCsv } } },
         response: { 200: ImportSummary, 201: ImportSummary },
@@ -131,7 +135,7 @@ export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRou
         tags: ['org-units'],
         summary: 'Export org units with their timelines (CSV or JSON)',
         description:
-          'Without `asOf`: every version of every unit, which imports into an empty Vigil as the same timelines. With `asOf`: the version in force on that date for each unit (its `endDate` as stored). Parents come before children (by each unit’s first parent, then code), versions oldest first. Only units inside the caller’s grants (placed by today’s tree). `format=csv` answers `text/csv; charset=utf-8`; both formats come as an attachment `org-units-<asOf|all>.<csv|json>`. Errors: 400 `VALIDATION_FAILED` (e.g. an unknown `format`), `INVALID_DATE`.',
+          'Without `asOf`: every version of every unit, which imports into an empty Vigil as the same timelines. With `asOf`: the version in force on that date for each unit (its `endDate` as stored). Every row comes after a row of its parent in force on the row’s `effectiveDate` (with `asOf`: on that date): rows by `effectiveDate` (with `asOf`, all on that date), rows of one day by that day’s tree, parents first, siblings by code; each unit’s versions oldest first. Only units inside the caller’s grants (placed by today’s tree). `format=csv` answers `text/csv; charset=utf-8`; both formats come as an attachment `org-units-<asOf|all>.<csv|json>`. Errors: 400 `VALIDATION_FAILED` (e.g. an unknown `format`), `INVALID_DATE`.',
         querystring: ExportQuery,
         response: {
           200: {

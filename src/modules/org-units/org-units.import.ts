@@ -16,7 +16,7 @@ import type { OrgTables } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, STRUCTURE_LOCK, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
-import type { Status, Timeline, Version, VersionFields } from './timeline.js';
+import type { Timeline, Version, VersionFields } from './timeline.js';
 import { versionAt } from './timeline.js';
 
 /** The fields of a row, in the order of the CSV columns. */
@@ -90,43 +90,47 @@ interface ParsedRow extends TransferRow {
   line: number;
 }
 
-/** Reads the rows; every problem found is added to `problems`, and rows with one are left out. */
+/**
+ * Reads the rows; every problem found is added to `problems`. A row whose code, dates and parent
+ * can be read goes on to the timeline and tree checks even when its other fields have problems, so
+ * that each row's problems are all reported; a row whose code, dates or parent cannot be read is
+ * left out, and its unit's other rows are not checked against each other or the tree.
+ */
 function readRows(
   input: ImportInput,
   unitTypes: readonly string[],
   problems: ImportProblem[],
-): { rows: ParsedRow[]; badCodes: Set<string> } {
+): { rows: ParsedRow[]; badCodes: Set<string>; firstLines: Map<string, number> } {
   const rows: ParsedRow[] = [];
-  /** Codes of units with a bad row: their other rows are not checked against the tree. */
+  /** Codes of units with a row that cannot be placed: their other rows are not checked against the tree. */
   const badCodes = new Set<string>();
+  /** Every well-formed code of a row that could be read, with its first line (to report codes in use). */
+  const firstLines = new Map<string, number>();
   const add = (line: number, field: string | null, message: string) => problems.push({ line, field, message });
 
-  /** Reads one row; `before`: the count of problems before the row's own were added. */
-  const read = (line: number, values: Map<string, unknown>, csv: boolean, before = problems.length) => {
+  const read = (line: number, values: Map<string, unknown>, csv: boolean) => {
     const row = readRow(line, values, csv, unitTypes, add);
-    if (problems.length === before) rows.push(row as ParsedRow);
-    else {
-      const code = values.get('code');
-      if (typeof code === 'string' && CODE_PATTERN.test(code)) badCodes.add(code);
-    }
+    const code = values.get('code');
+    if (typeof code === 'string' && CODE_PATTERN.test(code) && !firstLines.has(code)) firstLines.set(code, line);
+    if (row) rows.push(row);
+    else if (typeof code === 'string' && CODE_PATTERN.test(code)) badCodes.add(code);
   };
 
   if (input.format === 'json') {
     if (input.versions.length > MAX_IMPORT_ROWS) {
       add(0, 'versions', `holds ${input.versions.length} rows; at most ${MAX_IMPORT_ROWS} are accepted in one import`);
-      return { rows, badCodes };
+      return { rows, badCodes, firstLines };
     }
     input.versions.forEach((item, index) => {
       const line = index + 1;
       if (typeof item !== 'object' || item === null || Array.isArray(item)) return add(line, null, 'must be an object');
       const values = new Map(Object.entries(item as Record<string, unknown>));
-      const before = problems.length;
       for (const key of values.keys()) {
         if (!(TRANSFER_COLUMNS as readonly string[]).includes(key)) add(line, key, 'is not an accepted field');
       }
-      read(line, values, false, before);
+      read(line, values, false);
     });
-    return { rows, badCodes };
+    return { rows, badCodes, firstLines };
   }
 
   let records;
@@ -135,15 +139,15 @@ function readRows(
   } catch (error) {
     if (error instanceof CsvSyntaxError) {
       add(error.line, null, error.message.replace(/^line \d+: /, ''));
-      return { rows, badCodes };
+      return { rows, badCodes, firstLines };
     }
     throw error;
   }
   const [header, ...data] = records;
-  if (!header) return { rows, badCodes };
+  if (!header) return { rows, badCodes, firstLines };
   if (data.length > MAX_IMPORT_ROWS) {
     add(header.line, null, `the file holds ${data.length} rows; at most ${MAX_IMPORT_ROWS} are accepted in one import`);
-    return { rows, badCodes };
+    return { rows, badCodes, firstLines };
   }
   const columns = header.cells.map((c) => (c ?? '').trim());
   const headerProblems = problems.length;
@@ -153,7 +157,7 @@ function readRows(
     } else if (columns.indexOf(column) !== i) add(header.line, column, 'appears twice in the header');
   });
   for (const column of REQUIRED) if (!columns.includes(column)) add(header.line, column, 'is a required column, missing from the header');
-  if (problems.length > headerProblems) return { rows, badCodes };
+  if (problems.length > headerProblems) return { rows, badCodes, firstLines };
   for (const record of data) {
     if (record.cells.length !== columns.length) {
       add(record.line, null, `has ${record.cells.length} cells; the header has ${columns.length}`);
@@ -163,9 +167,14 @@ function readRows(
     }
     read(record.line, new Map(columns.map((column, i) => [column, record.cells[i] ?? null])), true);
   }
-  return { rows, badCodes };
+  return { rows, badCodes, firstLines };
 }
 
+/**
+ * Reads one row, adding each of its problems. Answers the row when its code, dates and parent could
+ * be read (other fields with a problem hold placeholders: such an import is refused, never written),
+ * undefined otherwise.
+ */
 function readRow(
   line: number,
   values: Map<string, unknown>,
@@ -173,9 +182,11 @@ function readRow(
   unitTypes: readonly string[],
   add: (line: number, field: string | null, message: string) => void,
 ): ParsedRow | undefined {
-  let ok = true;
+  /** Fields that place the row in time and in the tree. */
+  const placing: ReadonlySet<Column> = new Set(['code', 'parentCode', 'effectiveDate', 'endDate']);
+  let placed = true;
   const fail = (field: Column, message: string) => {
-    ok = false;
+    if (placing.has(field)) placed = false;
     add(line, field, message);
   };
   /** A text field: its value, null when absent (or an empty CSV cell), undefined after a problem. */
@@ -220,17 +231,17 @@ function readRow(
   }
   const changeReason = text('changeReason', false, 500);
 
-  if (!ok) return undefined;
+  if (!placed) return undefined;
   return {
     line,
     code: code!,
-    name: name!,
-    unitType: unitType!,
+    name: name ?? '',
+    unitType: unitType ?? '',
     parentCode: parentCode ?? null,
-    status: status as Status,
-    sortOrder: sortOrder!,
+    status: status === 'INACTIVE' ? 'INACTIVE' : 'ACTIVE',
+    sortOrder: sortOrder ?? 0,
     description: description ?? null,
-    attributes: attributes!,
+    attributes: attributes ?? {},
     effectiveDate: effectiveDate!,
     endDate: endDate ?? null,
     changeReason: changeReason ?? null,
@@ -385,7 +396,7 @@ function toRow(code: string, v: Version): TransferRow {
 }
 
 /** Codes with parents before children: a walk of the tree by each unit's first parent, siblings by code. */
-export function treeOrder(timelines: ReadonlyMap<string, Timeline>): string[] {
+function treeOrder(timelines: ReadonlyMap<string, Timeline>): string[] {
   const children = new Map<string | null, string[]>();
   for (const [code, t] of timelines) {
     const parent = t[0]?.parentCode ?? null;
@@ -414,6 +425,30 @@ export function treeOrder(timelines: ReadonlyMap<string, Timeline>): string[] {
   return order;
 }
 
+/**
+ * The order of an export, in which every row's parent has a row before it: rows by the day they
+ * start (all on `asOf` when given: each unit's version in force then), and the rows of one day by
+ * that day's tree, parents first, siblings by code. The parent a row names exists on the row's
+ * first day, so its version in force that day starts earlier (an earlier day) or the same day (the
+ * same day's tree, where it comes first). A unit's versions come oldest first. Grouping rows by unit
+ * instead cannot keep that promise once units move: a unit may be a parent before it is a child.
+ */
+export function exportOrder(timelines: ReadonlyMap<string, Timeline>, asOf?: string): [string, Version][] {
+  const byDay = new Map<string, Map<string, Timeline>>();
+  for (const [code, timeline] of timelines) {
+    for (const version of timeline) {
+      const day = asOf ?? version.from;
+      let units = byDay.get(day);
+      if (!units) byDay.set(day, (units = new Map<string, Timeline>()));
+      units.set(code, [version]);
+    }
+  }
+  return [...byDay.keys()].sort().flatMap((day) => {
+    const units = byDay.get(day)!;
+    return treeOrder(units).map((code): [string, Version] => [code, units.get(code)![0]!]);
+  });
+}
+
 /** Rows as CSV text: a header, then one line per row. */
 export function rowsToCsv(rows: readonly TransferRow[]): string {
   const cells = (r: TransferRow): CsvCell[] => [
@@ -433,50 +468,48 @@ export function rowsToCsv(rows: readonly TransferRow[]): string {
 }
 
 export function createOrgImportExport(deps: OrgServiceDeps) {
-  const { db, audit, operations, unitTypes, maxDepth } = deps;
+  const { db, audit, unitTypes, maxDepth } = deps;
   const now = deps.now ?? (() => new Date());
 
   /**
    * The checks that need the database: codes already taken, parents that exist on every day of
-   * their children's versions, and the tree on every date (cycles, depth).
+   * their children's versions, and the tree on every date (cycles, depth). Every row that could be
+   * read is checked for its code and parent, whatever else is wrong with it or its unit.
    */
   async function checkAgainstTree(
     executor: Kysely<OrgTables>,
+    read: { rows: readonly ParsedRow[]; firstLines: ReadonlyMap<string, number> },
     units: Map<string, Unit>,
     badCodes: Set<string>,
     add: (p: ImportProblem) => void,
   ) {
-    for (const code of await transferRepo.existingCodes(executor, [...units.keys()])) {
-      const unit = units.get(code);
-      if (unit) add({ line: unit.rows[0]!.line, field: 'code', message: OrgErrors.exists(code).message });
+    for (const code of await transferRepo.existingCodes(executor, [...read.firstLines.keys()])) {
+      add({ line: read.firstLines.get(code)!, field: 'code', message: OrgErrors.exists(code).message });
       units.delete(code);
       badCodes.add(code);
     }
     const outside = new Set<string>();
-    for (const unit of units.values()) {
-      for (const v of unit.timeline) {
-        if (v.parentCode !== null && !units.has(v.parentCode) && !badCodes.has(v.parentCode)) outside.add(v.parentCode);
-      }
+    for (const row of read.rows) {
+      if (row.parentCode !== null && !units.has(row.parentCode) && !badCodes.has(row.parentCode)) outside.add(row.parentCode);
     }
     const all = new Map<string, Timeline>(await orgRepo.ancestorTimelines(executor, [...outside]));
     for (const [code, unit] of units) all.set(code, unit.timeline);
 
     const failed = new Set<string>();
-    for (const unit of units.values()) {
-      unit.timeline.forEach((v, i) => {
-        if (v.parentCode === null || badCodes.has(v.parentCode)) return;
-        const parent = all.get(v.parentCode);
-        const line = unit.rows[i]!.line;
-        if (!parent) {
-          failed.add(unit.code);
-          return add({ line, field: 'parentCode', message: `parent ${v.parentCode} exists neither in this import nor in Vigil` });
-        }
-        const gap = uncovered(parent, v.from, v.to);
-        if (gap !== undefined) {
-          failed.add(unit.code);
-          add({ line, field: 'parentCode', message: OrgErrors.parentNotValid(unit.code, v.parentCode, gap).message });
-        }
-      });
+    for (const row of read.rows) {
+      // A parent with problems of its own has them reported on its rows.
+      if (row.parentCode === null || badCodes.has(row.parentCode)) continue;
+      const parent = all.get(row.parentCode);
+      if (!parent) {
+        failed.add(row.code);
+        add({ line: row.line, field: 'parentCode', message: `parent ${row.parentCode} exists neither in this import nor in Vigil` });
+        continue;
+      }
+      const gap = uncovered(parent, row.effectiveDate, toOfEndDate(row.endDate));
+      if (gap !== undefined) {
+        failed.add(row.code);
+        add({ line: row.line, field: 'parentCode', message: OrgErrors.parentNotValid(row.code, row.parentCode, gap).message });
+      }
     }
     for (const unit of units.values()) {
       if (failed.has(unit.code)) continue;
@@ -510,7 +543,8 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
         const problems: ImportProblem[] = [];
         const add = (p: ImportProblem) => problems.push(p);
         const changedAt = now().toISOString();
-        const { rows, badCodes } = readRows(input, unitTypes, problems);
+        const read = readRows(input, unitTypes, problems);
+        const { rows, badCodes } = read;
         const { codes, good } = timelines(rows, badCodes, add, actor, changedAt);
 
         const allowed = options.writableUnder;
@@ -524,14 +558,14 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
 
         if (options.dryRun || problems.length > 0) {
           // Nothing will be written: the checks read the tree as it is, without holding anything.
-          await checkAgainstTree(db, good, badCodes, add);
+          await checkAgainstTree(db, read, good, badCodes, add);
           if (problems.length > 0) throw ImportErrors.invalid(problems);
           return summary(true);
         }
         return db.transaction().execute(async (tx) => {
           // Other changes to the shape of the tree wait: the checks below hold until commit.
           await sql`select pg_advisory_xact_lock(${STRUCTURE_LOCK})`.execute(tx);
-          await checkAgainstTree(tx, good, badCodes, add);
+          await checkAgainstTree(tx, read, good, badCodes, add);
           if (problems.length > 0) throw ImportErrors.invalid(problems);
           const at = now();
           await transferRepo.insertUnits(tx, codes, at);
@@ -559,25 +593,19 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
       };
 
       if (options.dryRun) return run();
-      try {
-        const result = await run();
-        operations.inc({ operation: 'import', status: 'success' });
-        deps.onChange();
-        return result;
-      } catch (error) {
-        operations.inc({ operation: 'import', status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
-        throw error;
-      }
+      const result = await run();
+      deps.onChange();
+      return result;
     },
 
     /**
-     * Rows of the units `visible` lets through, parents before children: every version of each
-     * (without `asOf`), or only the version in force on `asOf`.
+     * Rows of the units `visible` lets through, every row after a row of its parent (exportOrder):
+     * every version of each (without `asOf`), or only the version in force on `asOf`.
      */
     async exportUnits(options: { asOf?: string; visible: (code: string) => boolean }): Promise<TransferRow[]> {
       const all = options.asOf === undefined ? await transferRepo.allTimelines(db) : await transferRepo.versionsOn(db, options.asOf);
       const shown = new Map([...all].filter(([code]) => options.visible(code)));
-      return treeOrder(shown).flatMap((code) => shown.get(code)!.map((v) => toRow(code, v)));
+      return exportOrder(shown, options.asOf).map(([code, v]) => toRow(code, v));
     },
   };
 }

@@ -69,7 +69,7 @@ export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, {
   app.post(
     BASE,
     {
-      config: { permission: 'org:write' },
+      config: { permission: 'org:write', temporalOperation: 'create' },
       schema: {
         tags: ['org-units'],
         summary: 'Create an org unit with its first version',
@@ -157,7 +157,7 @@ export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, {
   app.post(
     `${BASE}/:code/versions`,
     {
-      config: { permission: 'org:write' },
+      config: { permission: 'org:write', temporalOperation: 'insert_version' },
       schema: {
         tags: ['org-units'],
         summary: 'Add a change effective on a date',
@@ -179,7 +179,7 @@ export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, {
   app.put(
     `${BASE}/:code/versions/:effectiveDate`,
     {
-      config: { permission: 'org:write' },
+      config: { permission: 'org:write', temporalOperation: 'correct_version' },
       schema: {
         tags: ['org-units'],
         summary: 'Correct a version without moving its dates',
@@ -207,7 +207,7 @@ export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, {
   app.delete(
     `${BASE}/:code/versions/:effectiveDate`,
     {
-      config: { permission: 'org:write' },
+      config: { permission: 'org:write', temporalOperation: 'delete_version' },
       schema: {
         tags: ['org-units'],
         summary: 'Remove a version',
@@ -228,7 +228,7 @@ export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, {
     app.post(
       `${BASE}/:code/${action}`,
       {
-        config: { permission: 'org:write' },
+        config: { permission: 'org:write', temporalOperation: action },
         schema: {
           tags: ['org-units'],
           summary: action === 'suspend' ? 'Suspend an org unit from a date' : 'Reactivate an org unit from a date',

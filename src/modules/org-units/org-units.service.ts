@@ -1,14 +1,13 @@
 // Org units: timelines of versions, written under the unit's row lock (and, when the shape of the
 // tree changes, a lock for structural changes, so that two moves cannot make a cycle together);
-// each write in one transaction with its audit record and temporal_operations_total.
+// each write in one transaction with its audit record. temporal_operations_total is counted from the
+// HTTP answer (platform/http/observability.ts), so that refusals of every layer count.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { endDateOf, parseDate } from '../../platform/dates.js';
-import { AppError } from '../../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
-import type { Counter } from 'prom-client';
 import { checkHierarchy } from './hierarchy.js';
 import { OrgErrors } from './org-units.errors.js';
 import type { OrgTables, PathInfo, TreeRow } from './org-units.repo.js';
@@ -47,7 +46,6 @@ export type FieldsInput = Partial<VersionFields>;
 export interface OrgServiceDeps {
   db: Kysely<OrgTables>;
   audit: Audit;
-  operations: Pick<Counter<'operation' | 'status'>, 'inc'>;
   unitTypes: readonly string[];
   maxDepth: number;
   today: () => string;
@@ -100,7 +98,7 @@ const isCodeCursor = (value: unknown): value is { c: string } =>
 export type { Actor };
 
 export function createOrgService(deps: OrgServiceDeps) {
-  const { db, audit, operations, unitTypes, maxDepth, today } = deps;
+  const { db, audit, unitTypes, maxDepth, today } = deps;
   const now = deps.now ?? (() => new Date());
 
   function checkFields(fields: FieldsInput): void {
@@ -127,17 +125,11 @@ export function createOrgService(deps: OrgServiceDeps) {
     };
   }
 
-  /** Runs a write, counting it by outcome, and tells the scope cache when it committed. */
-  async function counted<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    try {
-      const result = await work();
-      operations.inc({ operation, status: 'success' });
-      deps.onChange();
-      return result;
-    } catch (error) {
-      operations.inc({ operation, status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
-      throw error;
-    }
+  /** Runs a write and tells the scope cache when it committed. */
+  async function written<T>(work: () => Promise<T>): Promise<T> {
+    const result = await work();
+    deps.onChange();
+    return result;
   }
 
   /** Locks the unit, checks If-Match, and loads its timeline. */
@@ -216,7 +208,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       checkFields(input);
       if (input.code !== undefined && !CODE_PATTERN.test(input.code)) throw OrgErrors.badCode(input.code);
       const from = input.effectiveDate === undefined ? today() : parseDate(input.effectiveDate, 'effectiveDate');
-      return counted('create', () =>
+      return written(() =>
         db.transaction().execute(async (tx) => {
           const code = input.code ?? (await orgRepo.nextCode(tx));
           if (await orgRepo.codeExists(tx, code)) throw OrgErrors.exists(code);
@@ -250,7 +242,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       checkFields(input);
       const from = parseDate(input.effectiveDate, 'effectiveDate');
       const { effectiveDate: _d, changeReason, ...fields } = input;
-      return counted('insert_version', () =>
+      return written(() =>
         db.transaction().execute(async (tx) => {
           const { timeline } = await open(tx, code, ifMatch);
           const next = insertVersion(code, timeline, from, fields, meta(actor, changeReason));
@@ -282,7 +274,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       checkFields(input);
       const from = parseDate(effectiveDate, 'effectiveDate');
       const { changeReason, ...fields } = input;
-      return counted('correct_version', () =>
+      return written(() =>
         db.transaction().execute(async (tx) => {
           const { timeline } = await open(tx, code, ifMatch);
           const next = correctVersion(code, timeline, from, fields, meta(actor, changeReason));
@@ -305,7 +297,7 @@ export function createOrgService(deps: OrgServiceDeps) {
     /** Removes a version; removing the only one removes the unit. Answers the unit's timeline after it. */
     async removeVersion(code: string, effectiveDate: string, actor: Actor, ifMatch?: number): Promise<VersionView[]> {
       const from = parseDate(effectiveDate, 'effectiveDate');
-      return counted('delete_version', () =>
+      return written(() =>
         db.transaction().execute(async (tx) => {
           const { timeline, revision: current } = await open(tx, code, ifMatch);
           const next = removeVersion(code, timeline, from);
@@ -327,7 +319,7 @@ export function createOrgService(deps: OrgServiceDeps) {
 
     async suspend(code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, actor: Actor, ifMatch?: number) {
       const date = parseDate(input.effectiveDate, 'effectiveDate');
-      return counted('suspend', () =>
+      return written(() =>
         db.transaction().execute(async (tx) => {
           await open(tx, code, ifMatch);
           const active = (await orgRepo.childrenAt(tx, code, date)).filter((c) => c.status === 'ACTIVE').map((c) => c.code);
@@ -345,7 +337,7 @@ export function createOrgService(deps: OrgServiceDeps) {
 
     async reactivate(code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, actor: Actor, ifMatch?: number) {
       const date = parseDate(input.effectiveDate, 'effectiveDate');
-      return counted('reactivate', () =>
+      return written(() =>
         db.transaction().execute(async (tx) => {
           await open(tx, code, ifMatch);
           await changeStatus(tx, code, date, 'ACTIVE', actor, input.reason);

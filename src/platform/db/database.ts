@@ -26,7 +26,13 @@ export interface Database<Tables = unknown> {
   readonly db: Kysely<Tables>;
   /** Resolves when a trivial query succeeds; rejects otherwise. */
   ping(): Promise<void>;
+  /** Runs `fn` on one connection of the pool, under the statement and query timeouts. */
   session<T>(fn: (session: RawSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on a connection of its own, outside the pool, with neither timeout, for work that may
+   * take as long as it needs (migrations, and waiting for another process's migrations).
+   */
+  unboundedSession<T>(fn: (session: RawSession) => Promise<T>): Promise<T>;
   poolStats(): PoolStats | undefined;
   close(): Promise<void>;
 }
@@ -38,7 +44,14 @@ export interface DatabaseOptions {
   /** A PGlite data-directory dump to start from (tests start from a migrated template). */
   pgliteLoadDataDir?: Blob | File;
   poolSize: number;
+  /** The server cancels a statement that runs longer (statement_timeout). */
   statementTimeoutMs: number;
+  /**
+   * Vigil stops waiting for a query's answer after this long, even when the server or the network
+   * is silent (pg's query_timeout), and closes that connection. Longer than the statement timeout,
+   * so that a server that answers cancels a slow statement itself first.
+   */
+  queryTimeoutMs: number;
   connectTimeoutMs: number;
   log: Logger;
 }
@@ -64,6 +77,14 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
     extensions: { btree_gist, ltree, pgcrypto },
     ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
   });
+  // Sessions bypass Kysely's queue; they are only used where nothing else runs yet
+  // (migrations at start-up, the CLI, tests). PGlite has no timeouts to lift.
+  const session: RawSession = {
+    query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
+    exec: async (text) => {
+      await pglite.exec(text);
+    },
+  };
   // PGlite has one connection; Kysely hands it to one holder at a time (the adapter says it does
   // not support multiple connections), so transactions stay isolated (database.db.test.ts).
   const db = new Kysely<Tables>({ dialect: new PGliteDialect({ pglite }) });
@@ -74,15 +95,8 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
     async ping() {
       await sql`select 1`.execute(db);
     },
-    // Sessions bypass Kysely's queue; they are only used where nothing else runs yet
-    // (migrations at start-up, the CLI, tests).
-    session: (fn) =>
-      fn({
-        query: async <R>(text: string, params: unknown[] = []) => (await pglite.query<R>(text, params)).rows,
-        exec: async (text) => {
-          await pglite.exec(text);
-        },
-      }),
+    session: (fn) => fn(session),
+    unboundedSession: (fn) => fn(session),
     poolStats: () => undefined,
     async close() {
       if (closed) return;
@@ -94,14 +108,23 @@ async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<
 }
 
 function createPostgres<Tables>(url: string, options: DatabaseOptions): Database<Tables> {
-  const pool = new pg.Pool({
+  // What a request may wait for: a connection, new or from the pool (pg-pool applies
+  // connectionTimeoutMillis to both), then each query's answer (query_timeout, closeOnQueryTimeout).
+  const connection = {
     connectionString: url,
-    max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'vigil',
+    // Probes an idle connection after 10 s of silence, so that one whose server or route is gone is
+    // found out and dropped by the pool instead of being handed to a request.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+  const pool = new pg.Pool({
+    ...connection,
+    max: options.poolSize,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
-    application_name: 'vigil',
-    keepAlive: true,
+    query_timeout: options.queryTimeoutMs,
   });
   // An idle client whose server went away emits here; without a listener it would crash the process.
   // The pool drops that client and opens a new one on the next request. (pg-pool attaches the client
@@ -113,6 +136,7 @@ function createPostgres<Tables>(url: string, options: DatabaseOptions): Database
   // pool discards the client when it is released, so there is nothing left to do but note it.
   pool.on('connect', (client) => {
     client.on('error', (error) => options.log.debug({ err: connectionError(error) }, 'database connection lost under a client'));
+    closeOnQueryTimeout(client, options);
   });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
@@ -122,23 +146,13 @@ function createPostgres<Tables>(url: string, options: DatabaseOptions): Database
     async ping() {
       await sql`select 1`.execute(db);
     },
-    async session(fn) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        return await fn({
-          query: async <R>(text: string, params: unknown[] = []) => (await client.query<R & pg.QueryResultRow>(text, params)).rows as R[],
-          exec: async (text) => {
-            await client.query(text);
-          },
-        });
-      } catch (error) {
-        broken = error instanceof Error ? error : new Error(String(error));
-        throw error;
-      } finally {
-        // A session that failed may hold session state (locks, an aborted transaction): discard it.
-        client.release(broken);
-      }
+    session: async (fn) => runSession(await pool.connect(), fn),
+    async unboundedSession(fn) {
+      // Not a pool client: neither timeout is set on it, and it is closed afterwards.
+      const client = new pg.Client({ ...connection, statement_timeout: 0 });
+      client.on('error', (error) => options.log.debug({ err: connectionError(error) }, 'database connection lost under a session'));
+      await client.connect();
+      return runSession(client, fn);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
     async close() {
@@ -149,6 +163,50 @@ function createPostgres<Tables>(url: string, options: DatabaseOptions): Database
       // would otherwise keep its connections open, and the "closed" database would go on answering.
       if (!pool.ended) await pool.end();
     },
+  };
+}
+
+/** Runs `fn` on `client`, then gives a pool client back (discarded if `fn` failed) or closes a client of its own. */
+async function runSession<T>(client: pg.PoolClient | pg.Client, fn: (session: RawSession) => Promise<T>): Promise<T> {
+  let broken: Error | undefined;
+  try {
+    return await fn({
+      query: async <R>(text: string, params: unknown[] = []) => (await client.query<R & pg.QueryResultRow>(text, params)).rows as R[],
+      exec: async (text) => {
+        await client.query(text);
+      },
+    });
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    // A session that failed may hold session state (locks, an aborted transaction): discard it.
+    if ('release' in client) client.release(broken);
+    else await client.end().catch(() => undefined);
+  }
+}
+
+/** The error pg answers a query with when `query_timeout` passes before the server's answer. */
+const QUERY_TIMEOUT = 'Query read timeout';
+
+/**
+ * pg's query_timeout answers the caller, but leaves the query on the connection, whose next query
+ * would queue behind it (a transaction's rollback, or the next request if the pool handed it out
+ * again). The connection is closed instead: what follows on it fails at once, and the pool drops it
+ * when it is released. Kysely and sessions query through promises, the form wrapped here.
+ */
+function closeOnQueryTimeout(client: pg.PoolClient, options: Pick<DatabaseOptions, 'queryTimeoutMs' | 'log'>): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: typeof query }).query = (...args) => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      if (error instanceof Error && error.message === QUERY_TIMEOUT) {
+        options.log.warn({ queryTimeoutMs: options.queryTimeoutMs }, 'database did not answer in time; connection closed');
+        client.end().catch(() => undefined);
+      }
+      throw error;
+    });
   };
 }
 
@@ -170,18 +228,20 @@ const unavailableErrnos = new Set([
 ]);
 
 /**
- * True when an error means "the database cannot be reached" rather than "this query is wrong":
- * connection failures, the server shutting down, connection-class SQLSTATEs (08xxx, 57P0x, 53300).
+ * True when an error means "the database cannot be reached, or not in time" rather than "this query
+ * is wrong": connection failures, the server shutting down, connection-class SQLSTATEs (08xxx,
+ * 57P0x, 53300), a statement the server cancelled (57014: the statement timeout), no answer within
+ * the query timeout, and the connection that was closed for it.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
       if (unavailableErrnos.has(code)) return true;
-      if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+      if (code.startsWith('08') || ['57014', '57P01', '57P02', '57P03', '53300'].includes(code)) return true;
     }
     if (
-      /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Connection ended|database system is (shutting down|starting up)/i.test(
+      /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|Connection ended|database system is (shutting down|starting up)/i.test(
         e.message,
       )
     ) {

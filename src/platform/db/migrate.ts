@@ -47,8 +47,12 @@ async function appliedMigrations(session: RawSession): Promise<AppliedMigration[
   return rows.map((row) => ({ version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at }));
 }
 
+/**
+ * Applies what is pending, on a session without the statement and query timeouts: a migration may
+ * rewrite a large table, and a process that starts while another migrates waits for it on the lock.
+ */
 export async function migrate(database: Database, log: Logger, files = readMigrations()): Promise<{ applied: string[] }> {
-  return database.session(async (session) => {
+  return database.unboundedSession(async (session) => {
     await session.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await session.exec(`create table if not exists schema_migrations (

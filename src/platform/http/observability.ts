@@ -19,6 +19,21 @@ export function routeLabel(request: FastifyRequest): string {
 /** Routes polled by machines; their request lines are logged at debug to keep logs readable. */
 const QUIET_ROUTES = new Set(['/metrics', '/health/live', '/health/ready']);
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route writes effective-dated data: its operation in `temporal_operations_total`, or a
+     * function of the request answering it (undefined when this request writes nothing, a dry run).
+     */
+    temporalOperation?: string | ((request: FastifyRequest) => string | undefined);
+  }
+}
+
+/** success for 2xx/3xx, rejected for every 4xx (whichever layer refused), error for 5xx. */
+function outcome(status: number): 'success' | 'rejected' | 'error' {
+  return status >= 500 ? 'error' : status >= 400 ? 'rejected' : 'success';
+}
+
 export function installObservability(app: FastifyInstance, metrics: Metrics): void {
   app.server.on('connection', (socket) => {
     metrics.httpActiveConnections.inc();
@@ -37,6 +52,11 @@ export function installObservability(app: FastifyInstance, metrics: Metrics): vo
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, seconds);
+    // Counted here, from the answer, so that a write refused anywhere (schema, authentication,
+    // scope, If-Match, the service, a constraint) counts as rejected, once.
+    const temporal = request.routeOptions.config.temporalOperation;
+    const operation = typeof temporal === 'function' ? temporal(request) : temporal;
+    if (operation !== undefined) metrics.temporalOperations.inc({ operation, status: outcome(status) });
     const line = { method: request.method, route, url: request.url, status, durationMs: Math.round(reply.elapsedTime * 100) / 100 };
     if (status >= 500) request.log.error(line, 'request');
     else if (QUIET_ROUTES.has(route)) request.log.debug(line, 'request');
