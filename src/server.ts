@@ -53,16 +53,23 @@ export interface Services {
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
 
-function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, headers: Record<string, string>) {
+/** What both servers (the API and METRICS_PORT) share: request ids, log lines, refusals before routing. */
+function edgeOptions(loggerInstance: FastifyBaseLogger, headers: Record<string, string>, bodyLimit: number) {
   return {
     loggerInstance,
     // Refusals before routing (a bad URL escape) and by Node's HTTP parser (headers too large,
     // Transfer-Encoding with Content-Length) answer in the unified shape too.
-    frameworkErrors: frameworkErrorHandler(headers, config.http.bodyLimitBytes),
+    frameworkErrors: frameworkErrorHandler(headers, bodyLimit),
     clientErrorHandler: clientErrorHandler({ securityHeaders: headers, log: loggerInstance }),
     // Our onResponse hook writes the one line per request; Fastify's own pair is off.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdFor,
+  };
+}
+
+function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, headers: Record<string, string>) {
+  return {
+    ...edgeOptions(loggerInstance, headers, config.http.bodyLimitBytes),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     // Node's own timeouts: a slow or idle client cannot hold a socket forever.
@@ -220,13 +227,14 @@ export async function buildServer(services: Services) {
 
 /** The metrics alone, for METRICS_PORT: scraping stays off the API port and its limits. */
 export async function buildMetricsServer(services: Pick<Services, 'log' | 'metrics' | 'config'>): Promise<FastifyInstance> {
-  const loggerInstance: FastifyBaseLogger = services.log;
-  const app = Fastify({
-    loggerInstance,
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    genReqId: requestIdFor,
-  });
+  const headers = securityHeaders({ hsts: services.config.web.publicUrl?.startsWith('https:') ?? false });
+  const app = Fastify({ ...edgeOptions(services.log, headers, 1024), bodyLimit: 1024 });
   installErrorHandling(app, 1024);
+  installSecurityHeaders(app, headers);
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   await app.register(metricsRoute, { registry: services.metrics.registry, metricsToken: services.config.metrics.token });
   return app;
 }

@@ -103,6 +103,19 @@ describe('metrics protection and port', () => {
     expect(other.status).toBe(404);
   });
 
+  it('answers on METRICS_PORT as on the API port: request id, security headers, unified errors even before routing', async () => {
+    const port = vigil.config.metrics.port!;
+    for (const path of ['/metrics', '/nothing-here', '/metrics%ZZ']) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('x-request-id'), path).toBeTruthy();
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort(), path).toEqual(['code', 'details', 'message', 'requestId', 'timestamp']);
+      expect(body.requestId).toBe(res.headers.get('x-request-id'));
+    }
+  });
+
   it('keeps the token out of the logs', () => {
     expect(vigil.logs.text()).not.toContain('scrape-secret-1');
   });
