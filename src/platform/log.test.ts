@@ -68,6 +68,18 @@ describe('log redaction', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ url: `/api/v1/x?key=vgl_${REDACTED}&jwt=${REDACTED}&n=1`, route: `/x/vgr_${REDACTED}` });
   });
 
+  it('never writes a secret nested deeper than it looks (it writes [TOO DEEP] there instead)', () => {
+    const { lines, log } = capture();
+    let nested: Record<string, unknown> = { password: 'hunter2', note: 'x vgl_abcdef123456 y' };
+    for (let i = 0; i < 40; i++) nested = { level: i, nested };
+    log.info({ deep: nested }, 'deep');
+    const text = lines.join('\n');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('vgl_abcdef123456');
+    expect(text).toContain('[TOO DEEP]');
+    expect(text).toContain('"level":39');
+  });
+
   it('leaves objects without secrets untouched (no copy)', () => {
     const value = { a: 1, b: { c: 'plain text', d: [1, 2] } };
     expect(redact(value)).toBe(value);

@@ -46,13 +46,18 @@ export function redactString(value: string): string {
     .replace(JWT, REDACTED);
 }
 
+const MAX_DEPTH = 16;
+const TOO_DEEP = '[TOO DEEP]';
+
 /**
  * Returns `value` with secrets replaced. Objects are copied only where something changes, so the
  * common case (nothing secret) allocates nothing.
  */
 export function redact(value: unknown, depth = 0, seen?: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactString(value);
-  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // What lies deeper is not looked through, so it is not logged either: a secret could hide there.
+  if (depth > MAX_DEPTH) return TOO_DEEP;
   // Cycles need a memory only below the top level; most log objects are flat.
   if (depth > 0) {
     seen ??= new WeakSet();
