@@ -254,6 +254,22 @@ describe('hostile input', () => {
     });
   });
 
+  describe('numbers in the URL beyond what a number can hold', () => {
+    it('is 400 VALIDATION_FAILED for a query or path integer of 1e309 (Infinity once coerced), never a 500', async () => {
+      for (const url of [
+        '/api/v1/ops/migrations/1e309',
+        '/api/v1/ops/migrations?limit=1e309',
+        '/api/v1/ops/migrations?limit=-1e309',
+        `${CAMERAS}?limit=1e400`,
+        `${UNITS}/ACME/tree?depth=1e309`,
+      ]) {
+        const res = await send(admin, 'GET', url);
+        expectUnified(res, 400, 'VALIDATION_FAILED');
+        expect(res.json<{ message: string }>().message, url).toMatch(/must be a finite number|must be [<>]=/);
+      }
+    });
+  });
+
   describe('a camera filter on a unit the caller cannot see', () => {
     it('answers the empty list to a unit-scoped operator, for a unit outside its scope or unknown', async () => {
       await storesNothing(async () => {
