@@ -270,6 +270,16 @@ describe('hostile input', () => {
     });
   });
 
+  describe('instants that RFC 3339 allows and no clock reaches', () => {
+    it('is 400 VALIDATION_FAILED for a leap second in a from/to filter, never a 500', async () => {
+      const audit = await send(admin, 'GET', '/api/v1/audit?to=9999-12-31T23:59:60Z');
+      expectUnified(audit, 400, 'VALIDATION_FAILED');
+      const logs = await send(admin, 'GET', `${CAMERAS}/${cameraId}/logs?from=2026-06-30T23:59:60Z`);
+      expectUnified(logs, 400, 'VALIDATION_FAILED');
+      expect(logs.json<{ details: { errors: { path: string }[] } }>().details.errors[0]!.path).toBe('querystring.from');
+    });
+  });
+
   describe('a camera filter on a unit the caller cannot see', () => {
     it('answers the empty list to a unit-scoped operator, for a unit outside its scope or unknown', async () => {
       await storesNothing(async () => {

@@ -1,7 +1,7 @@
 // Calendar dates (`YYYY-MM-DD`) for effective-dated data. Stored half-open, [from, to), shown with
 // an inclusive end date: `endDateOf` and `toOfEndDate` are the one place that converts. "Today" is
 // the date in VIGIL_TIMEZONE, the same everywhere it is asked.
-import { AppError } from './errors.js';
+import { AppError, PlatformErrors } from './errors.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** The first and last dates Vigil accepts: wide enough for history and plans, narrow enough to do arithmetic on. */
@@ -47,4 +47,20 @@ export const toOfEndDate = (endDate: string | null): string | null => (endDate =
 export function todayIn(timeZone: string, now: Date = new Date()): string {
   // en-CA formats as YYYY-MM-DD.
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/**
+ * An instant from a query (already an RFC 3339 date-time by its schema). RFC 3339 allows a leap
+ * second (`23:59:60`) and years JavaScript cannot hold; neither is an instant Vigil can compare, so
+ * each is 400 VALIDATION_FAILED naming the parameter rather than an invalid date deep inside a query.
+ */
+export function parseInstant(value: string, field: string): Date {
+  const instant = new Date(value);
+  if (Number.isNaN(instant.getTime())) {
+    throw PlatformErrors.validation(
+      [{ path: `querystring.${field}`, message: 'must be an instant that exists (no leap second)' }],
+      'query',
+    );
+  }
+  return instant;
 }

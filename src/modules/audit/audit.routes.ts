@@ -2,6 +2,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
+import { parseInstant } from '../../platform/dates.js';
 import { unitsFor } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
 
@@ -72,8 +73,8 @@ export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, {
       return audit.list(db, {
         limit: q.limit ?? DEFAULT_LIMIT,
         ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+        ...(q.from !== undefined ? { from: parseInstant(q.from, 'from') } : {}),
+        ...(q.to !== undefined ? { to: parseInstant(q.to, 'to') } : {}),
         ...(q.actorId !== undefined ? { actorId: q.actorId } : {}),
         ...(q.action !== undefined ? { action: q.action } : {}),
         ...(q.resourceType !== undefined ? { resourceType: q.resourceType } : {}),

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { unitsFor } from '../../platform/http/access.js';
 import { actorOf, credentialsOf, ifMatchOf } from '../../platform/http/request.js';
+import { parseInstant } from '../../platform/dates.js';
 import type { Permission } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
 import { CameraErrors } from './cameras.errors.js';
@@ -299,8 +300,8 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
           limit: q.limit ?? DEFAULT_LIMIT,
           ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
           ...(q.level !== undefined ? { levels: q.level } : {}),
-          ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-          ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+          ...(q.from !== undefined ? { from: parseInstant(q.from, 'from') } : {}),
+          ...(q.to !== undefined ? { to: parseInstant(q.to, 'to') } : {}),
         },
         actorOf(request),
       );
