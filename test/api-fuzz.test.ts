@@ -14,7 +14,7 @@ import type { TestVigil } from './helpers/app.js';
 import { HOSTILE_STRINGS, arbitraryFor, hostileFor } from './helpers/schema-arbitrary.js';
 import type { JsonSchema } from './helpers/schema-arbitrary.js';
 
-const REQUESTS = Number(process.env.VIGIL_FUZZ_REQUESTS ?? 5_000);
+const REQUESTS = Number(process.env.VIGIL_FUZZ_REQUESTS ?? 8_000);
 const SEED = Number(process.env.VIGIL_FUZZ_SEED ?? 20261201);
 
 interface Parameter {
