@@ -5,6 +5,7 @@
 // every unit, and therefore every parent, is in force: the tree as of any such date holds all N.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { Schema } from '../src/platform/db/schema.js';
 
 /** Every unit's first version starts here. */
 export const BASE_DATE = '2020-01-01';
@@ -52,7 +53,7 @@ export const rootCode = (levels: readonly Level[]): string => codeOf(levels[0]!,
  * level above (contiguous blocks); from version 2 on every 5th unit moves to the next parent of that
  * level, and from version 4 on every 7th unit moves two further, so parents differ over time.
  */
-async function insertLevel(db: Kysely<unknown>, level: Level, parent: Level | undefined): Promise<void> {
+async function insertLevel(db: Kysely<Schema>, level: Level, parent: Level | undefined): Promise<void> {
   const code = sql`${level.prefix}::text || '-' || lpad(u.i::text, 7, '0')`;
   const offset = sql`(u.i * 37 % 300)`;
   const parentCode = parent
@@ -99,7 +100,7 @@ export interface Generated {
  * unit at commit), then runs ANALYZE so the planner knows the tables' size, as autovacuum would
  * shortly after a bulk load.
  */
-export async function generate(db: Kysely<unknown>, levels: readonly Level[]): Promise<Generated> {
+export async function generate(db: Kysely<Schema>, levels: readonly Level[]): Promise<Generated> {
   const started = performance.now();
   await db.transaction().execute(async (tx) => {
     for (const [i, level] of levels.entries()) await insertLevel(tx, level, levels[i - 1]);
@@ -133,7 +134,7 @@ export interface RawTreeRow {
  * version in force that day, with its unit's revision). The bench's root is the organization's
  * only root, so every row belongs to its tree.
  */
-export async function rawTree(db: Kysely<unknown>, _code: string, date: string): Promise<RawTreeRow[]> {
+export async function rawTree(db: Kysely<Schema>, _code: string, date: string): Promise<RawTreeRow[]> {
   const { rows } = await sql<RawTreeRow>`
     select v.code, v.effective_from::text as "from", v.effective_to::text as "to", v.name, v.unit_type, v.parent_code, v.status,
            v.sort_order, v.description, v.attributes, v.change_reason, v.changed_by, v.changed_at, u.revision

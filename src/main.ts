@@ -7,7 +7,6 @@ import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDatabase } from './platform/db/database.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
-import type { Kysely } from 'kysely';
 import {
   createApiKeysService,
   createAuthenticator,
@@ -16,9 +15,7 @@ import {
   createTokenKeys,
   createUsersService,
 } from './modules/auth/index.js';
-import type { ApiKeysTables, SessionsTables, SigningKeysTables, UsersTables } from './modules/auth/index.js';
 import { createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
-import type { OrgTables } from './modules/org-units/index.js';
 import {
   createAttemptGate,
   createCameraEventLog,
@@ -30,7 +27,7 @@ import {
   createSupervisor,
 } from './modules/cameras/index.js';
 import { CAMERAS_CHANGED_CHANNEL, createFleet, parseCameraChange } from './modules/cameras/index.js';
-import type { CamerasTables, ProtectedEndpoint, Resolver, Supervisor } from './modules/cameras/index.js';
+import type { ProtectedEndpoint, Resolver, Supervisor } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import type { Audit } from './platform/audit.js';
 import { todayIn } from './platform/dates.js';
@@ -128,10 +125,10 @@ export async function openCore(
     throw error;
   }
   const audit = createAudit({ metrics });
-  const users = createUsersService({ db: database.db as Kysely<UsersTables>, audit, log });
-  const apiKeys = createApiKeysService({ db: database.db as Kysely<ApiKeysTables>, audit });
+  const users = createUsersService({ db: database.db, audit, log });
+  const apiKeys = createApiKeysService({ db: database.db, audit });
   const tokens = createTokenKeys({
-    db: database.db as Kysely<SigningKeysTables>,
+    db: database.db,
     secrets,
     audit,
     configuredKeys: config.auth.jwtPrivateKey,
@@ -159,7 +156,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
     await tokens.init();
     const sessions = createSessionsService({
-      db: database.db as Kysely<SessionsTables>,
+      db: database.db,
       audit,
       tokens,
       settings: {
@@ -174,12 +171,12 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const csrf = createCsrf(secrets.deriveKey('csrf'));
     const now = options.now ?? (() => new Date());
     const today = () => todayIn(config.timeZone, now());
-    const orgScope = createOrgScope({ db: database.db as Kysely<OrgTables>, today });
+    const orgScope = createOrgScope({ db: database.db, today });
     const openKvForOrg = kv;
     // Another process changed the tree: drop our copy of today's tree.
     const unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
     const org = createOrgService({
-      db: database.db as Kysely<OrgTables>,
+      db: database.db,
       audit,
       unitTypes: config.org.unitTypes,
       maxDepth: config.org.maxDepth,
@@ -304,7 +301,7 @@ function startCameraRuntime(
   unitExists: (code: string) => Promise<boolean>,
   network: { resolve: Resolver | undefined; httpPort: () => number },
 ) {
-  const db = database.db as Kysely<CamerasTables>;
+  const db = database.db;
   const guard = createSourceGuard({
     rules: createNetworkRules({ allow: config.cameras.allowNetworks, deny: config.cameras.denyNetworks }),
     ...(network.resolve ? { resolve: network.resolve } : {}),

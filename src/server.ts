@@ -10,7 +10,6 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
-import type { OpsTables } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
 import type { CameraService } from './modules/cameras/index.js';
@@ -222,7 +221,7 @@ export async function buildServer(services: Services) {
     database,
     kv,
     redisConfigured: config.redis.url !== undefined,
-    repo: createOpsRepo(database.db as Database<OpsTables>['db']),
+    repo: createOpsRepo(database.db),
     checkTimeoutMs: config.health.timeoutMs,
     isShuttingDown: services.isShuttingDown,
   });

@@ -3,10 +3,8 @@
 // transactions through the app's own database handle, so the request's wait for a connection times
 // out (pg-pool's connection timeout, VIGIL_DB_CONNECT_TIMEOUT_MS). PGlite has no pool and runs one
 // query at a time (a request only waits its turn), so this runs on real PostgreSQL only.
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenKeys } from '../src/modules/auth/index.js';
-import type { SigningKeysTables } from '../src/modules/auth/index.js';
 import { loadSecretBox } from '../src/platform/secrets.js';
 import { TEST_ADMIN, startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
@@ -126,7 +124,7 @@ describe.runIf(realDatabaseUrl)('authentication while the database is busy (Post
     // Another process rotates the keys and signs with the new one; this one reads the keys on meeting it.
     const secrets = await loadSecretBox({ configured: undefined, dataDir: vigil.config.dataDir, mode: 'test', log: vigil.log });
     const other = createTokenKeys({
-      db: vigil.database.db as Kysely<SigningKeysTables>,
+      db: vigil.database.db,
       secrets,
       settings: { issuer: vigil.config.auth.issuer, audience: vigil.config.auth.audience, ttlS: 900, clockSkewS: 0 },
     });

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
-import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTokenKeys } from '../src/modules/auth/index.js';
-import type { SigningKeysTables } from '../src/modules/auth/index.js';
 import { loadSecretBox } from '../src/platform/secrets.js';
 import { startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
@@ -220,7 +218,7 @@ describe('auth', () => {
     it('refuses a token for another audience, signed with a genuine key', async () => {
       const secrets = await loadSecretBox({ configured: undefined, dataDir: vigil.config.dataDir, mode: 'test', log: vigil.log });
       const keys = createTokenKeys({
-        db: vigil.database.db as Kysely<SigningKeysTables>,
+        db: vigil.database.db,
         secrets,
         settings: { issuer: 'vigil', audience: 'someone-else', ttlS: 900, clockSkewS: 0 },
       });
@@ -246,7 +244,7 @@ describe('auth', () => {
       const theirs = (await login({ email: other, password: ADMIN.password })).json<Tokens>().accessToken;
       const secrets = await loadSecretBox({ configured: undefined, dataDir: vigil.config.dataDir, mode: 'test', log: vigil.log });
       const keys = createTokenKeys({
-        db: vigil.database.db as Kysely<SigningKeysTables>,
+        db: vigil.database.db,
         secrets,
         settings: { issuer: vigil.config.auth.issuer, audience: vigil.config.auth.audience, ttlS: 900, clockSkewS: 0 },
       });

@@ -5,14 +5,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, openTestDatabase, realDatabaseUrl } from '../../test/helpers/databases.js';
 import type { TestDatabase } from '../../test/helpers/databases.js';
 import { AUDIT_RETENTION_LOCK_KEY, createAudit, createAuditRetention } from './audit.js';
-import type { AuditEvent, AuditRecord, AuditTables } from './audit.js';
+import type { AuditEvent, AuditRecord } from './audit.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { AppError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
+import type { Schema } from './db/schema.js';
 
-interface Tables extends AuditTables {
+interface Tables extends Schema {
   widgets: { id: number; name: string };
 }
 
@@ -48,7 +49,7 @@ describe('audit trail', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     database = await openDatabase(testDb);
-    await migrate(database as Database, log);
+    await migrate(database as unknown as Database, log);
     db = database.db;
     await sql`create table widgets (id int primary key, name text not null)`.execute(db);
   });
@@ -335,7 +336,7 @@ describe('audit trail', () => {
       await insertAt('2024-11-30T11:59:59Z', 'widget.old');
       await insertAt('2024-12-01T12:00:01Z', 'widget.recent');
       await insertAt('2025-03-01T11:00:00Z', 'widget.new');
-      const retention = createAuditRetention({ database: database as Database, retentionDays: 90, log, now: () => clock });
+      const retention = createAuditRetention({ database: database as unknown as Database, retentionDays: 90, log, now: () => clock });
       expect(await retention.runOnce()).toEqual({ ran: true, deleted: 2 });
       expect((await allEvents()).map((item) => item.action)).toEqual(['widget.new', 'widget.recent']);
       expect(await retention.runOnce()).toEqual({ ran: true, deleted: 0 });
@@ -344,7 +345,13 @@ describe('audit trail', () => {
     it('deletes in batches, each statement short, until none is due', async () => {
       for (let i = 0; i < 5; i++) await insertAt(`2024-10-0${i + 1}T00:00:00Z`, 'widget.very_old');
       await insertAt('2025-03-01T11:00:00Z', 'widget.new');
-      const retention = createAuditRetention({ database: database as Database, retentionDays: 90, log, batchSize: 2, now: () => clock });
+      const retention = createAuditRetention({
+        database: database as unknown as Database,
+        retentionDays: 90,
+        log,
+        batchSize: 2,
+        now: () => clock,
+      });
       expect(await retention.runOnce()).toEqual({ ran: true, deleted: 5 });
       expect((await allEvents()).map((item) => item.action)).not.toContain('widget.very_old');
     });
@@ -352,7 +359,7 @@ describe('audit trail', () => {
     it('runs soon after start, and stop waits for it', async () => {
       await insertAt('2020-01-01T00:00:00Z');
       const retention = createAuditRetention({
-        database: database as Database,
+        database: database as unknown as Database,
         retentionDays: 90,
         log,
         initialDelayMs: 1,
@@ -364,7 +371,7 @@ describe('audit trail', () => {
     });
 
     it('refuses a retention period that is not a positive number of days', () => {
-      expect(() => createAuditRetention({ database: database as Database, retentionDays: 0, log })).toThrow(/at least 1/);
+      expect(() => createAuditRetention({ database: database as unknown as Database, retentionDays: 0, log })).toThrow(/at least 1/);
     });
 
     it.runIf(realDatabaseUrl)('lets one process of several delete, the others skip while it holds the lock', async () => {
@@ -381,7 +388,7 @@ describe('audit trail', () => {
           await released;
         });
         await holding;
-        const retention = createAuditRetention({ database: database as Database, retentionDays: 90, log });
+        const retention = createAuditRetention({ database: database as unknown as Database, retentionDays: 90, log });
         expect(await retention.runOnce()).toEqual({ ran: false, deleted: 0 });
         release();
         await holder;
@@ -399,7 +406,9 @@ describe('audit trail', () => {
           await unblocked;
         });
         await blocked;
-        const runs = [database, others[0]!].map((d) => createAuditRetention({ database: d as Database, retentionDays: 90, log }).runOnce());
+        const runs = [database, others[0]!].map((d) =>
+          createAuditRetention({ database: d as unknown as Database, retentionDays: 90, log }).runOnce(),
+        );
         const first = await Promise.race(runs);
         expect(first).toEqual({ ran: false, deleted: 0 });
         unblock();

@@ -1,18 +1,20 @@
 // The audit trail. Every module records its changes through `write`, on the transaction that makes
 // the change, so that both commit or neither does: no audit, no write. Secrets never reach the table.
 import { sql } from 'kysely';
-import type { ColumnType, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './db/database.js';
 import { decodeCursor, encodeCursor } from './http/pagination.js';
 import { uuidv7, UUID_PATTERN } from './ids.js';
 import { isSecretKey, REDACTED, redactString } from './log.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
+import type { Schema } from './db/schema.js';
 
-export const AUDIT_ACTOR_TYPES = ['user', 'api_key', 'system', 'anonymous'] as const;
-export const AUDIT_RESULTS = ['success', 'failure', 'denied'] as const;
-export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
-export type AuditResult = (typeof AUDIT_RESULTS)[number];
+export type { AuditActorType, AuditResult } from './db/schema.js';
+import type { AuditActorType, AuditResult } from './db/schema.js';
+
+export const AUDIT_ACTOR_TYPES = ['user', 'api_key', 'system', 'anonymous'] as const satisfies readonly AuditActorType[];
+export const AUDIT_RESULTS = ['success', 'failure', 'denied'] as const satisfies readonly AuditResult[];
 
 /** `<area>.<verb>` in lower snake case, dot-separated: auth.login, org_unit.create. Same rule as the table's check. */
 export const AUDIT_ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
@@ -54,25 +56,6 @@ export interface AuditEvent {
   result: AuditResult;
   requestId?: string | null;
   ip?: string | null;
-}
-
-export interface AuditTables {
-  audit_events: {
-    id: string;
-    at: ColumnType<Date, Date | undefined, never>;
-    actor_type: AuditActorType;
-    actor_id: string | null;
-    action: string;
-    resource_type: string;
-    resource_id: string | null;
-    org_unit_code: string | null;
-    // Written as JSON text cast to jsonb (pg would send a JavaScript array as a PostgreSQL array).
-    before: ColumnType<unknown, unknown, never>;
-    after: ColumnType<unknown, unknown, never>;
-    result: AuditResult;
-    request_id: string | null;
-    ip: string | null;
-  };
 }
 
 /** An audit event as the API shows it. */
@@ -182,7 +165,7 @@ export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?:
       try {
         validate(event);
         const at = now();
-        await (db as Kysely<AuditTables>)
+        await (db as Kysely<Schema>)
           .insertInto('audit_events')
           .values({
             id: uuidv7(at.getTime()),
@@ -211,7 +194,7 @@ export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?:
     async list(db: AnyKysely, filters: AuditListFilters): Promise<AuditPage> {
       const after = decodeCursor(filters.cursor, isAuditCursor);
       if (filters.orgUnitCodes?.length === 0) return { items: [], nextCursor: null };
-      let query = (db as Kysely<AuditTables>)
+      let query = (db as Kysely<Schema>)
         .selectFrom('audit_events')
         .selectAll()
         .select(sql<string>`to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_exact'))
@@ -287,7 +270,7 @@ export function createAuditRetention(deps: {
   const intervalMs = deps.intervalMs ?? DAY_MS;
   const initialDelayMs = deps.initialDelayMs ?? 10_000;
   const now = deps.now ?? (() => new Date());
-  const db = deps.database.db as Kysely<AuditTables>;
+  const db = deps.database.db;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;

@@ -4,6 +4,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { createDatabase } from '../../src/platform/db/database.js';
 import type { Database } from '../../src/platform/db/database.js';
+import type { Schema } from '../../src/platform/db/schema.js';
 import { randomBytes } from 'node:crypto';
 
 export const realDatabaseUrl = process.env.DATABASE_URL || undefined;
@@ -47,7 +48,7 @@ export function testRedisPrefix(): string {
 }
 
 /** Opens `testDb` (PGlite in memory when it has no URL) with the pool settings every database test uses. */
-export function openTestDatabase<Tables = unknown>(testDb: TestDatabase): Promise<Database<Tables>> {
+export function openTestDatabase<Tables = Schema>(testDb: TestDatabase): Promise<Database<Tables>> {
   return createDatabase<Tables>({
     url: testDb.url,
     pgliteDataDir: 'memory://',

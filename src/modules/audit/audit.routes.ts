@@ -1,6 +1,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
+import type { Schema } from '../../platform/db/schema.js';
 import type { Audit } from '../../platform/audit.js';
 import { parseInstant } from '../../platform/dates.js';
 import { unitsFor } from '../../platform/http/access.js';
@@ -46,7 +47,7 @@ const AuditQuery = Type.Object(
 
 export interface AuditRouteDeps {
   audit: Audit;
-  db: Kysely<unknown>;
+  db: Kysely<Schema>;
   /** Every unit inside the given ones (today's tree): a grant on a unit covers its subtree. */
   subtreeOf: (roots: readonly string[]) => Promise<string[]>;
 }

@@ -1,25 +1,9 @@
-import type { Generated, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { Role } from './users.repo.js';
+import type { Schema } from '../../platform/db/schema.js';
 
-export interface ApiKeysTables {
-  api_keys: {
-    id: string;
-    name: string;
-    role: Role;
-    org_unit_code: string | null;
-    key_hash: string;
-    prefix: string;
-    created_at: Generated<Date>;
-    created_by: string | null;
-    expires_at: Date | null;
-    last_used_at: Date | null;
-    revoked_at: Date | null;
-  };
-}
-
-export type ApiKeyRow = Selectable<ApiKeysTables['api_keys']>;
-type Db = Kysely<ApiKeysTables>;
+export type ApiKeyRow = Selectable<Schema['api_keys']>;
+type Db = Kysely<Schema>;
 
 export const apiKeysRepo = {
   insert: (db: Db, row: Omit<ApiKeyRow, 'created_at' | 'last_used_at' | 'revoked_at'>) =>

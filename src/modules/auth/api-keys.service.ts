@@ -11,11 +11,12 @@ import type { Principal } from '../../platform/http/access.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7, UUID_PATTERN } from '../../platform/ids.js';
 import { AuthErrors } from './auth.errors.js';
-import type { ApiKeyRow, ApiKeysTables } from './api-keys.repo.js';
+import type { ApiKeyRow } from './api-keys.repo.js';
 import { apiKeysRepo } from './api-keys.repo.js';
 import type { Actor } from './users.service.js';
 import type { Role } from './users.repo.js';
 import { ROLES } from './users.repo.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 export const API_KEY_PREFIX = 'vgl_';
 const API_KEY_FORMAT = /^vgl_[A-Za-z0-9_-]{43}$/;
@@ -81,7 +82,7 @@ const isCursor = (value: unknown): value is { at: string; id: string } =>
   typeof (value as { at?: unknown }).at === 'string' &&
   typeof (value as { id?: unknown }).id === 'string';
 
-export function createApiKeysService(deps: { db: Kysely<ApiKeysTables>; audit: Audit; now?: () => Date }) {
+export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; now?: () => Date }) {
   const { db, audit } = deps;
   const now = deps.now ?? (() => new Date());
   const touched = new Map<string, number>();
@@ -100,7 +101,7 @@ export function createApiKeysService(deps: { db: Kysely<ApiKeysTables>; audit: A
   }
 
   /** Finds a key by id, or by name among those in force. */
-  async function find(tx: Kysely<ApiKeysTables>, idOrName: string) {
+  async function find(tx: Kysely<Schema>, idOrName: string) {
     return UUID_PATTERN.test(idOrName) ? apiKeysRepo.findById(tx, idOrName) : apiKeysRepo.findActiveByName(tx, idOrName);
   }
 

@@ -15,30 +15,8 @@ import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { verifyPassword, hashPassword } from './passwords.js';
 import type { TokenKeys } from './tokens.js';
-import type { UsersTables } from './users.repo.js';
 import { usersRepo } from './users.repo.js';
-
-export interface SessionsTables extends UsersTables {
-  auth_sessions: {
-    id: string;
-    user_id: string;
-    created_at: Date;
-    last_used_at: Date;
-    expires_at: Date;
-    ip: string | null;
-    user_agent: string | null;
-    revoked_at: Date | null;
-    revoked_reason: 'logout' | 'logout_all' | 'reuse' | 'ended' | 'disabled' | null;
-  };
-  refresh_tokens: {
-    id: string;
-    session_id: string;
-    parent_id: string | null;
-    token_hash: string;
-    created_at: Date;
-    used_at: Date | null;
-  };
-}
+import type { Schema } from '../../platform/db/schema.js';
 
 export const SessionErrors = {
   invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong'),
@@ -82,8 +60,6 @@ export interface TokenPair {
   userId: string;
 }
 
-/** Kysely's table maps are invariant: the users repo reads the same database through its own view. */
-const asUsers = (db: Kysely<SessionsTables>) => db as unknown as Kysely<UsersTables>;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 /** 256 random bits, with a prefix that tells people (and secret scanners) what it is. */
 const newRefreshToken = () => `vgr_${randomBytes(32).toString('base64url')}`;
@@ -92,7 +68,7 @@ const successorOf = (key: Buffer, token: string) =>
   `vgr_${createHmac('sha256', key).update(`refresh-successor:${token}`).digest('base64url')}`;
 
 export function createSessionsService(deps: {
-  db: Kysely<SessionsTables>;
+  db: Kysely<Schema>;
   audit: Audit;
   tokens: TokenKeys;
   settings: SessionSettings;
@@ -111,7 +87,7 @@ export function createSessionsService(deps: {
 
   /** Answers `refreshToken` (stored unless it already is) with a new access token. */
   async function issue(
-    tx: Kysely<SessionsTables>,
+    tx: Kysely<Schema>,
     refreshToken: string,
     sessionId: string,
     userId: string,
@@ -164,7 +140,7 @@ export function createSessionsService(deps: {
     };
   }
 
-  async function revoke(tx: Kysely<SessionsTables>, sessionId: string, reason: 'logout' | 'reuse' | 'ended') {
+  async function revoke(tx: Kysely<Schema>, sessionId: string, reason: 'logout' | 'reuse' | 'ended') {
     await tx
       .updateTable('auth_sessions')
       .set({ revoked_at: now(), revoked_reason: reason })
@@ -193,7 +169,7 @@ export function createSessionsService(deps: {
       }
       // Units are given back only when no guess was checked (the user could not be read) or it was right.
       const giveBack = () => Promise.all([counters.release(accountKey), addressKey ? counters.release(addressKey) : undefined]);
-      const user = await usersRepo.findByEmail(asUsers(db), email.trim()).catch(async (error: unknown) => {
+      const user = await usersRepo.findByEmail(db, email.trim()).catch(async (error: unknown) => {
         await giveBack();
         throw error;
       });
@@ -253,7 +229,7 @@ export function createSessionsService(deps: {
           .forUpdate()
           .executeTakeFirstOrThrow();
         const token = await tx.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirstOrThrow();
-        const user = await usersRepo.findById(asUsers(tx), session.user_id);
+        const user = await usersRepo.findById(tx, session.user_id);
         const at = now();
         if (session.revoked_at)
           return { error: session.revoked_reason === 'reuse' ? SessionErrors.refreshTokenReused() : SessionErrors.sessionExpired() };

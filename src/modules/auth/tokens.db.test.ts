@@ -14,8 +14,8 @@ import { migrate } from '../../platform/db/migrate.js';
 import { createMetrics } from '../../platform/metrics.js';
 import { createSecretBox } from '../../platform/secrets.js';
 import { createTokenKeys } from './tokens.js';
-import type { SigningKeysTables } from './tokens.js';
 import { SYSTEM } from './users.service.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 const settings = { issuer: 'vigil', audience: 'vigil-api', ttlS: 900, clockSkewS: 0 };
 const secrets = createSecretBox([{ id: 'k1', key: Buffer.alloc(32, 1) }]);
@@ -25,14 +25,14 @@ const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, '
 describe('signing keys', () => {
   let testDb: TestDatabase;
   let database: Database;
-  let db: Kysely<SigningKeysTables>;
+  let db: Kysely<Schema>;
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-keys-'));
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
     database = await openTestDatabase(testDb);
     await migrate(database, pino({ level: 'silent' }));
-    db = database.db as Kysely<SigningKeysTables>;
+    db = database.db;
   });
   afterAll(async () => {
     await database.close();

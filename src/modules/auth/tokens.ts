@@ -15,17 +15,7 @@ import type { Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { Actor } from './users.service.js';
-
-export interface SigningKeysTables {
-  signing_keys: {
-    kid: string;
-    alg: 'EdDSA';
-    public_jwk: JWK;
-    private_jwk_sealed: string;
-    created_at: Date;
-    retired_at: Date | null;
-  };
-}
+import type { Schema } from '../../platform/db/schema.js';
 
 export interface AccessClaims {
   sub: string;
@@ -106,7 +96,7 @@ export const KeyErrors = {
 } as const;
 
 export function createTokenKeys(deps: {
-  db: Kysely<SigningKeysTables>;
+  db: Kysely<Schema>;
   secrets: SecretBox;
   settings: TokenSettings;
   /** VIGIL_JWT_PRIVATE_KEY, when set. */
@@ -141,7 +131,7 @@ export function createTokenKeys(deps: {
     current = signer;
   }
 
-  async function create(tx: Kysely<SigningKeysTables>): Promise<string> {
+  async function create(tx: Kysely<Schema>): Promise<string> {
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
     const kid = uuidv7();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };

@@ -13,8 +13,8 @@ import type { Database } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { createMetrics } from '../../platform/metrics.js';
 import { verifyPassword } from './passwords.js';
-import type { UsersTables } from './users.repo.js';
 import { createUsersService, SYSTEM } from './users.service.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 const silent = pino({ level: 'silent' });
 const GOOD = 'quiet-harbour-lantern-42';
@@ -23,7 +23,7 @@ async function openDb(testDb: TestDatabase): Promise<Database> {
   return openTestDatabase(testDb);
 }
 
-async function auditRows(db: Kysely<unknown>, action: string) {
+async function auditRows(db: Kysely<Schema>, action: string) {
   const { rows } = await sql<{ actor_type: string; resource_id: string; after: unknown; before: unknown }>`
     select actor_type, resource_id, before, after from audit_events where action = ${action} order by at`.execute(db);
   return rows;
@@ -41,7 +41,7 @@ describe('users', () => {
     await migrate(database, silent);
     const log = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
     users = createUsersService({
-      db: database.db as Kysely<UsersTables>,
+      db: database.db,
       audit: createAudit({ metrics: createMetrics({ defaultMetrics: false }) }),
       log,
     });
@@ -152,7 +152,7 @@ describe('first admin', () => {
       const lines: string[] = [];
       const log = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }));
       const users = createUsersService({
-        db: database.db as Kysely<UsersTables>,
+        db: database.db,
         audit: createAudit({ metrics: createMetrics({ defaultMetrics: false }) }),
         log,
       });
@@ -183,7 +183,7 @@ describe('first admin', () => {
       await migrate(a, silent);
       const make = (database: Database) =>
         createUsersService({
-          db: database.db as Kysely<UsersTables>,
+          db: database.db,
           audit: createAudit({ metrics: createMetrics({ defaultMetrics: false }) }),
           log: silent,
         });

@@ -1,34 +1,13 @@
-import type { Generated, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
+import type { RoleName as Role, Schema } from '../../platform/db/schema.js';
 
-export type Role = 'admin' | 'operator' | 'viewer';
+export type { RoleName as Role } from '../../platform/db/schema.js';
 export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
 
-export interface UsersTables {
-  users: {
-    id: string;
-    email: string;
-    display_name: string;
-    password_hash: string;
-    status: 'active' | 'disabled';
-    revision: Generated<number>;
-    created_at: Generated<Date>;
-    updated_at: Generated<Date>;
-    password_changed_at: Generated<Date>;
-  };
-  role_grants: {
-    id: string;
-    user_id: string;
-    role: Role;
-    org_unit_code: string | null;
-    created_at: Generated<Date>;
-    created_by: string | null;
-  };
-}
-
-export type UserRow = Selectable<UsersTables['users']>;
-export type GrantRow = Selectable<UsersTables['role_grants']>;
-type Db = Kysely<UsersTables>;
+export type UserRow = Selectable<Schema['users']>;
+export type GrantRow = Selectable<Schema['role_grants']>;
+type Db = Kysely<Schema>;
 
 export const usersRepo = {
   countUsers: async (db: Db) =>

@@ -12,8 +12,9 @@ import type { Logger } from '../../platform/log.js';
 import { AuthErrors } from './auth.errors.js';
 import { checkPassword } from './password-policy.js';
 import { hashPassword } from './passwords.js';
-import type { GrantRow, Role, UserRow, UsersTables } from './users.repo.js';
+import type { GrantRow, Role, UserRow } from './users.repo.js';
 import { ROLES, usersRepo } from './users.repo.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 export type { Actor };
 
@@ -61,7 +62,7 @@ const isEmailCursor = (value: unknown): value is { e: string } =>
   typeof value === 'object' && value !== null && typeof (value as { e?: unknown }).e === 'string';
 
 export interface UsersServiceDeps {
-  db: Kysely<UsersTables>;
+  db: Kysely<Schema>;
   audit: Audit;
   log: Logger;
 }
@@ -79,13 +80,13 @@ export function createUsersService({ db, audit, log }: UsersServiceDeps) {
     };
   }
 
-  async function load(tx: Kysely<UsersTables>, email: string): Promise<UserRow> {
+  async function load(tx: Kysely<Schema>, email: string): Promise<UserRow> {
     const row = await usersRepo.findByEmail(tx, email);
     if (!row) throw AuthErrors.userNotFound(email);
     return row;
   }
 
-  async function withGrants(tx: Kysely<UsersTables>, row: UserRow): Promise<User> {
+  async function withGrants(tx: Kysely<Schema>, row: UserRow): Promise<User> {
     return toUser(row, await usersRepo.grantsOf(tx, [row.id]));
   }
 
@@ -95,7 +96,7 @@ export function createUsersService({ db, audit, log }: UsersServiceDeps) {
   }
 
   async function create(
-    tx: Kysely<UsersTables>,
+    tx: Kysely<Schema>,
     input: { email: string; displayName?: string; password: string; roles?: Grant[] },
     actor: Actor,
   ): Promise<User> {

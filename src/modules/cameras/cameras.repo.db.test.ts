@@ -7,18 +7,18 @@ import type { TestDatabase } from '../../../test/helpers/databases.js';
 import type { Database } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { camerasRepo } from './cameras.repo.js';
-import type { CamerasTables } from './cameras.repo.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 describe('camera log retention', () => {
   let testDb: TestDatabase;
   let database: Database;
-  let db: Kysely<CamerasTables>;
+  let db: Kysely<Schema>;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
     database = await openTestDatabase(testDb);
     await migrate(database, pino({ level: 'silent' }));
-    db = database.db as Kysely<CamerasTables>;
+    db = database.db;
     await sql`insert into org_units (code) values ('SITE')`.execute(db);
     await sql`insert into cameras (id, org_unit_code, name, source_url, source_type, expected_fps)
               values ('00000000-0000-7000-8000-000000000001', 'SITE', 'Gate', 'http://127.0.0.1/x.mjpg', 'mjpeg', 10)`.execute(db);

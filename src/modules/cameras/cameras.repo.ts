@@ -1,44 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { SourceType } from './source.js';
+import type { Schema } from '../../platform/db/schema.js';
 
-export interface CamerasTables {
-  cameras: {
-    id: string;
-    org_unit_code: string;
-    name: string;
-    source_url: string;
-    source_type: SourceType;
-    expected_fps: number;
-    credentials_sealed: string | null;
-    labels: string[];
-    active: boolean;
-    auto_start: boolean;
-    revision: number;
-    created_at: Date;
-    updated_at: Date;
-    desired_running: boolean;
-    restart_seq: number;
-  };
-  camera_leases: { camera_id: string; owner: string; expires_at: Date; acquired_at: Date };
-  camera_runtime: { camera_id: string; owner: string; status: unknown; updated_at: Date };
-  vigil_nodes: { id: string; host: string; pid: number; url: string | null; started_at: Date; heartbeat_at: Date };
-  camera_events: {
-    id: string;
-    camera_id: string;
-    at: Date;
-    level: 'debug' | 'info' | 'warn' | 'error';
-    kind: 'state' | 'error' | 'operator';
-    message: string;
-    details: unknown;
-    actor_type: string | null;
-    actor_id: string | null;
-  };
-}
-
-export type CameraRow = Selectable<CamerasTables['cameras']>;
-export type CameraEventRow = Selectable<CamerasTables['camera_events']>;
-type Db = Kysely<CamerasTables>;
+export type CameraRow = Selectable<Schema['cameras']>;
+export type CameraEventRow = Selectable<Schema['camera_events']>;
+type Db = Kysely<Schema>;
 
 export const camerasRepo = {
   insert: (db: Db, row: CameraRow) => db.insertInto('cameras').values(row).returningAll().executeTakeFirstOrThrow(),

@@ -10,7 +10,7 @@ import type { Logger } from '../../platform/log.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import { CameraErrors } from './cameras.errors.js';
 import type { CameraMetrics } from './cameras.metrics.js';
-import type { CameraEventRow, CameraRow, CamerasTables } from './cameras.repo.js';
+import type { CameraEventRow, CameraRow } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
 import type { Fleet, SourceRow } from './runtime/fleet.js';
 import type { SourceGuard } from './source-guard.js';
@@ -18,6 +18,7 @@ import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './runtime/worker.js';
 import { checkSource } from './source.js';
 import type { SourceType } from './source.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 export interface Camera {
   id: string;
@@ -92,7 +93,7 @@ export function toCamera(row: CameraRow): Camera {
 }
 
 export interface CameraServiceDeps {
-  db: Kysely<CamerasTables>;
+  db: Kysely<Schema>;
   audit: Audit;
   secrets: SecretBox;
   supervisor: Supervisor;
@@ -187,7 +188,7 @@ export function createCameraService(deps: CameraServiceDeps) {
   }
 
   /** The audit record and the camera's own log line of an operator's action, in one transaction. */
-  async function record(tx: Kysely<CamerasTables>, actor: Actor, action: string, row: CameraRow, before: unknown, after: unknown) {
+  async function record(tx: Kysely<Schema>, actor: Actor, action: string, row: CameraRow, before: unknown, after: unknown) {
     await audit.write(tx, {
       ...byActor(actor),
       action: `camera.${action}`,
@@ -228,7 +229,7 @@ export function createCameraService(deps: CameraServiceDeps) {
     });
   }
 
-  async function load(id: string, executor: Kysely<CamerasTables> = db, lock = false): Promise<CameraRow> {
+  async function load(id: string, executor: Kysely<Schema> = db, lock = false): Promise<CameraRow> {
     const row = await camerasRepo.find(executor, id, lock);
     if (!row) throw CameraErrors.notFound(id);
     return row;
@@ -256,12 +257,7 @@ export function createCameraService(deps: CameraServiceDeps) {
   }
 
   /** An operator action on one camera: lock, change the registry, record; then settle; answers the status. */
-  function control(
-    operation: string,
-    id: string,
-    actor: Actor,
-    act: (row: CameraRow, tx: Kysely<CamerasTables>) => Promise<CameraRow | void>,
-  ) {
+  function control(operation: string, id: string, actor: Actor, act: (row: CameraRow, tx: Kysely<Schema>) => Promise<CameraRow | void>) {
     return counted(operation, async () => {
       await db.transaction().execute(async (tx) => {
         const current = await load(id, tx, true);

@@ -13,17 +13,17 @@ import type { Database } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { createCameraMetrics } from './cameras.metrics.js';
 import type { CameraMetrics } from './cameras.metrics.js';
-import type { CamerasTables } from './cameras.repo.js';
 import { createCameraEventLog } from './events.js';
 import type { NewCameraEvent } from './events.js';
 import { CAMERA_STATES } from './runtime/worker.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 const silent = pino({ level: 'silent' });
 
 describe('camera event log', () => {
   let testDb: TestDatabase;
-  let database: Database<CamerasTables>;
-  let db: Kysely<CamerasTables>;
+  let database: Database;
+  let db: Kysely<Schema>;
   let metrics: CameraMetrics;
   let lines: Record<string, unknown>[];
   let log: pino.Logger;
@@ -57,8 +57,8 @@ describe('camera event log', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    database = await openTestDatabase<CamerasTables>(testDb);
-    await migrate(database as Database, silent);
+    database = await openTestDatabase(testDb);
+    await migrate(database, silent);
     db = database.db;
     await sql`insert into org_units (code) values ('S1')`.execute(db);
   });
@@ -140,7 +140,7 @@ describe('camera event log', () => {
 
   it('counts a batch it could not write because the database was not reachable', async () => {
     const camera = await addCamera();
-    const other = await openTestDatabase<CamerasTables>(testDb);
+    const other = await openTestDatabase(testDb);
     const events = createCameraEventLog({ db: other.db, log, metrics, flushMs: 3_600_000 });
     events.add(event(camera, 'd1'));
     events.add(event(camera, 'd2'));

@@ -6,8 +6,9 @@ import { sql } from 'kysely';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import type { CameraMetrics, EventDropReason } from './cameras.metrics.js';
-import type { CameraEventRow, CamerasTables } from './cameras.repo.js';
+import type { CameraEventRow } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 export type NewCameraEvent = Omit<CameraEventRow, 'id' | 'at' | 'actor_type' | 'actor_id'> &
   Partial<Pick<CameraEventRow, 'actor_type' | 'actor_id'>>;
@@ -24,7 +25,7 @@ function refusedRows(error: unknown): boolean {
 const FOREIGN_KEY_VIOLATION = '23503';
 
 export function createCameraEventLog(deps: {
-  db: Kysely<CamerasTables>;
+  db: Kysely<Schema>;
   log: Logger;
   metrics: Pick<CameraMetrics, 'eventsDropped'>;
   flushMs?: number;
@@ -127,7 +128,7 @@ const RETENTION_LOCK = '8532464671513881708';
 const DAY_MS = 86_400_000;
 
 /** Deletes camera log events older than `retentionDays`, once a day, in one process at a time. */
-export function createCameraEventRetention(deps: { db: Kysely<CamerasTables>; retentionDays: number; log: Logger; now?: () => Date }) {
+export function createCameraEventRetention(deps: { db: Kysely<Schema>; retentionDays: number; log: Logger; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;

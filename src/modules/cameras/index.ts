@@ -11,7 +11,6 @@ export { cameraRoutes } from './cameras.routes.js';
 export { CameraView, CameraStatusView } from './cameras.schemas.js';
 export { createCameraMetrics } from './cameras.metrics.js';
 export { createCameraEventLog, createCameraEventRetention } from './events.js';
-export type { CamerasTables } from './cameras.repo.js';
 export { createSupervisor } from './runtime/supervisor.js';
 export type { Supervisor } from './runtime/supervisor.js';
 export { createAttemptGate } from './runtime/attempt-gate.js';

@@ -3,7 +3,8 @@
 // Credentials never ride in the URL: they would be shown in lists and written to logs.
 import { CameraErrors } from './cameras.errors.js';
 
-export type SourceType = 'mjpeg' | 'snapshot' | 'rtsp';
+export type { CameraSourceType as SourceType } from '../../platform/db/schema.js';
+import type { CameraSourceType as SourceType } from '../../platform/db/schema.js';
 
 export function checkSource(sourceUrl: string, sourceType?: SourceType): SourceType {
   let url: URL;

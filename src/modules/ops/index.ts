@@ -2,7 +2,6 @@
 // readiness that turns 503 while shutting down or without a database, liveness, Prometheus metrics,
 // service info and the applied migrations. Reads only; nothing here writes business data.
 export { createOpsRepo } from './ops.repo.js';
-export type { OpsTables } from './ops.repo.js';
 export { createOpsService } from './ops.service.js';
 export type { OpsService } from './ops.service.js';
 export { metricsRoute, opsRoutes } from './ops.routes.js';

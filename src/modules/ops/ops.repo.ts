@@ -1,8 +1,5 @@
 import type { Kysely } from 'kysely';
-
-export interface OpsTables {
-  schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
-}
+import type { Schema } from '../../platform/db/schema.js';
 
 export interface MigrationRow {
   version: number;
@@ -11,7 +8,7 @@ export interface MigrationRow {
   applied_at: Date;
 }
 
-export function createOpsRepo(db: Kysely<OpsTables>) {
+export function createOpsRepo(db: Kysely<Schema>) {
   return {
     listMigrations(afterVersion: number | undefined, limit: number): Promise<MigrationRow[]> {
       let query = db.selectFrom('schema_migrations').selectAll().orderBy('version').limit(limit);

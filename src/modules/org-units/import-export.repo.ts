@@ -2,11 +2,11 @@
 // 'YYYY-MM-DD' text, as in org-units.repo.ts, whose row mapping this reuses.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { OrgTables } from './org-units.repo.js';
 import { toVersion, versionRow } from './org-units.repo.js';
 import type { Version } from './timeline.js';
+import type { Schema } from '../../platform/db/schema.js';
 
-type Db = Kysely<OrgTables>;
+type Db = Kysely<Schema>;
 type VersionRow = Parameters<typeof toVersion>[0];
 
 const COLUMNS = sql.raw(

@@ -12,12 +12,12 @@ import type { CsvCell } from './csv.js';
 import { checkHierarchy } from './hierarchy.js';
 import { transferRepo } from './import-export.repo.js';
 import { OrgErrors } from './org-units.errors.js';
-import type { OrgTables } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, STRUCTURE_LOCK, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
 import type { Timeline, Version, VersionFields } from './timeline.js';
 import { versionAt } from './timeline.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 /** The fields of a row, in the order of the CSV columns. */
 export const TRANSFER_COLUMNS = [
@@ -477,7 +477,7 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
    * read is checked for its code and parent, whatever else is wrong with it or its unit.
    */
   async function checkAgainstTree(
-    executor: Kysely<OrgTables>,
+    executor: Kysely<Schema>,
     read: { rows: readonly ParsedRow[]; firstLines: ReadonlyMap<string, number> },
     units: Map<string, Unit>,
     badCodes: Set<string>,

@@ -3,27 +3,9 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Status, Version, VersionFields } from './timeline.js';
+import type { Schema } from '../../platform/db/schema.js';
 
-export interface OrgTables {
-  org_units: { code: string; revision: number; created_at: Date; updated_at: Date };
-  org_unit_versions: {
-    code: string;
-    effective_from: string;
-    effective_to: string | null;
-    name: string;
-    unit_type: string;
-    parent_code: string | null;
-    status: Status;
-    sort_order: number;
-    description: string | null;
-    attributes: unknown;
-    change_reason: string | null;
-    changed_by: string | null;
-    changed_at: Date;
-  };
-}
-
-type Db = Kysely<OrgTables>;
+type Db = Kysely<Schema>;
 
 interface VersionRow {
   code: string;

@@ -10,10 +10,11 @@ import { endDateOf, parseDate } from '../../platform/dates.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { checkHierarchy } from './hierarchy.js';
 import { OrgErrors } from './org-units.errors.js';
-import type { OrgTables, PathInfo, TreeRow } from './org-units.repo.js';
+import type { PathInfo, TreeRow } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
 import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, versionAt } from './timeline.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** pg_advisory_xact_lock key serialising changes to the shape of the tree: "vigil-or". */
@@ -44,7 +45,7 @@ export interface TreeNode extends OrgUnit {
 export type FieldsInput = Partial<VersionFields>;
 
 export interface OrgServiceDeps {
-  db: Kysely<OrgTables>;
+  db: Kysely<Schema>;
   audit: Audit;
   unitTypes: readonly string[];
   maxDepth: number;
@@ -133,7 +134,7 @@ export function createOrgService(deps: OrgServiceDeps) {
   }
 
   /** Locks the unit, checks If-Match, and loads its timeline. */
-  async function open(tx: Kysely<OrgTables>, code: string, ifMatch: number | undefined) {
+  async function open(tx: Kysely<Schema>, code: string, ifMatch: number | undefined) {
     const unit = await orgRepo.unit(tx, code, true);
     if (!unit) throw OrgErrors.notFound(code);
     if (ifMatch !== undefined && ifMatch !== unit.revision) throw OrgErrors.stale(code, ifMatch, unit.revision);
@@ -141,7 +142,7 @@ export function createOrgService(deps: OrgServiceDeps) {
   }
 
   /** Checks the new timeline against the tree when it changes where the unit hangs (or starts). */
-  async function checkStructure(tx: Kysely<OrgTables>, code: string, before: Timeline, after: Timeline): Promise<void> {
+  async function checkStructure(tx: Kysely<Schema>, code: string, before: Timeline, after: Timeline): Promise<void> {
     if (after.length === 0 || (before.length > 0 && shape(before) === shape(after))) return;
     await sql`select pg_advisory_xact_lock(${STRUCTURE_LOCK})`.execute(tx);
     const parents = [...new Set(after.map((v) => v.parentCode).filter((p): p is string => p !== null))];
@@ -151,12 +152,12 @@ export function createOrgService(deps: OrgServiceDeps) {
     checkHierarchy({ code, timeline: after, others, maxDepth });
   }
 
-  async function store(tx: Kysely<OrgTables>, code: string, timeline: Timeline): Promise<number> {
+  async function store(tx: Kysely<Schema>, code: string, timeline: Timeline): Promise<number> {
     await orgRepo.replaceTimeline(tx, code, timeline);
     return orgRepo.bumpRevision(tx, code);
   }
 
-  async function view(code: string, date: string, executor: Kysely<OrgTables> = db): Promise<OrgUnit> {
+  async function view(code: string, date: string, executor: Kysely<Schema> = db): Promise<OrgUnit> {
     const [found] = await orgRepo.versionsAt(executor, [code], date);
     if (!found) throw (await orgRepo.codeExists(executor, code)) ? OrgErrors.notFound(code, date) : OrgErrors.notFound(code);
     const paths = await orgRepo.pathsAt(executor, [code], date);
@@ -165,7 +166,7 @@ export function createOrgService(deps: OrgServiceDeps) {
 
   /** Suspends or reactivates one unit from `date` on; returns whether it changed. */
   async function changeStatus(
-    tx: Kysely<OrgTables>,
+    tx: Kysely<Schema>,
     code: string,
     date: string,
     status: Status,

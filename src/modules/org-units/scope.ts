@@ -4,7 +4,7 @@
 // changes, and at the latest after MAX_AGE_MS (a lost message cannot keep it stale for long).
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { OrgTables } from './org-units.repo.js';
+import type { Schema } from '../../platform/db/schema.js';
 
 const MAX_AGE_MS = 60_000;
 export const ORG_CHANGED_CHANNEL = 'org-units.changed';
@@ -18,7 +18,7 @@ export interface OrgSnapshot {
   subtreeOf(roots: readonly string[]): string[];
 }
 
-export function createOrgScope(deps: { db: Kysely<OrgTables>; today: () => string; now?: () => number }) {
+export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; now?: () => number }) {
   const now = deps.now ?? Date.now;
   let cached: { snapshot: OrgSnapshot; at: number } | undefined;
   let loading: Promise<OrgSnapshot> | undefined;

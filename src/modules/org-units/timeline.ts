@@ -2,7 +2,8 @@
 // last open (to = null). Pure functions that return a new timeline or throw; the service stores it.
 import { OrgErrors } from './org-units.errors.js';
 
-export type Status = 'ACTIVE' | 'INACTIVE';
+export type { OrgUnitStatus as Status } from '../../platform/db/schema.js';
+import type { OrgUnitStatus as Status } from '../../platform/db/schema.js';
 
 export interface VersionFields {
   name: string;

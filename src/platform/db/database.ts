@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Schema } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -21,7 +22,7 @@ export interface PoolStats {
   max: number;
 }
 
-export interface Database<Tables = unknown> {
+export interface Database<Tables = Schema> {
   readonly kind: DatabaseKind;
   readonly db: Kysely<Tables>;
   /** Resolves when a trivial query succeeds; rejects otherwise. */
@@ -60,7 +61,7 @@ export interface DatabaseOptions {
 // JavaScript number, so we parse int8 (numeric stays a string).
 pg.types.setTypeParser(20, (value) => Number(value));
 
-export async function createDatabase<Tables = unknown>(options: DatabaseOptions): Promise<Database<Tables>> {
+export async function createDatabase<Tables = Schema>(options: DatabaseOptions): Promise<Database<Tables>> {
   return options.url === undefined ? createPGlite<Tables>(options) : createPostgres<Tables>(options.url, options);
 }
 

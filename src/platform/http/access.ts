@@ -23,7 +23,8 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export type RouteAccess = 'public' | 'self' | Permission;
-export type Role = 'admin' | 'operator' | 'viewer';
+export type { RoleName as Role } from '../db/schema.js';
+import type { RoleName as Role } from '../db/schema.js';
 
 const READS: Permission[] = ['ops:read', 'org:read', 'cameras:read', 'alerts:read'];
 

@@ -9,18 +9,18 @@ import { createTestDatabase, openTestDatabase } from '../../../../test/helpers/d
 import type { TestDatabase } from '../../../../test/helpers/databases.js';
 import type { Database } from '../../../platform/db/database.js';
 import { migrate } from '../../../platform/db/migrate.js';
-import type { CamerasTables } from '../cameras.repo.js';
 import { createAttemptGate } from './attempt-gate.js';
 import { createFleet } from './fleet.js';
 import type { Fleet } from './fleet.js';
 import { createSupervisor } from './supervisor.js';
+import type { Schema } from '../../../platform/db/schema.js';
 
 const log = pino({ level: 'silent' });
 
 describe('fleet: cameras no process runs', () => {
   let testDb: TestDatabase;
-  let database: Database<CamerasTables>;
-  let db: Kysely<CamerasTables>;
+  let database: Database;
+  let db: Kysely<Schema>;
   const fleets: Fleet[] = [];
 
   function fleet(nodeId: string): Fleet {
@@ -67,8 +67,8 @@ describe('fleet: cameras no process runs', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    database = await openTestDatabase<CamerasTables>(testDb);
-    await migrate(database as Database, log);
+    database = await openTestDatabase(testDb);
+    await migrate(database, log);
     db = database.db;
     await sql`insert into org_units (code) values ('S1')`.execute(db);
   });

@@ -24,9 +24,10 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from '../../../platform/log.js';
 import { isProcessAlive } from '../../../platform/processes.js';
-import type { CameraRow, CamerasTables } from '../cameras.repo.js';
+import type { CameraRow } from '../cameras.repo.js';
 import type { Supervisor } from './supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './worker.js';
+import type { Schema } from '../../../platform/db/schema.js';
 
 /** What a worker needs of a camera's row (credentials still sealed). */
 export type SourceRow = Pick<CameraRow, 'id' | 'source_url' | 'source_type' | 'expected_fps' | 'credentials_sealed'>;
@@ -34,7 +35,7 @@ type WantedRow = SourceRow & Pick<CameraRow, 'restart_seq'>;
 const WANTED_COLUMNS = ['id', 'source_url', 'source_type', 'expected_fps', 'credentials_sealed', 'restart_seq'] as const;
 
 export interface FleetDeps {
-  db: Kysely<CamerasTables>;
+  db: Kysely<Schema>;
   supervisor: Supervisor;
   nodeId: string;
   leaseMs: number;

@@ -1,0 +1,145 @@
+// The database's tables as the migrations make them: one type for the whole schema, which every
+// repository's Kysely handle carries (no module sees a narrower view, so no casts between views).
+// The value sets of constrained columns are named here, once; the modules use these names.
+import type { JWK } from 'jose';
+import type { ColumnType, Generated } from 'kysely';
+
+/** Roles of users and API keys (the `role` check constraints). */
+export type RoleName = 'admin' | 'operator' | 'viewer';
+export type OrgUnitStatus = 'ACTIVE' | 'INACTIVE';
+export type CameraSourceType = 'mjpeg' | 'snapshot' | 'rtsp';
+export type CameraEventLevel = 'debug' | 'info' | 'warn' | 'error';
+export type CameraEventKind = 'state' | 'error' | 'operator';
+export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous';
+export type AuditResult = 'success' | 'failure' | 'denied';
+export type SessionEndReason = 'logout' | 'logout_all' | 'reuse' | 'ended' | 'disabled';
+
+export interface Schema {
+  schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
+
+  users: {
+    id: string;
+    email: string;
+    display_name: string;
+    password_hash: string;
+    status: 'active' | 'disabled';
+    revision: Generated<number>;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+    password_changed_at: Generated<Date>;
+  };
+  role_grants: {
+    id: string;
+    user_id: string;
+    role: RoleName;
+    org_unit_code: string | null;
+    created_at: Generated<Date>;
+    created_by: string | null;
+  };
+  api_keys: {
+    id: string;
+    name: string;
+    role: RoleName;
+    org_unit_code: string | null;
+    key_hash: string;
+    prefix: string;
+    created_at: Generated<Date>;
+    created_by: string | null;
+    expires_at: Date | null;
+    last_used_at: Date | null;
+    revoked_at: Date | null;
+  };
+  auth_sessions: {
+    id: string;
+    user_id: string;
+    created_at: Date;
+    last_used_at: Date;
+    expires_at: Date;
+    ip: string | null;
+    user_agent: string | null;
+    revoked_at: Date | null;
+    revoked_reason: SessionEndReason | null;
+  };
+  refresh_tokens: {
+    id: string;
+    session_id: string;
+    parent_id: string | null;
+    token_hash: string;
+    created_at: Date;
+    used_at: Date | null;
+  };
+  signing_keys: {
+    kid: string;
+    alg: 'EdDSA';
+    public_jwk: JWK;
+    private_jwk_sealed: string;
+    created_at: Date;
+    retired_at: Date | null;
+  };
+
+  org_units: { code: string; revision: number; created_at: Date; updated_at: Date };
+  org_unit_versions: {
+    code: string;
+    effective_from: string;
+    effective_to: string | null;
+    name: string;
+    unit_type: string;
+    parent_code: string | null;
+    status: OrgUnitStatus;
+    sort_order: number;
+    description: string | null;
+    attributes: unknown;
+    change_reason: string | null;
+    changed_by: string | null;
+    changed_at: Date;
+  };
+
+  cameras: {
+    id: string;
+    org_unit_code: string;
+    name: string;
+    source_url: string;
+    source_type: CameraSourceType;
+    expected_fps: number;
+    credentials_sealed: string | null;
+    labels: string[];
+    active: boolean;
+    auto_start: boolean;
+    revision: number;
+    created_at: Date;
+    updated_at: Date;
+    desired_running: boolean;
+    restart_seq: number;
+  };
+  camera_leases: { camera_id: string; owner: string; expires_at: Date; acquired_at: Date };
+  camera_runtime: { camera_id: string; owner: string; status: unknown; updated_at: Date };
+  vigil_nodes: { id: string; host: string; pid: number; url: string | null; started_at: Date; heartbeat_at: Date };
+  camera_events: {
+    id: string;
+    camera_id: string;
+    at: Date;
+    level: CameraEventLevel;
+    kind: CameraEventKind;
+    message: string;
+    details: unknown;
+    actor_type: string | null;
+    actor_id: string | null;
+  };
+
+  audit_events: {
+    id: string;
+    at: ColumnType<Date, Date | undefined, never>;
+    actor_type: AuditActorType;
+    actor_id: string | null;
+    action: string;
+    resource_type: string;
+    resource_id: string | null;
+    org_unit_code: string | null;
+    // Written as JSON text cast to jsonb (pg would send a JavaScript array as a PostgreSQL array).
+    before: ColumnType<unknown, unknown, never>;
+    after: ColumnType<unknown, unknown, never>;
+    result: AuditResult;
+    request_id: string | null;
+    ip: string | null;
+  };
+}
