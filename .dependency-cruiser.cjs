@@ -31,6 +31,25 @@ module.exports = {
       to: { path: 'node_modules/fastify' },
     },
     {
+      name: 'only-repos-speak-sql',
+      comment:
+        "Only *.repo.ts files and platform/db/ build queries or use Kysely's sql tag; everything else may import Kysely's types only (a handle or a transaction passed on).",
+      severity: 'error',
+      from: {
+        path: '^src/',
+        pathNot: [
+          '\\.repo\\.ts$',
+          '^src/platform/db/',
+          '\\.test\\.ts$',
+          // Still to move into repositories:
+          '^src/modules/org-units/scope\\.ts$',
+          '^src/modules/cameras/runtime/fleet\\.ts$',
+          '^src/modules/auth/sessions\\.service\\.ts$',
+        ],
+      },
+      to: { path: 'node_modules/kysely', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

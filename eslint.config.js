@@ -26,6 +26,31 @@ export default tseslint.config(
     },
   },
   {
+    // Only repositories (and platform/db) write SQL: a query built on a handle elsewhere is refused,
+    // as dependency-cruiser refuses importing Kysely's builder or sql tag there (DESIGN.md §2).
+    files: ['src/**/*.ts'],
+    ignores: [
+      'src/**/*.repo.ts',
+      'src/platform/db/**',
+      'src/**/*.test.ts',
+      // Still to move into repositories:
+      'src/modules/auth/sessions.service.ts',
+      'src/modules/auth/tokens.ts',
+      'src/modules/cameras/cameras.service.ts',
+      'src/modules/cameras/runtime/fleet.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression > MemberExpression.callee > Identifier.property[name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|selectNoFrom)$/]',
+          message: 'SQL lives in a *.repo.ts file: call a repository function instead of building a query here.',
+        },
+      ],
+    },
+  },
+  {
     // Tests read untyped JSON bodies and pass async callbacks to test hooks.
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {

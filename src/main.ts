@@ -150,7 +150,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   });
   let kv: Kv | undefined;
   let stopRuntime: (() => Promise<void>) | undefined;
-  const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log });
+  const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log, metrics });
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
@@ -396,7 +396,7 @@ function startCameraRuntime(
       log.warn({ err: error }, 'camera reconcile failed'),
     );
   });
-  const retention = createCameraEventRetention({ db, retentionDays: config.cameras.logRetentionDays, log });
+  const retention = createCameraEventRetention({ database, retentionDays: config.cameras.logRetentionDays, log, metrics });
   return {
     cameras,
     retention,

@@ -4,7 +4,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, openTestDatabase, realDatabaseUrl } from '../../test/helpers/databases.js';
 import type { TestDatabase } from '../../test/helpers/databases.js';
-import { AUDIT_RETENTION_LOCK_KEY, createAudit, createAuditRetention } from './audit.js';
+import { AUDIT_RETENTION_JOB, createAudit, createAuditRetention } from './audit.js';
+import { lockKey } from './db/locks.js';
 import type { AuditEvent, AuditRecord } from './audit.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
@@ -13,13 +14,12 @@ import { createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import type { Schema } from './db/schema.js';
 
-interface Tables extends Schema {
-  widgets: { id: number; name: string };
-}
+/** A row of some business table, written in the same transaction as its audit record. */
+const unit = (n: number) => ({ code: `W${n}`, revision: 1, created_at: new Date(), updated_at: new Date() });
 
 const log = pino({ level: 'silent' });
 
-const openDatabase = (testDb: TestDatabase) => openTestDatabase<Tables>(testDb);
+const openDatabase = (testDb: TestDatabase) => openTestDatabase(testDb);
 
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   actorType: 'user',
@@ -40,8 +40,8 @@ async function auditCounter(metrics: Metrics): Promise<Record<string, number>> {
 
 describe('audit trail', () => {
   let testDb: TestDatabase;
-  let database: Database<Tables>;
-  let db: Kysely<Tables>;
+  let database: Database;
+  let db: Kysely<Schema>;
   let metrics: Metrics;
   let clock: Date;
   let audit: ReturnType<typeof createAudit>;
@@ -49,9 +49,8 @@ describe('audit trail', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     database = await openDatabase(testDb);
-    await migrate(database as unknown as Database, log);
+    await migrate(database, log);
     db = database.db;
-    await sql`create table widgets (id int primary key, name text not null)`.execute(db);
   });
 
   afterAll(async () => {
@@ -61,7 +60,7 @@ describe('audit trail', () => {
 
   beforeEach(async () => {
     await db.deleteFrom('audit_events').execute();
-    await db.deleteFrom('widgets').execute();
+    await db.deleteFrom('org_units').execute();
     metrics = createMetrics({ defaultMetrics: false });
     clock = new Date('2025-03-01T12:00:00.000Z');
     audit = createAudit({ metrics, now: () => clock });
@@ -71,7 +70,7 @@ describe('audit trail', () => {
 
   it('records an event written in the transaction of the change once it commits', async () => {
     await db.transaction().execute(async (tx) => {
-      await tx.insertInto('widgets').values({ id: 1, name: 'one' }).execute();
+      await tx.insertInto('org_units').values(unit(1)).execute();
       await audit.write(tx, event({ after: { id: 1, name: 'one' }, orgUnitCode: 'HQ', requestId: 'req-1', ip: '10.0.0.1' }));
     });
     const [record, ...rest] = await allEvents();
@@ -95,11 +94,11 @@ describe('audit trail', () => {
 
   it('rolls back the change when its audit record cannot be written', async () => {
     const failed = db.transaction().execute(async (tx) => {
-      await tx.insertInto('widgets').values({ id: 2, name: 'two' }).execute();
+      await tx.insertInto('org_units').values(unit(2)).execute();
       await audit.write(tx, event({ action: 'NotAnAction' }));
     });
     await expect(failed).rejects.toThrow(/invalid audit event/);
-    expect(await db.selectFrom('widgets').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('org_units').selectAll().execute()).toEqual([]);
     expect(await allEvents()).toEqual([]);
   });
 
@@ -111,11 +110,11 @@ describe('audit trail', () => {
       when (new.resource_type = 'explode') execute function refuse_audit()`.execute(db);
     try {
       const failed = db.transaction().execute(async (tx) => {
-        await tx.insertInto('widgets').values({ id: 3, name: 'three' }).execute();
+        await tx.insertInto('org_units').values(unit(3)).execute();
         await audit.write(tx, event({ resourceType: 'explode' }));
       });
       await expect(failed).rejects.toThrow(/audit row refused/);
-      expect(await db.selectFrom('widgets').selectAll().execute()).toEqual([]);
+      expect(await db.selectFrom('org_units').selectAll().execute()).toEqual([]);
       expect(await auditCounter(metrics)).toEqual({ failure: 1 });
     } finally {
       await sql`drop trigger refuse_audit on audit_events`.execute(db);
@@ -125,23 +124,23 @@ describe('audit trail', () => {
 
   it('has the table refuse a malformed action even when written without the helper', async () => {
     const refused = db.transaction().execute(async (tx) => {
-      await tx.insertInto('widgets').values({ id: 4, name: 'four' }).execute();
+      await tx.insertInto('org_units').values(unit(4)).execute();
       await sql`insert into audit_events (id, actor_type, action, resource_type, result)
                 values (gen_random_uuid(), 'user', 'Widget.Create', 'widget', 'success')`.execute(tx);
     });
     await expect(refused).rejects.toThrow(/check constraint/);
-    expect(await db.selectFrom('widgets').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('org_units').selectAll().execute()).toEqual([]);
   });
 
   it('drops the audit record when the change fails after it', async () => {
     const failed = db.transaction().execute(async (tx) => {
       await audit.write(tx, event());
-      await tx.insertInto('widgets').values({ id: 5, name: 'five' }).execute();
-      await tx.insertInto('widgets').values({ id: 5, name: 'five again' }).execute();
+      await tx.insertInto('org_units').values(unit(5)).execute();
+      await tx.insertInto('org_units').values(unit(5)).execute();
     });
     await expect(failed).rejects.toThrow();
     expect(await allEvents()).toEqual([]);
-    expect(await db.selectFrom('widgets').selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom('org_units').selectAll().execute()).toEqual([]);
   });
 
   it('masks secrets in before and after at any depth and keeps everything else', async () => {
@@ -336,30 +335,32 @@ describe('audit trail', () => {
       await insertAt('2024-11-30T11:59:59Z', 'widget.old');
       await insertAt('2024-12-01T12:00:01Z', 'widget.recent');
       await insertAt('2025-03-01T11:00:00Z', 'widget.new');
-      const retention = createAuditRetention({ database: database as unknown as Database, retentionDays: 90, log, now: () => clock });
-      expect(await retention.runOnce()).toEqual({ ran: true, deleted: 2 });
+      const retention = createAuditRetention({ metrics, database: database, retentionDays: 90, log, now: () => clock });
+      expect(await retention.runOnce()).toEqual({ ran: true, result: 2 });
       expect((await allEvents()).map((item) => item.action)).toEqual(['widget.new', 'widget.recent']);
-      expect(await retention.runOnce()).toEqual({ ran: true, deleted: 0 });
+      expect(await retention.runOnce()).toEqual({ ran: true, result: 0 });
     });
 
     it('deletes in batches, each statement short, until none is due', async () => {
       for (let i = 0; i < 5; i++) await insertAt(`2024-10-0${i + 1}T00:00:00Z`, 'widget.very_old');
       await insertAt('2025-03-01T11:00:00Z', 'widget.new');
       const retention = createAuditRetention({
-        database: database as unknown as Database,
+        metrics,
+        database: database,
         retentionDays: 90,
         log,
         batchSize: 2,
         now: () => clock,
       });
-      expect(await retention.runOnce()).toEqual({ ran: true, deleted: 5 });
+      expect(await retention.runOnce()).toEqual({ ran: true, result: 5 });
       expect((await allEvents()).map((item) => item.action)).not.toContain('widget.very_old');
     });
 
     it('runs soon after start, and stop waits for it', async () => {
       await insertAt('2020-01-01T00:00:00Z');
       const retention = createAuditRetention({
-        database: database as unknown as Database,
+        metrics,
+        database: database,
         retentionDays: 90,
         log,
         initialDelayMs: 1,
@@ -371,7 +372,7 @@ describe('audit trail', () => {
     });
 
     it('refuses a retention period that is not a positive number of days', () => {
-      expect(() => createAuditRetention({ database: database as unknown as Database, retentionDays: 0, log })).toThrow(/at least 1/);
+      expect(() => createAuditRetention({ metrics, database: database, retentionDays: 0, log })).toThrow(/at least 1/);
     });
 
     it.runIf(realDatabaseUrl)('lets one process of several delete, the others skip while it holds the lock', async () => {
@@ -383,16 +384,16 @@ describe('audit trail', () => {
         let locked!: () => void;
         const holding = new Promise<void>((resolve) => (locked = resolve));
         const holder = others[0]!.db.transaction().execute(async (tx) => {
-          await sql`select pg_advisory_xact_lock(${AUDIT_RETENTION_LOCK_KEY})`.execute(tx);
+          await sql`select pg_advisory_xact_lock(${lockKey(`job:${AUDIT_RETENTION_JOB}`)}::bigint)`.execute(tx);
           locked();
           await released;
         });
         await holding;
-        const retention = createAuditRetention({ database: database as unknown as Database, retentionDays: 90, log });
-        expect(await retention.runOnce()).toEqual({ ran: false, deleted: 0 });
+        const retention = createAuditRetention({ metrics, database: database, retentionDays: 90, log });
+        expect(await retention.runOnce()).toEqual({ ran: false });
         release();
         await holder;
-        expect(await retention.runOnce()).toEqual({ ran: true, deleted: 0 });
+        expect(await retention.runOnce()).toEqual({ ran: true, result: 0 });
 
         // Two at once: the winner is held inside its delete by a table lock, so the race is real.
         await insertAt('2020-01-01T00:00:00Z');
@@ -406,15 +407,13 @@ describe('audit trail', () => {
           await unblocked;
         });
         await blocked;
-        const runs = [database, others[0]!].map((d) =>
-          createAuditRetention({ database: d as unknown as Database, retentionDays: 90, log }).runOnce(),
-        );
+        const runs = [database, others[0]!].map((d) => createAuditRetention({ metrics, database: d, retentionDays: 90, log }).runOnce());
         const first = await Promise.race(runs);
-        expect(first).toEqual({ ran: false, deleted: 0 });
+        expect(first).toEqual({ ran: false });
         unblock();
         await blocker;
         const outcomes = await Promise.all(runs);
-        expect(outcomes.filter((o) => o.ran)).toEqual([{ ran: true, deleted: 1 }]);
+        expect(outcomes.filter((o) => o.ran)).toEqual([{ ran: true, result: 1 }]);
       } finally {
         for (const other of others) await other.close();
       }

@@ -1,6 +1,5 @@
 // The audit trail. Every module records its changes through `write`, on the transaction that makes
 // the change, so that both commit or neither does: no audit, no write. Secrets never reach the table.
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.js';
 import { decodeCursor, encodeCursor } from './http/pagination.js';
@@ -8,6 +7,9 @@ import { uuidv7, UUID_PATTERN } from './ids.js';
 import { isSecretKey, REDACTED, redactString } from './log.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
+import { auditRepo } from './audit.repo.js';
+import { createSingletonJob } from './jobs.js';
+import type { SingletonJob } from './jobs.js';
 import type { Schema } from './db/schema.js';
 
 export type { AuditActorType, AuditResult } from './db/schema.js';
@@ -21,15 +23,8 @@ export const AUDIT_ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 /** An action filter that selects a family: `auth.*`, `org_unit.*`. */
 const ACTION_PREFIX_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*$/;
 
-/** pg_try_advisory_xact_lock key of the retention job: "vigil-au" as a 64-bit integer. */
-export const AUDIT_RETENTION_LOCK_KEY = '8532464671514255733';
-
-/**
- * The caller's Kysely instance or transaction, whatever its tables: audit_events is reached through
- * a cast. (A type parameter here is inferred badly from some Transaction types.)
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyKysely = Kysely<any>;
+/** The job that deletes old audit events; its lock is `job:audit-retention`. */
+export const AUDIT_RETENTION_JOB = 'audit-retention';
 
 /** Who made a change, for the audit trail. */
 export interface Actor {
@@ -151,8 +146,6 @@ function mask(value: unknown): unknown {
   return out;
 }
 
-const asJsonb = (value: unknown) => sql`cast(cast(${JSON.stringify(maskSecrets(value))} as text) as jsonb)`;
-
 export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
 
@@ -161,28 +154,25 @@ export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?:
      * Records `event` on `db`, which must be the transaction making the change: if this throws,
      * the caller's transaction fails and the change with it.
      */
-    async write(db: AnyKysely, event: AuditEvent): Promise<void> {
+    async write(db: Kysely<Schema>, event: AuditEvent): Promise<void> {
       try {
         validate(event);
         const at = now();
-        await (db as Kysely<Schema>)
-          .insertInto('audit_events')
-          .values({
-            id: uuidv7(at.getTime()),
-            at,
-            actor_type: event.actorType,
-            actor_id: event.actorId,
-            action: event.action,
-            resource_type: event.resourceType,
-            resource_id: event.resourceId,
-            org_unit_code: event.orgUnitCode ?? null,
-            before: asJsonb(event.before),
-            after: asJsonb(event.after),
-            result: event.result,
-            request_id: event.requestId ?? null,
-            ip: event.ip ?? null,
-          })
-          .execute();
+        await auditRepo.insert(db, {
+          id: uuidv7(at.getTime()),
+          at,
+          actor_type: event.actorType,
+          actor_id: event.actorId,
+          action: event.action,
+          resource_type: event.resourceType,
+          resource_id: event.resourceId,
+          org_unit_code: event.orgUnitCode ?? null,
+          before: JSON.stringify(maskSecrets(event.before)),
+          after: JSON.stringify(maskSecrets(event.after)),
+          result: event.result,
+          request_id: event.requestId ?? null,
+          ip: event.ip ?? null,
+        });
       } catch (error) {
         deps.metrics.auditWrites.inc({ status: 'failure' });
         throw error;
@@ -191,35 +181,18 @@ export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?:
     },
 
     /** Newest first, by (at, id); a bad cursor is 400 INVALID_CURSOR. */
-    async list(db: AnyKysely, filters: AuditListFilters): Promise<AuditPage> {
+    async list(db: Kysely<Schema>, filters: AuditListFilters): Promise<AuditPage> {
       const after = decodeCursor(filters.cursor, isAuditCursor);
       if (filters.orgUnitCodes?.length === 0) return { items: [], nextCursor: null };
-      let query = (db as Kysely<Schema>)
-        .selectFrom('audit_events')
-        .selectAll()
-        .select(sql<string>`to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at_exact'))
-        .orderBy('at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(filters.limit + 1);
-      if (filters.from) query = query.where('at', '>=', filters.from);
-      if (filters.to) query = query.where('at', '<', filters.to);
-      if (filters.actorId !== undefined) query = query.where('actor_id', '=', filters.actorId);
-      if (filters.action !== undefined) {
-        query = ACTION_PREFIX_PATTERN.test(filters.action)
-          ? // `_` is a LIKE wildcard: escape it (backslash is LIKE's default escape).
-            query.where('action', 'like', `${filters.action.slice(0, -1).replaceAll('_', '\\_')}%`)
-          : query.where('action', '=', filters.action);
-      }
-      if (filters.resourceType !== undefined) query = query.where('resource_type', '=', filters.resourceType);
-      if (filters.resourceId !== undefined) query = query.where('resource_id', '=', filters.resourceId);
-      if (filters.orgUnitCodes) query = query.where('org_unit_code', 'in', filters.orgUnitCodes);
-      if (filters.result !== undefined) query = query.where('result', '=', filters.result);
-      if (after) {
-        query = query.where(
-          sql<boolean>`(at, id) < (cast(cast(${after.at} as text) as timestamptz), cast(cast(${after.id} as text) as uuid))`,
-        );
-      }
-      const rows = await query.execute();
+      const { action, cursor: _cursor, ...rest } = filters;
+      const rows = await auditRepo.list(db, {
+        ...rest,
+        ...(action !== undefined
+          ? { action: ACTION_PREFIX_PATTERN.test(action) ? { prefix: action.slice(0, -1) } : { exact: action } }
+          : {}),
+        after,
+        limit: filters.limit + 1,
+      });
       const page = rows.slice(0, filters.limit);
       const last = page.at(-1);
       return {
@@ -250,80 +223,33 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Deletes audit events older than `retentionDays`, once soon after start and then every
- * `intervalMs`. Processes sharing a database take turns through an advisory lock: one deletes,
- * the others skip that round.
+ * `intervalMs`, in one process of those sharing the database at a time (a singleton job).
  */
 export function createAuditRetention(deps: {
   database: Database;
   retentionDays: number;
   log: Logger;
+  metrics: Metrics;
   intervalMs?: number;
   /** Wait before the first run, so start-up is not slowed by it. */
   initialDelayMs?: number;
   /** Rows deleted per statement, so that each stays well inside the statement timeout however many are due. */
   batchSize?: number;
   now?: () => Date;
-}) {
+}): SingletonJob<number> {
   if (!Number.isInteger(deps.retentionDays) || deps.retentionDays < 1) {
     throw new Error(`audit retention must be a whole number of days, at least 1 (got ${deps.retentionDays})`);
   }
-  const intervalMs = deps.intervalMs ?? DAY_MS;
-  const initialDelayMs = deps.initialDelayMs ?? 10_000;
   const now = deps.now ?? (() => new Date());
-  const db = deps.database.db;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-
-  async function runOnce(): Promise<{ ran: boolean; deleted: number }> {
-    const cutoff = new Date(now().getTime() - deps.retentionDays * DAY_MS);
-    const outcome = await db.transaction().execute(async (tx) => {
-      // Released by the commit: a crashed run cannot leave the lock behind.
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${AUDIT_RETENTION_LOCK_KEY}) as locked`.execute(tx);
-      if (!rows[0]?.locked) return { ran: false, deleted: 0 };
-      const batch = deps.batchSize ?? 5_000;
-      let deleted = 0;
-      for (;;) {
-        const due = tx.selectFrom('audit_events').select('id').where('at', '<', cutoff).limit(batch);
-        const result = await tx.deleteFrom('audit_events').where('id', 'in', due).executeTakeFirst();
-        deleted += Number(result.numDeletedRows);
-        if (Number(result.numDeletedRows) < batch) return { ran: true, deleted };
-      }
-    });
-    if (outcome.ran) deps.log.info({ deleted: outcome.deleted, cutoff: cutoff.toISOString() }, 'audit retention ran');
-    else deps.log.debug('audit retention skipped: another process holds its lock');
-    return outcome;
-  }
-
-  function tick(): void {
-    if (running) return; // the previous run is still going: skip this one
-    running = runOnce()
-      .catch((error: unknown) => deps.log.error({ err: error }, 'audit retention failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }
-
-  return {
-    runOnce,
-    start(): void {
-      if (timer || stopped) return;
-      timer = setTimeout(() => {
-        tick();
-        if (stopped) return;
-        timer = setInterval(tick, intervalMs);
-        timer.unref();
-      }, initialDelayMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      // clearTimeout and clearInterval are interchangeable in Node.
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const batch = deps.batchSize ?? 5_000;
+  return createSingletonJob({
+    name: AUDIT_RETENTION_JOB,
+    database: deps.database,
+    log: deps.log,
+    metrics: deps.metrics,
+    intervalMs: deps.intervalMs ?? DAY_MS,
+    initialDelayMs: deps.initialDelayMs ?? 10_000,
+    run: (tx) => auditRepo.deleteBefore(tx, new Date(now().getTime() - deps.retentionDays * DAY_MS), batch),
+    describe: (deleted) => ({ deleted }),
+  });
 }
-
-export type AuditRetention = ReturnType<typeof createAuditRetention>;

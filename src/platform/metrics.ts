@@ -16,6 +16,11 @@ export interface Metrics {
   temporalOperations: Counter<'operation' | 'status'>;
   /** Requests refused with 429 by the rate limiter, by route template. */
   rateLimited: Counter<'route'>;
+  /** Rounds of singleton jobs (platform/jobs.ts), by job and outcome: ran, skipped (another process ran it), failed. */
+  jobRuns: Counter<'job' | 'outcome'>;
+  jobDuration: Histogram<'job'>;
+  /** When each job last ran to the end in this process, as a Unix time. */
+  jobLastSuccess: Gauge<'job'>;
   /** Where the db pool gauges read from; set once the database exists. */
   setPoolStats(read: () => PoolStats | undefined): void;
 }
@@ -103,6 +108,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'http_rate_limited_total',
       help: 'Requests refused with 429 RATE_LIMITED, by route template.',
       labelNames: ['route'],
+      registers: [registry],
+    }),
+    jobRuns: new Counter({
+      name: 'job_runs_total',
+      help: 'Rounds of background jobs that run once across processes, by job and outcome (ran, skipped: another process ran it, failed).',
+      labelNames: ['job', 'outcome'],
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'job_duration_seconds',
+      help: 'Time a round of a background job took, lock attempt included, by job.',
+      labelNames: ['job'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    jobLastSuccess: new Gauge({
+      name: 'job_last_success_timestamp_seconds',
+      help: 'When a background job last ran to the end in this process (Unix time), by job.',
+      labelNames: ['job'],
       registers: [registry],
     }),
     setPoolStats(read) {

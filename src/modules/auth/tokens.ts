@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { JWK, JWTPayload } from 'jose';
 import { SignJWT, calculateJwkThumbprint, errors, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Audit } from '../../platform/audit.js';
@@ -31,9 +31,6 @@ export interface TokenSettings {
   ttlS: number;
   clockSkewS: number;
 }
-
-/** pg_advisory_xact_lock key for creating the first signing key: "vigil-sk". */
-const KEY_LOCK = '8532197547340001131';
 
 export const TokenErrors = {
   expired: () => new AppError(401, 'ACCESS_TOKEN_EXPIRED', 'the access token has expired; refresh it'),
@@ -158,7 +155,7 @@ export function createTokenKeys(deps: {
         return load();
       }
       await db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(${KEY_LOCK})`.execute(tx);
+        await lockTransaction(tx, LOCKS.signingKeys);
         const active = await tx.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).executeTakeFirst();
         if (!active) await create(tx);
       });
@@ -172,7 +169,7 @@ export function createTokenKeys(deps: {
     async rotate(actor: Actor): Promise<{ kid: string; retired: string[] }> {
       if (configured.length > 0 || deps.configuredKeys !== undefined) throw KeyErrors.configured();
       const retired = await db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(${KEY_LOCK})`.execute(tx);
+        await lockTransaction(tx, LOCKS.signingKeys);
         const old = await tx
           .updateTable('signing_keys')
           .set({ retired_at: new Date() })

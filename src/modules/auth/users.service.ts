@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
@@ -37,9 +37,6 @@ export interface User {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$|^[^\s@]+@[a-z0-9-]+\.local$/i;
-
-/** pg_advisory_xact_lock key for creating the first admin: "vigil-ad". */
-const FIRST_ADMIN_LOCK = '8532197547339900004';
 
 function toUser(row: UserRow, grants: GrantRow[]): User {
   return {
@@ -206,7 +203,7 @@ export function createUsersService({ db, audit, log }: UsersServiceDeps) {
      */
     ensureFirstAdmin: (options: { email: string; password: string | undefined; dataDir: string }) =>
       db.transaction().execute(async (tx) => {
-        await sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`.execute(tx);
+        await lockTransaction(tx, LOCKS.firstAdmin);
         if ((await usersRepo.countUsers(tx)) > 0) return { created: false as const };
         const password = options.password ?? randomBytes(18).toString('base64url');
         const user = await create(

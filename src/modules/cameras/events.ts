@@ -2,13 +2,16 @@
 // batches, off the ingest path: a flapping camera costs one insert per batch, not per change.
 // Operator actions are written by the service in the transaction of the action instead.
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import type { CameraMetrics, EventDropReason } from './cameras.metrics.js';
 import type { CameraEventRow } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
 import type { Schema } from '../../platform/db/schema.js';
+import type { Database } from '../../platform/db/database.js';
+import { createSingletonJob } from '../../platform/jobs.js';
+import type { SingletonJob } from '../../platform/jobs.js';
+import type { Metrics } from '../../platform/metrics.js';
 
 export type NewCameraEvent = Omit<CameraEventRow, 'id' | 'at' | 'actor_type' | 'actor_id'> &
   Partial<Pick<CameraEventRow, 'actor_type' | 'actor_id'>>;
@@ -123,45 +126,25 @@ export function createCameraEventLog(deps: {
 
 export type CameraEventLog = ReturnType<typeof createCameraEventLog>;
 
-/** pg_try_advisory_xact_lock key of the camera log retention job: "vigil-cl". */
-const RETENTION_LOCK = '8532464671513881708';
 const DAY_MS = 86_400_000;
 
-/** Deletes camera log events older than `retentionDays`, once a day, in one process at a time. */
-export function createCameraEventRetention(deps: { db: Kysely<Schema>; retentionDays: number; log: Logger; now?: () => Date }) {
+/** Deletes camera log events older than `retentionDays`, once a day, in one process at a time (a singleton job). */
+export function createCameraEventRetention(deps: {
+  database: Database;
+  retentionDays: number;
+  log: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+}): SingletonJob<number> {
   const now = deps.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-
-  async function runOnce(): Promise<{ ran: boolean; deleted: number }> {
-    const cutoff = new Date(now().getTime() - deps.retentionDays * DAY_MS);
-    return deps.db.transaction().execute(async (tx) => {
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${RETENTION_LOCK}) as locked`.execute(tx);
-      if (!rows[0]?.locked) return { ran: false, deleted: 0 };
-      return { ran: true, deleted: await camerasRepo.deleteEventsBefore(tx, cutoff) };
-    });
-  }
-
-  const tick = () => {
-    running ??= runOnce()
-      .then((outcome) => outcome.ran && deps.log.info({ deleted: outcome.deleted }, 'camera log retention ran'))
-      .catch((error: unknown) => deps.log.error({ err: error }, 'camera log retention failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-
-  return {
-    runOnce,
-    start(): void {
-      timer = setTimeout(function loop() {
-        tick();
-        timer = setTimeout(loop, DAY_MS).unref();
-      }, 15_000).unref();
-    },
-    async stop(): Promise<void> {
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return createSingletonJob({
+    name: 'camera-log-retention',
+    database: deps.database,
+    log: deps.log,
+    metrics: deps.metrics,
+    intervalMs: DAY_MS,
+    initialDelayMs: 15_000,
+    run: (tx) => camerasRepo.deleteEventsBefore(tx, new Date(now().getTime() - deps.retentionDays * DAY_MS)),
+    describe: (deleted) => ({ deleted }),
+  });
 }

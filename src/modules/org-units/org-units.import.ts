@@ -4,7 +4,7 @@
 // audit record per unit) or not at all. An export without a date re-imports into an empty
 // database as the same timelines.
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import { MAX_DATE, MIN_DATE, endDateOf, isDate, toOfEndDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { CsvSyntaxError, parseCsv, writeCsv } from './csv.js';
@@ -13,7 +13,7 @@ import { checkHierarchy } from './hierarchy.js';
 import { transferRepo } from './import-export.repo.js';
 import { OrgErrors } from './org-units.errors.js';
 import { orgRepo } from './org-units.repo.js';
-import { CODE_PATTERN, STRUCTURE_LOCK, versionView } from './org-units.service.js';
+import { CODE_PATTERN, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
 import type { Timeline, Version, VersionFields } from './timeline.js';
 import { versionAt } from './timeline.js';
@@ -564,7 +564,7 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
         }
         return db.transaction().execute(async (tx) => {
           // Other changes to the shape of the tree wait: the checks below hold until commit.
-          await sql`select pg_advisory_xact_lock(${STRUCTURE_LOCK})`.execute(tx);
+          await lockTransaction(tx, LOCKS.orgStructure);
           await checkAgainstTree(tx, read, good, badCodes, add);
           if (problems.length > 0) throw ImportErrors.invalid(problems);
           const at = now();

@@ -3,7 +3,7 @@
 // each write in one transaction with its audit record. temporal_operations_total is counted from the
 // HTTP answer (platform/http/observability.ts), so that refusals of every layer count.
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { endDateOf, parseDate } from '../../platform/dates.js';
@@ -17,8 +17,6 @@ import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, vers
 import type { Schema } from '../../platform/db/schema.js';
 
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** pg_advisory_xact_lock key serialising changes to the shape of the tree: "vigil-or". */
-export const STRUCTURE_LOCK = '8532464671514284658';
 
 /** A unit as the API shows it: one version, with its place in the tree on that version's date. */
 export interface OrgUnit extends VersionFields {
@@ -144,7 +142,7 @@ export function createOrgService(deps: OrgServiceDeps) {
   /** Checks the new timeline against the tree when it changes where the unit hangs (or starts). */
   async function checkStructure(tx: Kysely<Schema>, code: string, before: Timeline, after: Timeline): Promise<void> {
     if (after.length === 0 || (before.length > 0 && shape(before) === shape(after))) return;
-    await sql`select pg_advisory_xact_lock(${STRUCTURE_LOCK})`.execute(tx);
+    await lockTransaction(tx, LOCKS.orgStructure);
     const parents = [...new Set(after.map((v) => v.parentCode).filter((p): p is string => p !== null))];
     const others = await orgRepo.ancestorTimelines(tx, parents);
     for (const [unit, t] of await orgRepo.descendantTimelines(tx, code)) others.set(unit, t);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { migrationsDir } from '../paths.js';
 import type { Database, RawSession } from './database.js';
+import { LOCKS, withSessionLock } from './locks.js';
 
 export interface MigrationFile {
   version: number;
@@ -20,9 +21,6 @@ export interface AppliedMigration {
   checksum: string;
   appliedAt: Date;
 }
-
-/** pg_advisory_lock key of the migrator: "vigil-mg" as a 64-bit integer. */
-const MIGRATION_LOCK_KEY = '8532197547340195687';
 
 export function readMigrations(dir = migrationsDir): MigrationFile[] {
   const files = readdirSync(dir)
@@ -52,9 +50,8 @@ async function appliedMigrations(session: RawSession): Promise<AppliedMigration[
  * rewrite a large table, and a process that starts while another migrates waits for it on the lock.
  */
 export async function migrate(database: Database, log: Logger, files = readMigrations()): Promise<{ applied: string[] }> {
-  return database.unboundedSession(async (session) => {
-    await session.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    try {
+  return database.unboundedSession((session) =>
+    withSessionLock(session, LOCKS.migrations, async () => {
       await session.exec(`create table if not exists schema_migrations (
         version integer primary key,
         name text not null,
@@ -89,10 +86,8 @@ export async function migrate(database: Database, log: Logger, files = readMigra
         applied.push(file.name);
       }
       return { applied };
-    } finally {
-      await session.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-    }
-  });
+    }),
+  );
 }
 
 export async function listAppliedMigrations(database: Database): Promise<AppliedMigration[]> {
