@@ -69,14 +69,15 @@ function importVigil() {
     import('../src/config.js'),
     import('../src/main.js'),
     import('../src/platform/log.js'),
-    import('../src/platform/http/access.js'),
+    import('../src/modules/auth/index.js'),
     import('../src/platform/errors.js'),
-  ]).then(([{ default: pino }, { loadConfig }, { startVigil }, { createLogger }, { canAccessUnit }, { AppError }]) => ({
+  ]).then(([{ default: pino }, { loadConfig }, { startVigil }, { createLogger }, { createScopePolicy }, { AppError }]) => ({
     pino,
     loadConfig,
     startVigil,
     createLogger,
-    canAccessUnit,
+    // The scope check a real route makes, on a tree where each unit's subtree is itself.
+    policy: createScopePolicy({ subtreeOf: (roots) => Promise.resolve(roots) }),
     AppError,
   }));
 }
@@ -157,11 +158,11 @@ const startVigilAnonymous = () =>
 
 const startVigilAuthenticated = () =>
   startVigilWith({
-    routes: (app, { canAccessUnit, AppError }) => {
+    routes: (app, { policy, AppError }) => {
       // The route-level check (cameras:read) runs in Vigil's onRequest hook; the handler adds the
       // unit scope check a real camera route makes, answering 404 outside the caller's units.
-      app.get(AUTH_SCOPED_PATH, { config: { permission: 'cameras:read' }, schema: helloSchema }, (request) => {
-        if (!canAccessUnit(request.principal!, 'cameras:read', BENCH_UNIT, (x, y) => x === y)) {
+      app.get(AUTH_SCOPED_PATH, { config: { permission: 'cameras:read' }, schema: helloSchema }, async (request) => {
+        if (!(await policy.allows(request.principal!, 'cameras:read', BENCH_UNIT))) {
           throw new AppError(404, 'NOT_FOUND', `no unit ${BENCH_UNIT}`);
         }
         return hello();

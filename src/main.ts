@@ -11,6 +11,7 @@ import {
   createApiKeysService,
   createAuthenticator,
   createCsrf,
+  createScopePolicy,
   createSessionsService,
   createTokenKeys,
   createUsersService,
@@ -223,7 +224,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       },
       audit,
       org,
-      orgScope,
+      policy: createScopePolicy({ subtreeOf: async (roots) => (await orgScope.snapshot()).subtreeOf(roots) }),
       cameras: runtime.cameras,
     });
     await options.configure?.(app);

@@ -14,9 +14,10 @@ import { auditRoutes } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
 import type { CameraService } from './modules/cameras/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
-import type { OrgScope, OrgService } from './modules/org-units/index.js';
+import type { OrgService } from './modules/org-units/index.js';
 import { createOrgImportExport, orgImportExportRoutes } from './modules/org-units/index.js';
 import { COOKIE, UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
+import type { ScopePolicy } from './modules/auth/index.js';
 import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
 import { documentAccess, securitySchemes } from './platform/http/openapi.js';
@@ -45,8 +46,8 @@ export interface Services {
   auth: AuthRouteDeps;
   audit: Audit;
   org: OrgService;
-  /** Today's tree, for grants on a unit that cover its subtree. */
-  orgScope: OrgScope;
+  /** Who may see and do what, where: the permission matrix and the scope of grants in today's tree. */
+  policy: ScopePolicy;
   cameras: CameraService;
 }
 
@@ -171,7 +172,7 @@ export async function buildServer(services: Services) {
   await app.register(cookie);
   const principalOf = createPrincipalResolver(app, services.auth.authenticator);
   await installRateLimits(app, { counters: kv.counters, settings: config.rateLimit, principalOf, metrics });
-  installAccessControl(app, principalOf);
+  installAccessControl(app, principalOf, (principal, permission) => services.policy.can(principal, permission));
   app.addSchema(ErrorResponse);
   app.addSchema(UserView);
   app.addSchema(OrgUnitView);
@@ -226,22 +227,12 @@ export async function buildServer(services: Services) {
     isShuttingDown: services.isShuttingDown,
   });
   await app.register(authRoutes, services.auth);
-  await app.register(apiKeyRoutes, {
-    apiKeys: services.auth.apiKeys,
-    forget: () => services.auth.authenticator.forget(),
-    tree: () => services.orgScope.snapshot(),
-  });
-  await app.register(auditRoutes, {
-    audit: services.audit,
-    db: database.db,
-    subtreeOf: async (roots) => (await services.orgScope.snapshot()).subtreeOf(roots),
-  });
-  await app.register(orgUnitRoutes, { org: services.org, scope: services.orgScope, maxDepth: config.org.maxDepth });
-  await app.register(cameraRoutes, {
-    cameras: services.cameras,
-    subtreeOf: async (roots) => (await services.orgScope.snapshot()).subtreeOf(roots),
-  });
-  await app.register(orgImportExportRoutes, { transfer: services.org.extend(createOrgImportExport), scope: services.orgScope });
+  const { policy } = services;
+  await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget(), policy });
+  await app.register(auditRoutes, { audit: services.audit, db: database.db, policy });
+  await app.register(orgUnitRoutes, { org: services.org, policy, maxDepth: config.org.maxDepth });
+  await app.register(cameraRoutes, { cameras: services.cameras, policy });
+  await app.register(orgImportExportRoutes, { transfer: services.org.extend(createOrgImportExport), policy });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

@@ -1,7 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canAccessUnit, unitsFor } from '../src/platform/http/access.js';
-import type { Principal } from '../src/platform/http/access.js';
 import { TEST_ADMIN, startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
 
@@ -80,28 +78,5 @@ describe('route access', () => {
         },
       }),
     ).rejects.toThrow(/declares no permission/);
-  });
-});
-
-describe('scope of grants', () => {
-  const within = (x: string, y: string) => x === y || x.startsWith(`${y}/`);
-  const operatorOnA: Principal = { type: 'user', id: 'u', sessionId: 's', grants: [{ role: 'operator', orgUnitCode: 'A' }] };
-
-  it('limits a unit grant to that unit and its subtree', () => {
-    expect(unitsFor(operatorOnA, 'cameras:control')).toEqual(['A']);
-    expect(canAccessUnit(operatorOnA, 'cameras:control', 'A/site-1', within)).toBe(true);
-    expect(canAccessUnit(operatorOnA, 'cameras:control', 'B', within)).toBe(false);
-    expect(canAccessUnit(operatorOnA, 'org:write', 'A', within)).toBe(false);
-  });
-
-  it('lets a global grant reach every unit', () => {
-    const admin: Principal = {
-      ...operatorOnA,
-      grants: [
-        { role: 'viewer', orgUnitCode: 'A' },
-        { role: 'admin', orgUnitCode: null },
-      ],
-    };
-    expect(unitsFor(admin, 'org:write')).toBe('all');
   });
 });

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
 import type { RouteShorthandOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
 import { readmePath, withConfigTable } from '../scripts/readme.js';
@@ -94,9 +95,18 @@ describe('the conformance check that API tests run on every answer', () => {
   });
 });
 
-/** Every `new AppError(status, 'CODE', …)` in the service's sources, as `status CODE`. */
+/** Every module's error catalogue (`errorCatalogue`): code → status, each code once. */
+const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
+  platform: platformErrors.statuses,
+};
+
+/**
+ * Every code the service can answer, as `status CODE`: the catalogues, and any `new AppError(status,
+ * 'CODE', …)` still written out in the sources.
+ */
 function codesInSources(): Set<string> {
   const found = new Set<string>();
+  for (const statuses of Object.values(CATALOGUES)) for (const [code, status] of Object.entries(statuses)) found.add(`${status} ${code}`);
   const root = path.join(import.meta.dirname, '..', 'src');
   for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
     if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;

@@ -1,7 +1,7 @@
 // Calendar dates (`YYYY-MM-DD`) for effective-dated data. Stored half-open, [from, to), shown with
 // an inclusive end date: `endDateOf` and `toOfEndDate` are the one place that converts. "Today" is
 // the date in VIGIL_TIMEZONE, the same everywhere it is asked.
-import { AppError, PlatformErrors } from './errors.js';
+import { PlatformErrors, platformErrors } from './errors.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** The first and last dates Vigil accepts: wide enough for history and plans, narrow enough to do arithmetic on. */
@@ -19,8 +19,7 @@ export function isDate(value: string): boolean {
 /** A date from a client; 400 INVALID_DATE names the field. */
 export function parseDate(value: string, field: string): string {
   if (!isDate(value)) {
-    throw new AppError(
-      400,
+    throw platformErrors.raise(
       'INVALID_DATE',
       `${field} must be a calendar date YYYY-MM-DD between ${MIN_DATE} and ${MAX_DATE}, got "${value}"`,
       {

@@ -1,10 +1,10 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
+import type { ScopePolicy } from '../auth/index.js';
 import type { Schema } from '../../platform/db/schema.js';
 import type { Audit } from '../../platform/audit.js';
 import { parseInstant } from '../../platform/dates.js';
-import { unitsFor } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
 
 const Result = Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')]);
@@ -48,11 +48,11 @@ const AuditQuery = Type.Object(
 export interface AuditRouteDeps {
   audit: Audit;
   db: Kysely<Schema>;
-  /** Every unit inside the given ones (today's tree): a grant on a unit covers its subtree. */
-  subtreeOf: (roots: readonly string[]) => Promise<string[]>;
+  /** An operator sees the events of the units its grants cover. */
+  policy: ScopePolicy;
 }
 
-export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, { audit, db, subtreeOf }, done) => {
+export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, { audit, db, policy }, done) => {
   app.get(
     '/api/v1/audit',
     {
@@ -68,8 +68,8 @@ export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, {
     },
     async (request) => {
       const q = request.query;
-      const scope = unitsFor(request.principal!, 'audit:read');
-      let orgUnitCodes: string[] | undefined = scope === 'all' ? undefined : await subtreeOf(scope);
+      const reach = await policy.reach(request.principal!, 'audit:read');
+      let orgUnitCodes: string[] | undefined = reach === 'all' ? undefined : [...reach];
       if (q.orgUnitCode !== undefined) orgUnitCodes = orgUnitCodes ? orgUnitCodes.filter((c) => c === q.orgUnitCode) : [q.orgUnitCode];
       return audit.list(db, {
         limit: q.limit ?? DEFAULT_LIMIT,

@@ -1,7 +1,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { ScopePolicy } from './scope-policy.js';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../platform/errors.js';
-import { unitsFor } from '../../platform/http/access.js';
 import type { Principal } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
 import { actorOf } from './auth.routes.js';
@@ -55,17 +55,15 @@ const ListQuery = Type.Object(
 export interface ApiKeyRouteDeps {
   apiKeys: ApiKeysService;
   forget: () => void;
-  /** Today's tree: "is unit x inside y (or y itself)"; a unit-scoped admin may only manage keys inside its units. */
-  tree: () => Promise<{ isWithin(x: string, y: string): boolean }>;
+  /** A unit-scoped admin may only manage keys inside its units. */
+  policy: ScopePolicy;
 }
 
-export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget, tree }, done) => {
+export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget, policy }, done) => {
   /** Whether a key on a unit (null: global) is inside what the principal may do with `permission`. */
   async function reach(principal: Principal, permission: 'users:read' | 'users:write') {
-    const scope = unitsFor(principal, permission);
-    if (scope === 'all') return () => true;
-    const snapshot = await tree();
-    return (unit: string | null) => unit !== null && scope.some((s) => snapshot.isWithin(unit, s));
+    const reach = await policy.reach(principal, permission);
+    return (unit: string | null) => policy.covers(reach, unit);
   }
 
   app.get(

@@ -21,3 +21,5 @@ export { createCsrf, COOKIE, CSRF_HEADER } from './cookies.js';
 export type { AuthRouteDeps } from './auth.routes.js';
 export { createAuthenticator } from './authenticate.js';
 export { UserView } from './auth.schemas.js';
+export { ROLE_PERMISSIONS, can, createScopePolicy } from './scope-policy.js';
+export type { Reach, ScopePolicy } from './scope-policy.js';

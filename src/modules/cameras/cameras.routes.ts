@@ -1,7 +1,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { Reach, ScopePolicy } from '../auth/index.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { unitsFor } from '../../platform/http/access.js';
 import { actorOf, credentialsOf, ifMatchOf } from '../../platform/http/request.js';
 import { parseInstant } from '../../platform/dates.js';
 import type { Permission } from '../../platform/http/access.js';
@@ -27,8 +27,8 @@ import { FORWARDED_HEADER } from './cameras.service.js';
 
 export interface CameraRouteDeps {
   cameras: CameraService;
-  /** Today's org tree: every unit inside the given ones. */
-  subtreeOf: (roots: readonly string[]) => Promise<string[]>;
+  /** Which cameras a caller may see and act on (the units its grants cover). */
+  policy: ScopePolicy;
 }
 
 const BASE = '/api/v1/cameras';
@@ -40,13 +40,10 @@ const ifMatchHeader = Type.Object(
 
 const Status = { 200: Type.Ref(CameraStatusView) };
 
-export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app, { cameras, subtreeOf }, done) => {
+export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app, { cameras, policy }, done) => {
   /** The org units whose cameras the caller may reach with `permission`: 'all', or a set (today's tree). */
-  async function reach(request: FastifyRequest, permission: Permission): Promise<'all' | Set<string>> {
-    const units = unitsFor(request.principal!, permission);
-    return units === 'all' ? 'all' : new Set(await subtreeOf(units));
-  }
-  const inside = (units: 'all' | Set<string>, code: string) => units === 'all' || units.has(code);
+  const reach = (request: FastifyRequest, permission: Permission) => policy.reach(request.principal!, permission);
+  const inside = (units: Reach, code: string) => policy.covers(units, code);
 
   /** The camera, if the caller may read it (404 otherwise), and may use `permission` on it (403 otherwise). */
   async function camera(request: FastifyRequest, id: string, permission: Permission = 'cameras:read'): Promise<CameraRow> {
@@ -96,10 +93,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       const q = request.query;
       const seen = await reach(request, 'cameras:read');
       let units: string[] | undefined = seen === 'all' ? undefined : [...seen];
-      if (q.orgUnitCode !== undefined) {
-        const subtree = await subtreeOf([q.orgUnitCode]);
-        units = units === undefined ? subtree : subtree.filter((code) => seen !== 'all' && seen.has(code));
-      }
+      if (q.orgUnitCode !== undefined) units = [...(await policy.narrow(seen, q.orgUnitCode))];
       return cameras.list({
         limit: q.limit ?? DEFAULT_LIMIT,
         ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),

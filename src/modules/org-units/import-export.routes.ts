@@ -1,19 +1,18 @@
 // Import and export of org units: CSV or JSON, one row per version. A plugin of its own, so that
 // the text/csv body parser stays inside it.
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { ScopePolicy } from '../auth/index.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { parseDate } from '../../platform/dates.js';
-import { unitsFor } from '../../platform/http/access.js';
 import type { Permission } from '../../platform/http/access.js';
 import { MAX_IMPORT_ROWS, TRANSFER_COLUMNS, rowsToCsv } from './org-units.import.js';
 import type { ImportInput, OrgImportExport } from './org-units.import.js';
 import { DateString } from './org-units.schemas.js';
-import type { OrgScope } from './scope.js';
 
 export interface ImportExportRouteDeps {
   transfer: OrgImportExport;
-  scope: OrgScope;
+  policy: ScopePolicy;
 }
 
 const BASE = '/api/v1/organization-units';
@@ -85,15 +84,11 @@ const ExportQuery = Type.Object(
 
 const ExportJson = Type.Object({ versions: Type.Array(Row) }, { additionalProperties: false });
 
-export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRouteDeps> = (app, { transfer, scope }, done) => {
+export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRouteDeps> = (app, { transfer, policy }, done) => {
   // CSV bodies arrive as text, within the server's body limit; the service reads them.
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, next) => next(null, body));
 
-  async function reach(request: FastifyRequest, permission: Permission): Promise<'all' | Set<string>> {
-    const units = unitsFor(request.principal!, permission);
-    if (units === 'all') return 'all';
-    return new Set((await scope.snapshot()).subtreeOf(units));
-  }
+  const reach = (request: FastifyRequest, permission: Permission) => policy.reach(request.principal!, permission);
 
   app.post(
     `${BASE}/import`,

@@ -1,8 +1,8 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { ScopePolicy } from '../auth/index.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseDate } from '../../platform/dates.js';
-import { unitsFor } from '../../platform/http/access.js';
 import { actorOf, ifMatchOf } from '../../platform/http/request.js';
 import type { Permission } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
@@ -24,11 +24,10 @@ import {
   VersionParams,
 } from './org-units.schemas.js';
 import type { OrgService, OrgUnit } from './org-units.service.js';
-import type { OrgScope } from './scope.js';
 
 export interface OrgRouteDeps {
   org: OrgService;
-  scope: OrgScope;
+  policy: ScopePolicy;
   maxDepth: number;
 }
 
@@ -41,13 +40,9 @@ const ifMatchHeader = Type.Object(
 
 const withEtag = (reply: FastifyReply, unit: { revision: number }) => reply.header('etag', `"${unit.revision}"`);
 
-export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, { org, scope, maxDepth }, done) => {
+export const orgUnitRoutes: FastifyPluginCallbackTypebox<OrgRouteDeps> = (app, { org, policy, maxDepth }, done) => {
   /** Units the caller's grants cover for `permission`: 'all', or the codes (today's tree). */
-  async function reach(request: FastifyRequest, permission: Permission): Promise<'all' | Set<string>> {
-    const units = unitsFor(request.principal!, permission);
-    if (units === 'all') return 'all';
-    return new Set((await scope.snapshot()).subtreeOf(units));
-  }
+  const reach = (request: FastifyRequest, permission: Permission) => policy.reach(request.principal!, permission);
 
   /** A unit outside the caller's read scope does not exist for them (404). */
   async function visible(request: FastifyRequest, code: string): Promise<void> {

@@ -1,10 +1,10 @@
 // Access control for every route. A route declares `config: { permission }`: 'public', 'self' (any
-// signed-in principal) or a permission of the matrix; a route that declares none stops the app from
-// starting. Roles are granted globally or on an org unit, which covers its subtree: the route-level
-// check asks "does any grant carry this permission", and services narrow what is visible with
-// `unitsFor` (resources outside the caller's units are answered 404, never 403).
+// signed-in principal) or a permission; a route that declares none stops the app from starting.
+// The route-level check asks "does any grant carry this permission" of a `can` it is given: the
+// permission matrix and the scope of grants live in the auth module's scope policy, which services
+// use to narrow what is visible.
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { AppError } from '../errors.js';
+import { platformErrors } from '../errors.js';
 
 export const PERMISSIONS = [
   'ops:read',
@@ -23,17 +23,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 export type RouteAccess = 'public' | 'self' | Permission;
-export type { RoleName as Role } from '../db/schema.js';
 import type { RoleName as Role } from '../db/schema.js';
-
-const READS: Permission[] = ['ops:read', 'org:read', 'cameras:read', 'alerts:read'];
-
-/** The permission matrix (also in docs/security.md). */
-export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set(PERMISSIONS),
-  operator: new Set([...READS, 'audit:read', 'cameras:control', 'alerts:write', 'agents:use']),
-  viewer: new Set(READS),
-};
 
 export interface Principal {
   type: 'user' | 'api_key';
@@ -54,32 +44,10 @@ declare module 'fastify' {
   }
 }
 
-export function can(principal: Principal, permission: Permission): boolean {
-  return principal.grants.some((g) => ROLE_PERMISSIONS[g.role].has(permission));
-}
-
-/** Where `permission` holds for the principal: everywhere, or only in these units' subtrees. */
-export function unitsFor(principal: Principal, permission: Permission): 'all' | string[] {
-  const grants = principal.grants.filter((g) => ROLE_PERMISSIONS[g.role].has(permission));
-  if (grants.some((g) => g.orgUnitCode === null)) return 'all';
-  return [...new Set(grants.map((g) => g.orgUnitCode!))];
-}
-
-/** Whether `unitCode` is visible for `permission`; `isWithin(x, y)` answers "is unit x inside y (or y itself)". */
-export function canAccessUnit(
-  principal: Principal,
-  permission: Permission,
-  unitCode: string,
-  isWithin: (x: string, y: string) => boolean,
-): boolean {
-  const units = unitsFor(principal, permission);
-  return units === 'all' || units.some((scope) => isWithin(unitCode, scope));
-}
-
 export const AccessErrors = {
-  unauthenticated: () => new AppError(401, 'UNAUTHORIZED', 'send an access token: Authorization: Bearer <token>'),
+  unauthenticated: () => platformErrors.raise('UNAUTHORIZED', 'send an access token: Authorization: Bearer <token>'),
   forbidden: (permission: Permission) =>
-    new AppError(403, 'FORBIDDEN', `this needs the ${permission} permission, which none of your roles carries`, { permission }),
+    platformErrors.raise('FORBIDDEN', `this needs the ${permission} permission, which none of your roles carries`, { permission }),
 } as const;
 
 /** Resolves the principal of a request from its credentials; throws a 401 AppError for bad ones. */
@@ -98,7 +66,11 @@ export function createPrincipalResolver(app: FastifyInstance, authenticate: Auth
   return (request) => (request.authentication ??= authenticate(request));
 }
 
-export function installAccessControl(app: FastifyInstance, authenticate: PrincipalResolver): void {
+export function installAccessControl(
+  app: FastifyInstance,
+  authenticate: PrincipalResolver,
+  can: (principal: Principal, permission: Permission) => boolean,
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = route.config?.permission;

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
-import { AppError } from '../errors.js';
+import { platformErrors } from '../errors.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -36,5 +36,5 @@ export function decodeCursor<T>(cursor: string | undefined, isValid: (value: unk
   } catch {
     // falls through to the error below
   }
-  throw new AppError(400, 'INVALID_CURSOR', 'the cursor is not one this list produced; start again without it', { cursor });
+  throw platformErrors.raise('INVALID_CURSOR', 'the cursor is not one this list produced; start again without it', { cursor });
 }

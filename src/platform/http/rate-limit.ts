@@ -8,7 +8,7 @@
 // the RateLimit-Limit / -Remaining / -Reset headers of the IETF draft.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { platformErrors } from '../errors.js';
 import type { Counters } from '../kv/kv.js';
 import { MemoryCounters } from '../kv/memory.js';
 import type { Metrics } from '../metrics.js';
@@ -24,7 +24,7 @@ export interface RateLimitSettings {
 
 export const RateLimitErrors = {
   limited: (limit: number, windowMs: number, retryAfterSeconds: number) =>
-    new AppError(429, 'RATE_LIMITED', `too many requests: at most ${limit} per ${windowMs / 1000} s; retry in ${retryAfterSeconds} s`, {
+    platformErrors.raise('RATE_LIMITED', `too many requests: at most ${limit} per ${windowMs / 1000} s; retry in ${retryAfterSeconds} s`, {
       limit,
       windowSeconds: windowMs / 1000,
       retryAfterSeconds,

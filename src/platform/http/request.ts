@@ -2,7 +2,7 @@
 // revision an If-Match header names.
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../audit.js';
-import { AppError } from '../errors.js';
+import { platformErrors } from '../errors.js';
 
 const IF_MATCH = /^(?:W\/)?"?(\d{1,9})"?$/;
 
@@ -19,7 +19,7 @@ export function ifMatchOf(request: FastifyRequest): number | undefined {
   if (value === undefined || value === '*') return undefined;
   const match = IF_MATCH.exec(value.trim());
   if (!match) {
-    throw new AppError(400, 'INVALID_IF_MATCH', `If-Match must be a revision such as "3", got ${JSON.stringify(value)}`, { value });
+    throw platformErrors.raise('INVALID_IF_MATCH', `If-Match must be a revision such as "3", got ${JSON.stringify(value)}`, { value });
   }
   return Number(match[1]);
 }

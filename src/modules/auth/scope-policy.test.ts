@@ -1,0 +1,46 @@
+// The scope policy: the permission matrix, and a grant on a unit reaching that unit's subtree only.
+import { describe, expect, it } from 'vitest';
+import type { Principal } from '../../platform/http/access.js';
+import { ROLE_PERMISSIONS, can, createScopePolicy } from './scope-policy.js';
+
+/** ACME ─ A ─ A1, and ACME ─ B: each unit's subtree. */
+const TREE: Record<string, string[]> = { ACME: ['ACME', 'A', 'A1', 'B'], A: ['A', 'A1'], A1: ['A1'], B: ['B'] };
+const policy = createScopePolicy({ subtreeOf: (roots) => Promise.resolve([...new Set(roots.flatMap((r) => TREE[r] ?? []))]) });
+const principal = (...grants: Principal['grants']): Principal => ({ type: 'user', id: 'u', sessionId: 's', grants });
+
+describe('scope policy', () => {
+  it('gives each role its permissions and no others', () => {
+    expect(can(principal({ role: 'viewer', orgUnitCode: null }), 'cameras:read')).toBe(true);
+    expect(can(principal({ role: 'viewer', orgUnitCode: null }), 'cameras:control')).toBe(false);
+    expect(can(principal({ role: 'operator', orgUnitCode: 'A' }), 'cameras:control')).toBe(true);
+    expect(can(principal({ role: 'operator', orgUnitCode: 'A' }), 'org:write')).toBe(false);
+    expect([...ROLE_PERMISSIONS.admin]).toContain('users:write');
+  });
+
+  it('limits a unit grant to that unit and its subtree', async () => {
+    const operatorOnA = principal({ role: 'operator', orgUnitCode: 'A' });
+    expect(await policy.reach(operatorOnA, 'cameras:control')).toEqual(new Set(['A', 'A1']));
+    expect(await policy.allows(operatorOnA, 'cameras:control', 'A1')).toBe(true);
+    expect(await policy.allows(operatorOnA, 'cameras:control', 'B')).toBe(false);
+    expect(await policy.allows(operatorOnA, 'cameras:control', null)).toBe(false);
+    // A permission its role does not carry reaches nothing, whatever the unit.
+    expect(await policy.reach(operatorOnA, 'org:write')).toEqual(new Set());
+  });
+
+  it('lets a global grant reach every unit, and resources on no unit', async () => {
+    const admin = principal({ role: 'viewer', orgUnitCode: 'A' }, { role: 'admin', orgUnitCode: null });
+    expect(await policy.reach(admin, 'org:write')).toBe('all');
+    expect(await policy.allows(admin, 'org:write', null)).toBe(true);
+    // The viewer grant on A still answers for reads there; the admin grant answers everywhere.
+    expect(await policy.reach(admin, 'org:read')).toBe('all');
+  });
+
+  it('narrows a filter at a unit to what may be seen under it', async () => {
+    const operatorOnA = principal({ role: 'operator', orgUnitCode: 'A' });
+    const reach = await policy.reach(operatorOnA, 'cameras:read');
+    expect(await policy.narrow(reach, 'ACME')).toEqual(new Set(['A', 'A1']));
+    expect(await policy.narrow(reach, 'B')).toEqual(new Set());
+    expect(await policy.narrow('all', 'A')).toEqual(new Set(['A', 'A1']));
+    expect(await policy.narrow('all', 'UNKNOWN')).toEqual(new Set());
+  });
+});
