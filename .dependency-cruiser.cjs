@@ -44,7 +44,6 @@ module.exports = {
           // Still to move into repositories:
           '^src/modules/org-units/scope\\.ts$',
           '^src/modules/cameras/runtime/fleet\\.ts$',
-          '^src/modules/auth/sessions\\.service\\.ts$',
         ],
       },
       to: { path: 'node_modules/kysely', dependencyTypesNot: ['type-only'] },

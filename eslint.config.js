@@ -34,8 +34,6 @@ export default tseslint.config(
       'src/platform/db/**',
       'src/**/*.test.ts',
       // Still to move into repositories:
-      'src/modules/auth/sessions.service.ts',
-      'src/modules/auth/tokens.ts',
       'src/modules/cameras/cameras.service.ts',
       'src/modules/cameras/runtime/fleet.ts',
     ],

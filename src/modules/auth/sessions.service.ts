@@ -8,12 +8,12 @@
 // is derived from it (an HMAC under a key of the server's), not drawn at random.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
 import type { Counters } from '../../platform/kv/kv.js';
 import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { verifyPassword, hashPassword } from './passwords.js';
+import { sessionsRepo } from './sessions.repo.js';
 import type { TokenKeys } from './tokens.js';
 import { usersRepo } from './users.repo.js';
 import type { Schema } from '../../platform/db/schema.js';
@@ -67,6 +67,12 @@ const newRefreshToken = () => `vgr_${randomBytes(32).toString('base64url')}`;
 const successorOf = (key: Buffer, token: string) =>
   `vgr_${createHmac('sha256', key).update(`refresh-successor:${token}`).digest('base64url')}`;
 
+/** A row that a foreign key guarantees (a stored token's session): its absence is a bug, not the caller's fault. */
+function stored<T>(row: T | undefined, what: string): T {
+  if (row === undefined) throw new Error(`no ${what} where the database guarantees one`);
+  return row;
+}
+
 export function createSessionsService(deps: {
   db: Kysely<Schema>;
   audit: Audit;
@@ -94,19 +100,14 @@ export function createSessionsService(deps: {
     parentId: string | null,
     expiresAt: Date,
   ): Promise<TokenPair> {
-    await tx
-      .insertInto('refresh_tokens')
-      .values({
-        id: uuidv7(),
-        session_id: sessionId,
-        parent_id: parentId,
-        token_hash: hashToken(refreshToken),
-        created_at: now(),
-        used_at: null,
-      })
-      // A refresh within the grace window answers the successor already stored.
-      .onConflict((oc) => oc.column('token_hash').doNothing())
-      .execute();
+    await sessionsRepo.insertRefreshToken(tx, {
+      id: uuidv7(),
+      session_id: sessionId,
+      parent_id: parentId,
+      token_hash: hashToken(refreshToken),
+      created_at: now(),
+      used_at: null,
+    });
     const access = await tokens.sign(userId, sessionId);
     return {
       accessToken: access.token,
@@ -141,12 +142,7 @@ export function createSessionsService(deps: {
   }
 
   async function revoke(tx: Kysely<Schema>, sessionId: string, reason: 'logout' | 'reuse' | 'ended') {
-    await tx
-      .updateTable('auth_sessions')
-      .set({ revoked_at: now(), revoked_reason: reason })
-      .where('id', '=', sessionId)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await sessionsRepo.endSession(tx, sessionId, reason, now());
   }
 
   return {
@@ -194,20 +190,17 @@ export function createSessionsService(deps: {
       return db.transaction().execute(async (tx) => {
         const sessionId = uuidv7();
         const expiresAt = new Date(now().getTime() + settings.refreshTtlS * 1000);
-        await tx
-          .insertInto('auth_sessions')
-          .values({
-            id: sessionId,
-            user_id: user.id,
-            created_at: now(),
-            last_used_at: now(),
-            expires_at: expiresAt,
-            ip: client.ip,
-            user_agent: client.userAgent,
-            revoked_at: null,
-            revoked_reason: null,
-          })
-          .execute();
+        await sessionsRepo.insertSession(tx, {
+          id: sessionId,
+          user_id: user.id,
+          created_at: now(),
+          last_used_at: now(),
+          expires_at: expiresAt,
+          ip: client.ip,
+          user_agent: client.userAgent,
+          revoked_at: null,
+          revoked_reason: null,
+        });
         await audit.write(tx, event('auth.login', client, user.id, sessionId, 'success'));
         return issue(tx, newRefreshToken(), sessionId, user.id, null, expiresAt);
       });
@@ -218,17 +211,12 @@ export function createSessionsService(deps: {
       // transaction, and the error thrown after it commits.
       const outcome = await db.transaction().execute(async (tx): Promise<{ error: AppError } | { pair: TokenPair }> => {
         const hash = hashToken(refreshToken);
-        const found = await tx.selectFrom('refresh_tokens').select('session_id').where('token_hash', '=', hash).executeTakeFirst();
-        if (!found) return { error: SessionErrors.invalidRefreshToken() };
+        const sessionId = await sessionsRepo.sessionIdOfToken(tx, hash);
+        if (sessionId === undefined) return { error: SessionErrors.invalidRefreshToken() };
         // Racing refreshes of one family queue on the session's row lock (on PostgreSQL); the token is
         // read again once the lock is held, so the second sees what the first did.
-        const session = await tx
-          .selectFrom('auth_sessions')
-          .selectAll()
-          .where('id', '=', found.session_id)
-          .forUpdate()
-          .executeTakeFirstOrThrow();
-        const token = await tx.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirstOrThrow();
+        const session = stored(await sessionsRepo.lockSession(tx, sessionId), 'session');
+        const token = stored(await sessionsRepo.findToken(tx, hash), 'refresh token');
         const user = await usersRepo.findById(tx, session.user_id);
         const at = now();
         if (session.revoked_at)
@@ -243,30 +231,16 @@ export function createSessionsService(deps: {
           return { error: SessionErrors.sessionExpired() };
         }
         const fresh = await (async () => {
-          if (token.used_at === null) {
-            const claimed = await tx
-              .updateTable('refresh_tokens')
-              .set({ used_at: at })
-              .where('id', '=', token.id)
-              .where('used_at', 'is', null)
-              .executeTakeFirst();
-            return claimed.numUpdatedRows === 1n;
-          }
+          if (token.used_at === null) return sessionsRepo.claimToken(tx, token.id, at);
           const withinGrace = at.getTime() - token.used_at.getTime() <= settings.graceS * 1000;
-          const usedChild = await tx
-            .selectFrom('refresh_tokens')
-            .select('id')
-            .where('parent_id', '=', token.id)
-            .where('used_at', 'is not', null)
-            .executeTakeFirst();
-          return withinGrace && !usedChild;
+          return withinGrace && !(await sessionsRepo.hasUsedSuccessor(tx, token.id));
         })();
         if (!fresh) {
           await revoke(tx, session.id, 'reuse');
           await audit.write(tx, event('auth.refresh_token_reuse', client, session.user_id, session.id, 'denied'));
           return { error: SessionErrors.refreshTokenReused() };
         }
-        await tx.updateTable('auth_sessions').set({ last_used_at: at }).where('id', '=', session.id).execute();
+        await sessionsRepo.touchSession(tx, session.id, at);
         await audit.write(tx, event('auth.refresh', client, session.user_id, session.id, 'success'));
         return {
           pair: await issue(tx, successorOf(deps.successorKey, refreshToken), session.id, session.user_id, token.id, session.expires_at),
@@ -278,15 +252,7 @@ export function createSessionsService(deps: {
 
     /** The user's open sessions, newest first; `current` marks the caller's own. */
     async listSessions(userId: string, currentSessionId: string | null) {
-      const rows = await db
-        .selectFrom('auth_sessions')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now())
-        .orderBy('created_at', 'desc')
-        .limit(500)
-        .execute();
+      const rows = await sessionsRepo.openSessionsOf(db, userId, now(), 500);
       return rows.map((row) => ({
         id: row.id,
         createdAt: row.created_at.toISOString(),
@@ -301,14 +267,7 @@ export function createSessionsService(deps: {
     /** Ends one of the user's sessions; another user's session is "not found". */
     async endSession(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        const ended = await tx
-          .updateTable('auth_sessions')
-          .set({ revoked_at: now(), revoked_reason: 'logout' })
-          .where('id', '=', sessionId)
-          .where('user_id', '=', userId)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        if (ended.numUpdatedRows !== 1n) throw SessionErrors.sessionNotFound(sessionId);
+        if (!(await sessionsRepo.endSession(tx, sessionId, 'logout', now(), userId))) throw SessionErrors.sessionNotFound(sessionId);
         await audit.write(tx, event('auth.session_end', client, userId, sessionId, 'success'));
       });
     },
@@ -316,13 +275,7 @@ export function createSessionsService(deps: {
     /** Ends every session of the user, this one included. */
     async logoutAll(userId: string, client: ClientInfo): Promise<number> {
       return db.transaction().execute(async (tx) => {
-        const ended = await tx
-          .updateTable('auth_sessions')
-          .set({ revoked_at: now(), revoked_reason: 'logout_all' })
-          .where('user_id', '=', userId)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        const count = Number(ended.numUpdatedRows);
+        const count = await sessionsRepo.endSessionsOf(tx, userId, 'logout_all', now());
         await audit.write(tx, {
           ...event('auth.logout_all', client, userId, null, 'success'),
           resourceType: 'user',
@@ -336,44 +289,22 @@ export function createSessionsService(deps: {
     /** Ends the session the refresh token belongs to. Unknown tokens end nothing and say so. */
     async logout(refreshToken: string, client: ClientInfo): Promise<void> {
       await db.transaction().execute(async (tx) => {
-        const token = await tx
-          .selectFrom('refresh_tokens')
-          .select('session_id')
-          .where('token_hash', '=', hashToken(refreshToken))
-          .executeTakeFirst();
-        if (!token) throw SessionErrors.invalidRefreshToken();
-        const session = await tx
-          .selectFrom('auth_sessions')
-          .select(['id', 'user_id'])
-          .where('id', '=', token.session_id)
-          .executeTakeFirstOrThrow();
+        const sessionId = await sessionsRepo.sessionIdOfToken(tx, hashToken(refreshToken));
+        if (sessionId === undefined) throw SessionErrors.invalidRefreshToken();
+        const session = stored(await sessionsRepo.findSession(tx, sessionId), 'session');
         await revoke(tx, session.id, 'logout');
         await audit.write(tx, event('auth.logout', client, session.user_id, session.id, 'success'));
       });
     },
 
     /** The session a refresh token belongs to (for the CSRF check of cookie-mode refresh and logout). */
-    async sessionIdOf(refreshToken: string): Promise<string | undefined> {
-      const row = await db
-        .selectFrom('refresh_tokens')
-        .select('session_id')
-        .where('token_hash', '=', hashToken(refreshToken))
-        .executeTakeFirst();
-      return row?.session_id;
-    },
+    sessionIdOf: (refreshToken: string): Promise<string | undefined> => sessionsRepo.sessionIdOfToken(db, hashToken(refreshToken)),
 
     /**
      * The user of an access token's session while it is open, undefined once it has ended (logout
      * ends access tokens too, not only refresh).
      */
-    async openSessionUser(sessionId: string): Promise<string | undefined> {
-      const row = await db
-        .selectFrom('auth_sessions')
-        .select(['user_id', sql<boolean>`revoked_at is null and expires_at > now()`.as('active')])
-        .where('id', '=', sessionId)
-        .executeTakeFirst();
-      return row?.active === true ? row.user_id : undefined;
-    },
+    openSessionUser: (sessionId: string): Promise<string | undefined> => sessionsRepo.openSessionUser(db, sessionId),
   };
 }
 

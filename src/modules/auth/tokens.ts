@@ -14,6 +14,7 @@ import { uuidv7 } from '../../platform/ids.js';
 import type { Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import { signingKeysRepo } from './signing-keys.repo.js';
 import type { Actor } from './users.service.js';
 import type { Schema } from '../../platform/db/schema.js';
 
@@ -106,7 +107,7 @@ export function createTokenKeys(deps: {
   let configured: Key[] = [];
 
   async function load(): Promise<void> {
-    const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+    const rows = await signingKeysRepo.all(db);
     const next = new Map<string, Key>();
     let signer: Key | undefined = configured[0];
     for (const key of configured) next.set(key.kid, key);
@@ -133,17 +134,14 @@ export function createTokenKeys(deps: {
     const kid = uuidv7();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
     const privateJwk = await exportJWK(privateKey);
-    await tx
-      .insertInto('signing_keys')
-      .values({
-        kid,
-        alg: 'EdDSA',
-        public_jwk: JSON.stringify(publicJwk) as unknown as JWK,
-        private_jwk_sealed: secrets.encrypt(JSON.stringify(privateJwk), `signing-key:${kid}`),
-        created_at: new Date(),
-        retired_at: null,
-      })
-      .execute();
+    await signingKeysRepo.insert(tx, {
+      kid,
+      alg: 'EdDSA',
+      public_jwk: JSON.stringify(publicJwk) as unknown as JWK,
+      private_jwk_sealed: secrets.encrypt(JSON.stringify(privateJwk), `signing-key:${kid}`),
+      created_at: new Date(),
+      retired_at: null,
+    });
     return kid;
   }
 
@@ -156,8 +154,7 @@ export function createTokenKeys(deps: {
       }
       await db.transaction().execute(async (tx) => {
         await lockTransaction(tx, LOCKS.signingKeys);
-        const active = await tx.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).executeTakeFirst();
-        if (!active) await create(tx);
+        if (!(await signingKeysRepo.hasActive(tx))) await create(tx);
       });
       await load();
     },
@@ -170,23 +167,18 @@ export function createTokenKeys(deps: {
       if (configured.length > 0 || deps.configuredKeys !== undefined) throw KeyErrors.configured();
       const retired = await db.transaction().execute(async (tx) => {
         await lockTransaction(tx, LOCKS.signingKeys);
-        const old = await tx
-          .updateTable('signing_keys')
-          .set({ retired_at: new Date() })
-          .where('retired_at', 'is', null)
-          .returning('kid')
-          .execute();
+        const old = await signingKeysRepo.retireActive(tx, new Date());
         const kid = await create(tx);
         await deps.audit?.write(tx, {
           ...byActor(actor),
           action: 'auth.signing_key_rotate',
           resourceType: 'signing_key',
           resourceId: kid,
-          before: { kids: old.map((k) => k.kid) },
+          before: { kids: old },
           after: { kid },
           result: 'success',
         });
-        return old.map((k) => k.kid);
+        return old;
       });
       await load();
       return { kid: current!.kid, retired };
