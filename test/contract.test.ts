@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import Fastify from 'fastify';
 import type { RouteShorthandOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { authErrors } from '../src/modules/auth/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -98,6 +99,7 @@ describe('the conformance check that API tests run on every answer', () => {
 /** Every module's error catalogue (`errorCatalogue`): code → status, each code once. */
 const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   platform: platformErrors.statuses,
+  auth: authErrors.statuses,
 };
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { ScopePolicy } from './scope-policy.js';
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../platform/errors.js';
+import { platformErrors } from '../../platform/errors.js';
 import type { Principal } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
 import { actorOf } from './auth.routes.js';
@@ -104,7 +104,7 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
     async (request, reply) => {
       const unit = request.body.orgUnitCode ?? null;
       if (!(await reach(request.principal!, 'users:write'))(unit)) {
-        throw new AppError(403, 'FORBIDDEN', 'you may only make keys on the units your grants cover', { orgUnitCode: unit });
+        throw platformErrors.raise('FORBIDDEN', 'you may only make keys on the units your grants cover', { orgUnitCode: unit });
       }
       const created = await apiKeys.create({ ...request.body, orgUnitCode: unit }, actorOf(request));
       return reply.code(201).send(created);

@@ -6,11 +6,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
-import { AppError } from '../../platform/errors.js';
 import type { Principal } from '../../platform/http/access.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7, UUID_PATTERN } from '../../platform/ids.js';
-import { AuthErrors } from './auth.errors.js';
+import { ApiKeyErrors, AuthErrors } from './auth.errors.js';
 import type { ApiKeyRow } from './api-keys.repo.js';
 import { apiKeysRepo } from './api-keys.repo.js';
 import type { Actor } from './users.service.js';
@@ -23,20 +22,6 @@ const API_KEY_FORMAT = /^vgl_[A-Za-z0-9_-]{43}$/;
 /** How often one process records a key's last use: at most once a minute, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
 const UNIT_CODE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-export const ApiKeyErrors = {
-  invalid: () => new AppError(401, 'API_KEY_INVALID', 'the API key is not valid'),
-  revoked: () => new AppError(401, 'API_KEY_REVOKED', 'the API key has been revoked'),
-  expired: () => new AppError(401, 'API_KEY_EXPIRED', 'the API key has expired'),
-  notFound: (key: string) => new AppError(404, 'API_KEY_NOT_FOUND', `no API key ${key} in force`, { apiKey: key }),
-  nameTaken: (name: string) => new AppError(409, 'API_KEY_NAME_TAKEN', `an API key named "${name}" is already in force`, { name }),
-  badName: () => new AppError(400, 'INVALID_API_KEY_NAME', 'an API key name has 1 to 100 characters and is not blank'),
-  badUnit: (code: string) =>
-    new AppError(400, 'INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, {
-      orgUnitCode: code,
-    }),
-  badExpiry: () => new AppError(400, 'INVALID_EXPIRY', 'expiresInDays must be a whole number from 1 to 3650'),
-} as const;
 
 export interface ApiKey {
   id: string;

@@ -5,11 +5,10 @@ import { Type } from '@sinclair/typebox';
 import type { TokenKeys } from './tokens.js';
 import { CookieRefreshBody, CsrfResponse, Jwks, LoginBody, SessionList, SessionParams, SessionResponse, UserView } from './auth.schemas.js';
 import type { ApiKeysService } from './api-keys.service.js';
-import { AppError } from '../../platform/errors.js';
 import { COOKIE, CSRF_HEADER, clearSessionCookies, setSessionCookies } from './cookies.js';
 import type { Csrf } from './cookies.js';
 import type { ClientInfo, SessionsService, TokenPair } from './sessions.service.js';
-import { SessionErrors } from './sessions.service.js';
+import { SessionErrors } from './auth.errors.js';
 import type { UsersService } from './users.service.js';
 import type { Authenticator } from '../../platform/http/access.js';
 import { actorOf } from '../../platform/http/request.js';
@@ -38,13 +37,10 @@ const emptyBodyAsObject = (request: FastifyRequest, _reply: FastifyReply, done: 
   done();
 };
 
-const noSession = () => new AppError(400, 'NO_SESSION', 'API keys have no session and need no CSRF token');
-
 /** The signed-in user of a `self` route; API keys are people-less and get 403 NOT_A_USER. */
 function userIdOf(request: FastifyRequest): string {
   const principal = request.principal!;
-  if (principal.type !== 'user')
-    throw new AppError(403, 'NOT_A_USER', 'this route is for signed-in people; an API key has no user or sessions');
+  if (principal.type !== 'user') throw SessionErrors.notAUser();
   return principal.id;
 }
 
@@ -67,7 +63,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, dep
     if (fromBody !== undefined) return { token: fromBody, cookieMode: false };
     const fromCookie = request.cookies[COOKIE.refresh];
     if (fromCookie === undefined || fromCookie === '') {
-      throw new AppError(401, 'INVALID_REFRESH_TOKEN', 'send refreshToken in the body, or sign in in cookie mode');
+      throw SessionErrors.noRefreshToken();
     }
     const sessionId = await sessions.sessionIdOf(fromCookie);
     if (!sessionId) throw SessionErrors.invalidRefreshToken();
@@ -152,7 +148,7 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, dep
     },
     (request) => {
       const sessionId = request.principal!.sessionId;
-      if (!sessionId) throw noSession();
+      if (!sessionId) throw SessionErrors.noSession();
       return { csrfToken: csrf.tokenFor(sessionId) };
     },
   );

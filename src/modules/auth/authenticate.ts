@@ -12,20 +12,18 @@
 //   (documented in docs/security.md).
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../../platform/http/access.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, PlatformErrors } from '../../platform/errors.js';
 import type { ApiKeysService } from './api-keys.service.js';
+import { SessionErrors, TokenErrors } from './auth.errors.js';
 import { API_KEY_PREFIX } from './api-keys.service.js';
 import { COOKIE, CSRF_HEADER, isSafeMethod } from './cookies.js';
 import type { Csrf } from './cookies.js';
 import type { SessionsService } from './sessions.service.js';
-import { TokenErrors } from './tokens.js';
 import type { AccessClaims, TokenKeys } from './tokens.js';
 import type { UsersService } from './users.service.js';
 
 export const PRINCIPAL_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;
-
-const ended = () => new AppError(401, 'SESSION_EXPIRED', 'the session of this token has ended; sign in again');
 
 /** A Map bounded in size: the oldest insertion goes first. */
 function bounded<K, V>() {
@@ -68,7 +66,7 @@ export function createAuthenticator(deps: {
     const cached = principals.get(claims.sid);
     if (cached && cached.until > now() && cached.principal.id === claims.sub) return cached.principal;
     const sessionUser = await deps.sessions.openSessionUser(claims.sid);
-    if (sessionUser === undefined) throw ended();
+    if (sessionUser === undefined) throw SessionErrors.tokenSessionEnded();
     // Signed by us, yet naming someone else's session: never act as either user.
     if (sessionUser !== claims.sub) throw TokenErrors.invalid('claims');
     // Only "no such user" ends the session: any other failure (the database busy or away) is not the
@@ -77,7 +75,7 @@ export function createAuthenticator(deps: {
       if (error instanceof AppError && error.code === 'USER_NOT_FOUND') return undefined;
       throw error;
     });
-    if (!user || user.status !== 'active') throw ended();
+    if (!user || user.status !== 'active') throw SessionErrors.tokenSessionEnded();
     const principal: Principal = { type: 'user', id: user.id, sessionId: claims.sid, grants: user.grants };
     principals.set(claims.sid, { principal, until: now() + PRINCIPAL_TTL_MS });
     return principal;
@@ -94,7 +92,7 @@ export function createAuthenticator(deps: {
   const authenticate = async (request: FastifyRequest): Promise<Principal | null> => {
     const header = request.headers.authorization;
     if (header !== undefined) {
-      if (!header.startsWith('Bearer ')) throw new AppError(401, 'UNAUTHORIZED', 'use Authorization: Bearer <token>');
+      if (!header.startsWith('Bearer ')) throw PlatformErrors.unauthorized('use Authorization: Bearer <token>');
       const token = header.slice(7).trim();
       return token.startsWith(API_KEY_PREFIX) ? apiKeyPrincipal(token) : principalOf(await claimsOf(token));
     }

@@ -9,23 +9,11 @@
 // browser never adds an Authorization header on its own.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { AppError } from '../../platform/errors.js';
+import { CsrfErrors } from './auth.errors.js';
 
 export const COOKIE = { access: 'vigil_access', refresh: 'vigil_refresh', csrf: 'vigil_csrf' } as const;
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-export const CsrfErrors = {
-  invalid: (reason: 'missing' | 'mismatch') =>
-    new AppError(
-      403,
-      'CSRF_INVALID',
-      reason === 'missing'
-        ? 'a write signed in by cookie needs the X-CSRF-Token header (from the login answer or the vigil_csrf cookie)'
-        : 'the X-CSRF-Token header does not belong to this session',
-      { reason },
-    ),
-} as const;
 
 export const isSafeMethod = (method: string) => SAFE_METHODS.has(method);
 

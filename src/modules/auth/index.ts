@@ -22,4 +22,6 @@ export type { AuthRouteDeps } from './auth.routes.js';
 export { createAuthenticator } from './authenticate.js';
 export { UserView } from './auth.schemas.js';
 export { ROLE_PERMISSIONS, can, createScopePolicy } from './scope-policy.js';
+export { authErrors } from './auth.errors.js';
+export type { AuthErrorCode } from './auth.errors.js';
 export type { Reach, ScopePolicy } from './scope-policy.js';

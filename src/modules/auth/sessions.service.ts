@@ -10,24 +10,14 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
 import type { Counters } from '../../platform/kv/kv.js';
-import { AppError } from '../../platform/errors.js';
+import type { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
+import { SessionErrors } from './auth.errors.js';
 import { verifyPassword, hashPassword } from './passwords.js';
 import { sessionsRepo } from './sessions.repo.js';
 import type { TokenKeys } from './tokens.js';
 import { usersRepo } from './users.repo.js';
 import type { Schema } from '../../platform/db/schema.js';
-
-export const SessionErrors = {
-  invalidCredentials: () => new AppError(401, 'INVALID_CREDENTIALS', 'the email or password is wrong'),
-  invalidRefreshToken: () => new AppError(401, 'INVALID_REFRESH_TOKEN', 'the refresh token is not valid; sign in again'),
-  sessionExpired: () => new AppError(401, 'SESSION_EXPIRED', 'the session has ended; sign in again'),
-  sessionNotFound: (id: string) => new AppError(404, 'SESSION_NOT_FOUND', `no open session ${id} of yours`, { sessionId: id }),
-  tooManyAttempts: (retryAfterSeconds: number) =>
-    new AppError(429, 'TOO_MANY_ATTEMPTS', `too many failed sign-ins; try again in ${retryAfterSeconds} s`, { retryAfterSeconds }),
-  refreshTokenReused: () =>
-    new AppError(401, 'REFRESH_TOKEN_REUSED', 'this refresh token was already used; the session has been ended for safety; sign in again'),
-} as const;
 
 export interface ClientInfo {
   ip: string | null;

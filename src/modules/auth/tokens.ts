@@ -11,6 +11,7 @@ import type { Kysely } from 'kysely';
 import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import { AppError } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
+import { KeyErrors, TokenErrors } from './auth.errors.js';
 import type { Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import type { SecretBox } from '../../platform/secrets.js';
@@ -32,12 +33,6 @@ export interface TokenSettings {
   ttlS: number;
   clockSkewS: number;
 }
-
-export const TokenErrors = {
-  expired: () => new AppError(401, 'ACCESS_TOKEN_EXPIRED', 'the access token has expired; refresh it'),
-  invalid: (reason: 'malformed' | 'signature' | 'audience' | 'issuer' | 'unknown_kid' | 'claims') =>
-    new AppError(401, 'ACCESS_TOKEN_INVALID', `the access token is not valid (${reason.replace('_', ' ')})`, { reason }),
-} as const;
 
 type KeyMaterial = Awaited<ReturnType<typeof importJWK>>;
 type Key = { kid: string; verify: KeyMaterial; sign?: KeyMaterial; publicJwk: JWK; retired: boolean };
@@ -85,13 +80,6 @@ export async function parseConfiguredKeys(value: string): Promise<Key[]> {
   }
   return keys;
 }
-
-export const KeyErrors = {
-  configured: () =>
-    new Error(
-      'signing keys come from VIGIL_JWT_PRIVATE_KEY: rotate by putting the new key first there and keeping the old one after it until its tokens have expired',
-    ),
-} as const;
 
 export function createTokenKeys(deps: {
   db: Kysely<Schema>;
