@@ -106,7 +106,7 @@ export async function openDatabase(config: Config, log: Logger, options: Pick<St
 export async function openCore(
   config: Config,
   log: Logger,
-  options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir' | 'defaultMetrics'> = {},
+  options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir' | 'defaultMetrics' | 'now'> = {},
 ) {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const database = await openDatabase(config, log, options);
@@ -127,7 +127,11 @@ export async function openCore(
   }
   const audit = createAudit({ metrics });
   const users = createUsersService({ db: database.db, audit, log });
-  const apiKeys = createApiKeysService({ db: database.db, audit });
+  // Grants on a unit cover its subtree in today's tree.
+  const now = options.now ?? (() => new Date());
+  const orgScope = createOrgScope({ db: database.db, today: () => todayIn(config.timeZone, now()) });
+  const policy = createScopePolicy({ subtreeOf: async (roots) => (await orgScope.snapshot()).subtreeOf(roots) });
+  const apiKeys = createApiKeysService({ db: database.db, audit, policy });
   const tokens = createTokenKeys({
     db: database.db,
     secrets,
@@ -140,12 +144,12 @@ export async function openCore(
       clockSkewS: config.auth.clockSkewS,
     },
   });
-  return { metrics, database, audit, users, apiKeys, tokens, secrets, close: () => database.close() };
+  return { metrics, database, audit, users, apiKeys, tokens, secrets, orgScope, policy, close: () => database.close() };
 }
 
 export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
   const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
-  const { metrics, database, users, audit, secrets, apiKeys, tokens } = await openCore(config, log, {
+  const { metrics, database, users, audit, secrets, apiKeys, tokens, orgScope, policy } = await openCore(config, log, {
     ...options,
     defaultMetrics: options.defaultMetrics ?? true,
   });
@@ -172,7 +176,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const csrf = createCsrf(secrets.deriveKey('csrf'));
     const now = options.now ?? (() => new Date());
     const today = () => todayIn(config.timeZone, now());
-    const orgScope = createOrgScope({ db: database.db, today });
     const openKvForOrg = kv;
     // Another process changed the tree: drop our copy of today's tree.
     const unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
@@ -224,7 +227,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       },
       audit,
       org,
-      policy: createScopePolicy({ subtreeOf: async (roots) => (await orgScope.snapshot()).subtreeOf(roots) }),
+      policy,
       cameras: runtime.cameras,
     });
     await options.configure?.(app);

@@ -228,7 +228,7 @@ export async function buildServer(services: Services) {
   });
   await app.register(authRoutes, services.auth);
   const { policy } = services;
-  await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget(), policy });
+  await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget() });
   await app.register(auditRoutes, { audit: services.audit, db: database.db, policy });
   await app.register(orgUnitRoutes, { org: services.org, policy, maxDepth: config.org.maxDepth });
   await app.register(cameraRoutes, { cameras: services.cameras, policy });

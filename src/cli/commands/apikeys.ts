@@ -71,7 +71,7 @@ export const apiKeysCommand: Command = {
             orgUnitCode: values.unit ?? null,
             expiresInDays: days === undefined ? null : Number(days),
           },
-          actor,
+          { actor },
         );
         context.out(`created ${describe(apiKey)}`);
         context.out(`key: ${key}`);
@@ -79,13 +79,13 @@ export const apiKeysCommand: Command = {
         return 0;
       }
       if (verb === 'revoke') {
-        context.out(`revoked ${describe(await core.apiKeys.revoke(positionals[0]!, actor))}`);
+        context.out(`revoked ${describe(await core.apiKeys.revoke(positionals[0]!, { actor }))}`);
         return 0;
       }
       const all: ApiKey[] = [];
       let cursor: string | undefined;
       do {
-        const page = await core.apiKeys.list({ limit: 500, includeRevoked: values.all, ...(cursor ? { cursor } : {}) });
+        const page = await core.apiKeys.list({ limit: 500, includeRevoked: values.all, ...(cursor ? { cursor } : {}) }, { actor });
         all.push(...page.items);
         cursor = page.nextCursor ?? undefined;
       } while (cursor);

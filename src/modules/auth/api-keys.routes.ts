@@ -1,11 +1,9 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { ScopePolicy } from './scope-policy.js';
+import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { platformErrors } from '../../platform/errors.js';
-import type { Principal } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
 import { actorOf } from './auth.routes.js';
-import type { ApiKeysService } from './api-keys.service.js';
+import type { ApiKeyCaller, ApiKeysService } from './api-keys.service.js';
 
 const Role = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
 
@@ -53,19 +51,14 @@ const ListQuery = Type.Object(
 );
 
 export interface ApiKeyRouteDeps {
+  /** Holds a unit-scoped admin to the keys inside its units. */
   apiKeys: ApiKeysService;
   forget: () => void;
-  /** A unit-scoped admin may only manage keys inside its units. */
-  policy: ScopePolicy;
 }
 
-export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget, policy }, done) => {
-  /** Whether a key on a unit (null: global) is inside what the principal may do with `permission`. */
-  async function reach(principal: Principal, permission: 'users:read' | 'users:write') {
-    const reach = await policy.reach(principal, permission);
-    return (unit: string | null) => policy.covers(reach, unit);
-  }
+const callerOf = (request: FastifyRequest): ApiKeyCaller => ({ actor: actorOf(request), principal: request.principal! });
 
+export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app, { apiKeys, forget }, done) => {
   app.get(
     '/api/v1/api-keys',
     {
@@ -80,12 +73,14 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
       },
     },
     async (request) =>
-      apiKeys.list({
-        limit: request.query.limit ?? DEFAULT_LIMIT,
-        ...(request.query.cursor !== undefined ? { cursor: request.query.cursor } : {}),
-        includeRevoked: request.query.includeRevoked ?? false,
-        visible: await reach(request.principal!, 'users:read'),
-      }),
+      apiKeys.list(
+        {
+          limit: request.query.limit ?? DEFAULT_LIMIT,
+          ...(request.query.cursor !== undefined ? { cursor: request.query.cursor } : {}),
+          includeRevoked: request.query.includeRevoked ?? false,
+        },
+        callerOf(request),
+      ),
   );
 
   app.post(
@@ -101,14 +96,7 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
         response: { 201: CreatedApiKey },
       },
     },
-    async (request, reply) => {
-      const unit = request.body.orgUnitCode ?? null;
-      if (!(await reach(request.principal!, 'users:write'))(unit)) {
-        throw platformErrors.raise('FORBIDDEN', 'you may only make keys on the units your grants cover', { orgUnitCode: unit });
-      }
-      const created = await apiKeys.create({ ...request.body, orgUnitCode: unit }, actorOf(request));
-      return reply.code(201).send(created);
-    },
+    async (request, reply) => reply.code(201).send(await apiKeys.create(request.body, callerOf(request))),
   );
 
   app.delete(
@@ -124,7 +112,7 @@ export const apiKeyRoutes: FastifyPluginCallbackTypebox<ApiKeyRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      await apiKeys.revoke(request.params.id, actorOf(request), await reach(request.principal!, 'users:write'));
+      await apiKeys.revoke(request.params.id, callerOf(request));
       forget();
       return reply.code(204).send(null);
     },

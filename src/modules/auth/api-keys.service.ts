@@ -1,17 +1,19 @@
 // API keys for machines. A key is `vgl_` + 256 random bits, shown once when created and stored
 // only as its SHA-256 hash; it carries one role, globally or on an org unit's subtree, and is
 // sent as `Authorization: Bearer vgl_…`. Revoking or expiry stops it (within PRINCIPAL_TTL_MS on
-// other processes, at once on this one). Creation and revocation are audited.
+// other processes, at once on this one). Creation and revocation are audited. A caller holding its
+// grant on a unit sees and manages only the keys inside that unit's subtree, as the scope policy says.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
-import type { Principal } from '../../platform/http/access.js';
+import type { Permission, Principal } from '../../platform/http/access.js';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
 import { uuidv7, UUID_PATTERN } from '../../platform/ids.js';
 import { ApiKeyErrors, AuthErrors } from './auth.errors.js';
 import type { ApiKeyRow } from './api-keys.repo.js';
 import { apiKeysRepo } from './api-keys.repo.js';
+import type { Reach, ScopePolicy } from './scope-policy.js';
 import type { Actor } from './users.service.js';
 import type { Role } from './users.repo.js';
 import { ROLES } from './users.repo.js';
@@ -36,6 +38,12 @@ export interface ApiKey {
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
+
+/**
+ * Who asks: a principal, held to the units its grants reach; or the system itself (the CLI, whose
+ * actor is the system), everywhere.
+ */
+export type ApiKeyCaller = { actor: Actor; principal: Principal } | { actor: Actor & { type: 'system' }; principal?: undefined };
 
 export interface NewApiKey {
   name: string;
@@ -67,8 +75,8 @@ const isCursor = (value: unknown): value is { at: string; id: string } =>
   typeof (value as { at?: unknown }).at === 'string' &&
   typeof (value as { id?: unknown }).id === 'string';
 
-export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; now?: () => Date }) {
-  const { db, audit } = deps;
+export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; policy: ScopePolicy; now?: () => Date }) {
+  const { db, audit, policy } = deps;
   const now = deps.now ?? (() => new Date());
   const touched = new Map<string, number>();
 
@@ -85,6 +93,11 @@ export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; n
     };
   }
 
+  /** Where the caller may see (users:read) or manage (users:write) keys. */
+  async function reachOf(caller: ApiKeyCaller, permission: Extract<Permission, 'users:read' | 'users:write'>): Promise<Reach> {
+    return caller.principal ? policy.reach(caller.principal, permission) : 'all';
+  }
+
   /** Finds a key by id, or by name among those in force. */
   async function find(tx: Kysely<Schema>, idOrName: string) {
     return UUID_PATTERN.test(idOrName) ? apiKeysRepo.findById(tx, idOrName) : apiKeysRepo.findActiveByName(tx, idOrName);
@@ -92,11 +105,13 @@ export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; n
 
   return {
     /** Creates a key; the returned `key` is the only time it is ever shown. */
-    async create(input: NewApiKey, actor: Actor): Promise<{ key: string; apiKey: ApiKey }> {
+    async create(input: NewApiKey, caller: ApiKeyCaller): Promise<{ key: string; apiKey: ApiKey }> {
+      const { actor } = caller;
+      const unit = input.orgUnitCode ?? null;
+      if (!policy.covers(await reachOf(caller, 'users:write'), unit)) throw ApiKeyErrors.outOfScope(unit);
       const name = input.name.trim();
       if (name.length < 1 || name.length > 100) throw ApiKeyErrors.badName();
       if (!(ROLES as readonly string[]).includes(input.role)) throw AuthErrors.unknownRole(input.role);
-      const unit = input.orgUnitCode ?? null;
       if (unit !== null && !UNIT_CODE.test(unit)) throw ApiKeyErrors.badUnit(unit);
       const days = input.expiresInDays ?? null;
       if (days !== null && (!Number.isInteger(days) || days < 1 || days > 3650)) throw ApiKeyErrors.badExpiry();
@@ -119,13 +134,12 @@ export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; n
       });
     },
 
-    /** A page of keys; `visible` drops those outside the caller's units (the cursor still moves past them). */
-    async list(options: {
-      limit: number;
-      cursor?: string;
-      includeRevoked?: boolean;
-      visible?: (orgUnitCode: string | null) => boolean;
-    }): Promise<{ items: ApiKey[]; nextCursor: string | null }> {
+    /** A page of keys, those outside the caller's units left out (the cursor still moves past them). */
+    async list(
+      options: { limit: number; cursor?: string; includeRevoked?: boolean },
+      caller: ApiKeyCaller,
+    ): Promise<{ items: ApiKey[]; nextCursor: string | null }> {
+      const reach = await reachOf(caller, 'users:read');
       const position = decodeCursor(options.cursor, isCursor);
       const rows = await apiKeysRepo.list(db, {
         limit: options.limit + 1,
@@ -135,16 +149,18 @@ export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; n
       const page = rows.slice(0, options.limit);
       const last = page.at(-1);
       return {
-        items: page.filter((row) => options.visible?.(row.org_unit_code) ?? true).map(toApiKey),
+        items: page.filter((row) => policy.covers(reach, row.org_unit_code)).map(toApiKey),
         nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null,
       };
     },
 
-    /** Revokes a key in force, named by id or by name; one outside `inScope` is "not found". */
-    async revoke(idOrName: string, actor: Actor, inScope: (orgUnitCode: string | null) => boolean = () => true): Promise<ApiKey> {
+    /** Revokes a key in force, named by id or by name; one outside the caller's units is "not found". */
+    async revoke(idOrName: string, caller: ApiKeyCaller): Promise<ApiKey> {
+      const { actor } = caller;
+      const reach = await reachOf(caller, 'users:write');
       return db.transaction().execute(async (tx) => {
         const found = await find(tx, idOrName);
-        const row = found && inScope(found.org_unit_code) ? found : undefined;
+        const row = found && policy.covers(reach, found.org_unit_code) ? found : undefined;
         const revoked = row ? await apiKeysRepo.revoke(tx, row.id, now()) : undefined;
         if (!row || !revoked) throw ApiKeyErrors.notFound(idOrName);
         await audit.write(tx, event(actor, 'api_key.revoke', revoked, toApiKey(row), toApiKey(revoked)));

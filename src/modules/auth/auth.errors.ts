@@ -1,6 +1,6 @@
 // Every error code of the auth module, each written once with its status (docs/errors.md lists them
 // for clients). The factories below are the only way the module makes them.
-import { errorCatalogue } from '../../platform/errors.js';
+import { errorCatalogue, platformErrors } from '../../platform/errors.js';
 import type { PolicyViolation } from './password-policy.js';
 
 export type AuthErrorCode =
@@ -121,6 +121,9 @@ export const ApiKeyErrors = {
   badUnit: (code: string) =>
     raise('INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, { orgUnitCode: code }),
   badExpiry: () => raise('INVALID_EXPIRY', 'expiresInDays must be a whole number from 1 to 3650'),
+  /** The platform's code: a unit-scoped admin making a key beyond its units. */
+  outOfScope: (unit: string | null) =>
+    platformErrors.raise('FORBIDDEN', 'you may only make keys on the units your grants cover', { orgUnitCode: unit }),
 } as const;
 
 /** Not an answer of the API: what `vigil keys rotate` says when the keys come from configuration. */

@@ -18,7 +18,7 @@ import type { Schema } from '../../platform/db/schema.js';
 
 export type { Actor };
 
-export const SYSTEM: Actor = { type: 'system', id: 'vigil' };
+export const SYSTEM: Actor & { type: 'system' } = { type: 'system', id: 'vigil' };
 
 export interface Grant {
   role: Role;
