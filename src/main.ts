@@ -16,6 +16,7 @@ import {
   createTokenKeys,
   createUsersService,
 } from './modules/auth/index.js';
+import { createAuditLog } from './modules/audit/index.js';
 import { createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
 import {
   createAttemptGate,
@@ -225,7 +226,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         secureCookies: config.mode !== 'development',
         authenticator: createAuthenticator({ tokens, sessions, users, apiKeys, csrf }),
       },
-      audit,
+      auditLog: createAuditLog({ db: database.db, audit, policy }),
       org,
       policy,
       cameras: runtime.cameras,

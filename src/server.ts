@@ -11,6 +11,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions, RouteOpt
 import type { Config } from './config.js';
 import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
+import type { AuditLog } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
 import type { CameraService } from './modules/cameras/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
@@ -18,7 +19,6 @@ import type { OrgService } from './modules/org-units/index.js';
 import { createOrgImportExport, orgImportExportRoutes } from './modules/org-units/index.js';
 import { COOKIE, UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { ScopePolicy } from './modules/auth/index.js';
-import type { Audit } from './platform/audit.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
 import { documentAccess, securitySchemes } from './platform/http/openapi.js';
 import { installRateLimits } from './platform/http/rate-limit.js';
@@ -44,7 +44,8 @@ export interface Services {
   startedAt: Date;
   isShuttingDown: () => boolean;
   auth: AuthRouteDeps;
-  audit: Audit;
+  /** The audit trail as callers may read it. */
+  auditLog: AuditLog;
   org: OrgService;
   /** Who may see and do what, where: the permission matrix and the scope of grants in today's tree. */
   policy: ScopePolicy;
@@ -229,7 +230,7 @@ export async function buildServer(services: Services) {
   await app.register(authRoutes, services.auth);
   const { policy } = services;
   await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget() });
-  await app.register(auditRoutes, { audit: services.audit, db: database.db, policy });
+  await app.register(auditRoutes, { auditLog: services.auditLog });
   await app.register(orgUnitRoutes, { org: services.org, policy, maxDepth: config.org.maxDepth });
   await app.register(cameraRoutes, { cameras: services.cameras, policy });
   await app.register(orgImportExportRoutes, { transfer: services.org.extend(createOrgImportExport), policy });

@@ -1,11 +1,8 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Kysely } from 'kysely';
-import type { ScopePolicy } from '../auth/index.js';
-import type { Schema } from '../../platform/db/schema.js';
-import type { Audit } from '../../platform/audit.js';
 import { parseInstant } from '../../platform/dates.js';
 import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.js';
+import type { AuditLog } from './audit.service.js';
 
 const Result = Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')]);
 
@@ -46,13 +43,11 @@ const AuditQuery = Type.Object(
 );
 
 export interface AuditRouteDeps {
-  audit: Audit;
-  db: Kysely<Schema>;
   /** An operator sees the events of the units its grants cover. */
-  policy: ScopePolicy;
+  auditLog: AuditLog;
 }
 
-export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, { audit, db, policy }, done) => {
+export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, { auditLog }, done) => {
   app.get(
     '/api/v1/audit',
     {
@@ -68,10 +63,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, {
     },
     async (request) => {
       const q = request.query;
-      const reach = await policy.reach(request.principal!, 'audit:read');
-      let orgUnitCodes: string[] | undefined = reach === 'all' ? undefined : [...reach];
-      if (q.orgUnitCode !== undefined) orgUnitCodes = orgUnitCodes ? orgUnitCodes.filter((c) => c === q.orgUnitCode) : [q.orgUnitCode];
-      return audit.list(db, {
+      return auditLog.list(request.principal!, {
         limit: q.limit ?? DEFAULT_LIMIT,
         ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
         ...(q.from !== undefined ? { from: parseInstant(q.from, 'from') } : {}),
@@ -81,7 +73,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<AuditRouteDeps> = (app, {
         ...(q.resourceType !== undefined ? { resourceType: q.resourceType } : {}),
         ...(q.resourceId !== undefined ? { resourceId: q.resourceId } : {}),
         ...(q.result !== undefined ? { result: q.result } : {}),
-        ...(orgUnitCodes !== undefined ? { orgUnitCodes } : {}),
+        ...(q.orgUnitCode !== undefined ? { orgUnitCode: q.orgUnitCode } : {}),
       });
     },
   );
