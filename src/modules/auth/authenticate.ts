@@ -15,6 +15,7 @@ import type { Authenticator, Principal } from '../../platform/http/access.js';
 import { AppError, PlatformErrors } from '../../platform/errors.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import { SessionErrors, TokenErrors } from './auth.errors.js';
+import type { AuthErrorCode } from './auth.errors.js';
 import { API_KEY_PREFIX } from './api-keys.service.js';
 import { COOKIE, CSRF_HEADER, isSafeMethod } from './cookies.js';
 import type { Csrf } from './cookies.js';
@@ -72,7 +73,7 @@ export function createAuthenticator(deps: {
     // Only "no such user" ends the session: any other failure (the database busy or away) is not the
     // credential's fault and goes to the error handler (503 DATABASE_UNAVAILABLE), never a 401.
     const user = await deps.users.getById(claims.sub).catch((error: unknown) => {
-      if (error instanceof AppError && error.code === 'USER_NOT_FOUND') return undefined;
+      if (error instanceof AppError && error.code === ('USER_NOT_FOUND' satisfies AuthErrorCode)) return undefined;
       throw error;
     });
     if (!user || user.status !== 'active') throw SessionErrors.tokenSessionEnded();
