@@ -136,16 +136,16 @@ describe('singleton jobs', () => {
     const other = await openTestDatabase(testDb);
     try {
       const metrics = createMetrics({ defaultMetrics: false });
-      const make = (db: Database) =>
-        createSingletonJob({
-          name: 'shared',
-          database: db,
-          log,
-          metrics,
-          intervalMs: 60_000,
-          initialDelayMs: 60_000,
-          run: () => Promise.resolve('done'),
-        });
+      const options = (db: Database) => ({
+        name: 'shared',
+        database: db,
+        log,
+        metrics,
+        intervalMs: 60_000,
+        initialDelayMs: 60_000,
+        run: () => Promise.resolve('done'),
+      });
+      const make = (db: Database) => createSingletonJob(options(db));
       // The other process is in the middle of its round: ours is skipped.
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
@@ -163,8 +163,16 @@ describe('singleton jobs', () => {
       release();
       await expect(holder).rejects.toThrow(/dies mid-round/);
       expect(await make(database).runOnce()).toEqual({ ran: true, result: 'done' });
-      // Two at once: exactly one runs.
-      const both = await Promise.all([make(database).runOnce(), make(other).runOnce()]);
+      // Two at once: exactly one runs. The round holds its lock until the other has been turned
+      // away, so that the two attempts overlap (a round that ended first would free the lock).
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const slow = (db: Database) => createSingletonJob({ ...options(db), run: () => finished.then(() => 'done') });
+      const attempts = [slow(database).runOnce(), slow(other).runOnce()];
+      const first = await Promise.race([...attempts, new Promise((resolve) => setTimeout(resolve, 20_000, 'both are running'))]);
+      finish();
+      expect(first, 'the first answer is the turned-away attempt').toEqual({ ran: false });
+      const both = await Promise.all(attempts);
       expect(both.filter((o) => o.ran)).toHaveLength(1);
       expect(await runs(metrics, 'shared')).toEqual({ ran: 2, skipped: 2 });
     } finally {
