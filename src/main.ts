@@ -44,7 +44,8 @@ import { createMetrics } from './platform/metrics.js';
 import type { Metrics } from './platform/metrics.js';
 import { buildMetricsServer, buildServer } from './server.js';
 import type { App } from './server.js';
-import { VERSION } from './version.js';
+import { createOpsRepo, createOpsService } from './modules/ops/index.js';
+import { SERVICE_NAME, VERSION } from './version.js';
 
 export interface StartOptions {
   log?: Logger;
@@ -55,22 +56,35 @@ export interface StartOptions {
   defaultMetrics?: boolean;
   /** The clock (tests move it to check effective dates); default the system's. */
   now?: () => Date;
-  /** Called after the app is built and before it listens (tests add routes here). */
+  /** Called after the app is built and before it is ready (tests and benchmarks add routes here). */
   configure?: (app: App) => void | Promise<void>;
   /** Resolves camera source host names (tests stub it); default dns.lookup with all: true. */
   resolveCameraHost?: Resolver;
 }
 
-export interface RunningVigil {
+/**
+ * Vigil built and wired, not yet serving: every service, the Fastify app (answering `inject`), the
+ * database migrated and the first admin in place, but no port open and no background work running.
+ */
+export interface Vigil {
   app: App;
-  metricsApp: FastifyInstance | undefined;
-  url: string;
   log: Logger;
   database: Database;
   kv: Kv;
   metrics: Metrics;
+  /** Opens the API port (and METRICS_PORT when set); resolves to the API's address. */
+  listen(): Promise<string>;
+  /**
+   * Starts the background work: the retention jobs and this process's share of the camera fleet
+   * (auto-start on a cold start). After `listen()` when serving, so the fleet advertises its address.
+   */
+  startWorkers(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish within the grace period, closes everything. */
   shutdown(reason: string): Promise<void>;
+}
+
+export interface RunningVigil extends Vigil {
+  url: string;
 }
 
 export async function openDatabase(config: Config, log: Logger, options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir'> = {}) {
@@ -148,7 +162,11 @@ export async function openCore(
   return { metrics, database, audit, users, apiKeys, tokens, secrets, orgScope, policy, close: () => database.close() };
 }
 
-export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
+/**
+ * Builds Vigil without listening and without starting workers: the database opened and migrated,
+ * the first admin ensured, every service created and the app assembled (`app.inject` answers).
+ */
+export async function createVigil(config: Config, options: StartOptions = {}): Promise<Vigil> {
   const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
   const { metrics, database, users, audit, secrets, apiKeys, tokens, orgScope, policy } = await openCore(config, log, {
     ...options,
@@ -156,6 +174,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   });
   let kv: Kv | undefined;
   let stopRuntime: (() => Promise<void>) | undefined;
+  let unsubscribeOrg: (() => Promise<void>) | undefined;
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log, metrics });
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
@@ -179,7 +198,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const today = () => todayIn(config.timeZone, now());
     const openKvForOrg = kv;
     // Another process changed the tree: drop our copy of today's tree.
-    const unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
+    unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
     const org = createOrgService({
       db: database.db,
       audit,
@@ -209,14 +228,25 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     );
     stopRuntime = () => runtime.stop();
     let shuttingDown = false;
+    const isShuttingDown = () => shuttingDown;
+    const ops = createOpsService({
+      service: SERVICE_NAME,
+      version: VERSION,
+      startedAt: new Date(),
+      database,
+      kv,
+      redisConfigured: config.redis.url !== undefined,
+      repo: createOpsRepo(database.db),
+      checkTimeoutMs: config.health.timeoutMs,
+      isShuttingDown,
+    });
     const app = await buildServer({
       config,
       log,
       metrics,
-      database,
       kv,
-      startedAt: new Date(),
-      isShuttingDown: () => shuttingDown,
+      isShuttingDown,
+      ops,
       auth: {
         users,
         sessions,
@@ -232,64 +262,92 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       cameras: runtime.cameras,
     });
     await options.configure?.(app);
-    const url = await app.listen({ host: config.http.host, port: config.http.port });
-    httpPort = listeningPort(app) ?? httpPort;
+    await app.ready();
 
     let metricsApp: FastifyInstance | undefined;
-    if (config.metrics.port !== undefined) {
-      metricsApp = await buildMetricsServer({ config, log, metrics });
-      await metricsApp.listen({ host: config.http.host, port: config.metrics.port });
-    }
-    retention.start();
-    runtime.retention.start();
-    if (config.cameras.autoStart) {
-      // Auto-start is for the service starting, not for one more process joining a running fleet
-      // (a rolling restart must not undo an operator's stop).
-      const others = await runtime.fleet.othersAlive();
-      if (others > 0) log.info({ processes: others }, 'joining a running camera fleet; auto-start is left to cold starts');
-      else {
-        const wanted = await runtime.cameras.autoStart();
-        if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
-      }
-    }
-    await runtime.fleet.start(config.http.advertiseUrl ?? advertisedUrl(config.http.host, app));
-    log.info(
-      { url, version: VERSION, database: database.kind, redis: kv.status().backend, metricsPort: config.metrics.port },
-      'vigil is serving',
-    );
-
+    let workers = false;
     const openKv = kv;
+    const closeUnsubscribeOrg = unsubscribeOrg;
     let stopping: Promise<void> | undefined;
-    const shutdown = (reason: string) =>
-      (stopping ??= (async () => {
-        shuttingDown = true;
-        log.info({ reason, graceMs: config.http.shutdownGraceMs }, 'shutting down: draining in-flight requests');
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), config.http.shutdownGraceMs);
-        });
-        const closing = app.close();
-        if ((await Promise.race([closing.then(() => 'closed' as const), grace])) === 'timeout') {
-          log.warn('grace period over: closing the connections still open');
-          app.server.closeAllConnections();
-          await closing;
+    return {
+      app,
+      log,
+      database,
+      kv,
+      metrics,
+      async listen() {
+        const url = await app.listen({ host: config.http.host, port: config.http.port });
+        httpPort = listeningPort(app) ?? httpPort;
+        if (config.metrics.port !== undefined) {
+          metricsApp = await buildMetricsServer({ config, log, metrics });
+          await metricsApp.listen({ host: config.http.host, port: config.metrics.port });
         }
-        clearTimeout(timer);
-        await metricsApp?.close();
-        await retention.stop();
-        await runtime.stop();
-        await unsubscribeOrg();
-        await openKv.close();
-        await database.close();
-        log.info('stopped');
-      })());
-
-    return { app, metricsApp, url, log, database, kv, metrics, shutdown };
+        return url;
+      },
+      async startWorkers() {
+        if (workers) return;
+        workers = true;
+        retention.start();
+        runtime.retention.start();
+        if (config.cameras.autoStart) {
+          // Auto-start is for the service starting, not for one more process joining a running fleet
+          // (a rolling restart must not undo an operator's stop).
+          const others = await runtime.fleet.othersAlive();
+          if (others > 0) log.info({ processes: others }, 'joining a running camera fleet; auto-start is left to cold starts');
+          else {
+            const wanted = await runtime.cameras.autoStart();
+            if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
+          }
+        }
+        await runtime.fleet.start(config.http.advertiseUrl ?? advertisedUrl(config.http.host, app));
+      },
+      shutdown: (reason: string) =>
+        (stopping ??= (async () => {
+          shuttingDown = true;
+          log.info({ reason, graceMs: config.http.shutdownGraceMs }, 'shutting down: draining in-flight requests');
+          let timer: NodeJS.Timeout | undefined;
+          const grace = new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), config.http.shutdownGraceMs);
+          });
+          const closing = app.close();
+          if ((await Promise.race([closing.then(() => 'closed' as const), grace])) === 'timeout') {
+            log.warn('grace period over: closing the connections still open');
+            app.server.closeAllConnections();
+            await closing;
+          }
+          clearTimeout(timer);
+          await metricsApp?.close();
+          await retention.stop();
+          await runtime.stop();
+          await closeUnsubscribeOrg();
+          await openKv.close();
+          await database.close();
+          log.info('stopped');
+        })()),
+    };
   } catch (error) {
     await retention.stop();
     await stopRuntime?.();
+    await unsubscribeOrg?.();
     await kv?.close();
     await database.close();
+    throw error;
+  }
+}
+
+/** `createVigil`, then listen, then start the background work: what `vigil serve` runs. */
+export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
+  const vigil = await createVigil(config, options);
+  try {
+    const url = await vigil.listen();
+    await vigil.startWorkers();
+    vigil.log.info(
+      { url, version: VERSION, database: vigil.database.kind, redis: vigil.kv.status().backend, metricsPort: config.metrics.port },
+      'vigil is serving',
+    );
+    return Object.assign(vigil, { url });
+  } catch (error) {
+    await vigil.shutdown('start failed');
     throw error;
   }
 }

@@ -9,7 +9,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions, RouteOptions } from 'fastify';
 import type { Config } from './config.js';
-import { createOpsRepo, createOpsService, metricsRoute, opsRoutes } from './modules/ops/index.js';
+import { metricsRoute, opsRoutes } from './modules/ops/index.js';
+import type { OpsService } from './modules/ops/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import type { AuditLog } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
@@ -25,7 +26,6 @@ import { installRateLimits } from './platform/http/rate-limit.js';
 import { installSecurityHeaders, securityHeaders } from './platform/http/security-headers.js';
 import { clientErrorHandler, frameworkErrorHandler } from './platform/http/edge-errors.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
-import type { Database } from './platform/db/database.js';
 import { PlatformErrors } from './platform/errors.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
 import { installInputGuards } from './platform/http/input.js';
@@ -33,16 +33,16 @@ import { installObservability, requestIdFor } from './platform/http/observabilit
 import type { Kv } from './platform/kv/kv.js';
 import type { Logger } from './platform/log.js';
 import type { Metrics } from './platform/metrics.js';
-import { SERVICE_NAME, VERSION } from './version.js';
+import { VERSION } from './version.js';
 
 export interface Services {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  database: Database;
   kv: Kv;
-  startedAt: Date;
   isShuttingDown: () => boolean;
+  /** Health, readiness and service information. */
+  ops: OpsService;
   auth: AuthRouteDeps;
   /** The audit trail as callers may read it. */
   auditLog: AuditLog;
@@ -150,7 +150,7 @@ function enforceRouteConventions(route: RouteOptions): void {
 }
 
 export async function buildServer(services: Services) {
-  const { config, log, metrics, database, kv } = services;
+  const { config, log, metrics, kv, ops } = services;
   // Security headers on every answer; HSTS only over https.
   const headers = securityHeaders({ hsts: config.web.publicUrl?.startsWith('https:') ?? false });
   const app = Fastify(fastifyOptions(config, log, headers)).withTypeProvider<TypeBoxTypeProvider>();
@@ -216,17 +216,6 @@ export async function buildServer(services: Services) {
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, () => app.swagger());
 
-  const ops = createOpsService({
-    service: SERVICE_NAME,
-    version: VERSION,
-    startedAt: services.startedAt,
-    database,
-    kv,
-    redisConfigured: config.redis.url !== undefined,
-    repo: createOpsRepo(database.db),
-    checkTimeoutMs: config.health.timeoutMs,
-    isShuttingDown: services.isShuttingDown,
-  });
   await app.register(authRoutes, services.auth);
   const { policy } = services;
   await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget() });
@@ -237,7 +226,7 @@ export async function buildServer(services: Services) {
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 
-  return Object.assign(app, { ops });
+  return app;
 }
 
 /** The metrics alone, for METRICS_PORT: scraping stays off the API port and its limits. */

@@ -51,6 +51,7 @@ describe('camera network rules', () => {
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     targetPort = (target.address() as AddressInfo).port;
     vigil = await startTestVigil({
+      listen: true,
       env: { VIGIL_CAMERA_BACKOFF_BASE_MS: '50', VIGIL_CAMERA_BACKOFF_MAX_MS: '200', VIGIL_CAMERA_AUTO_START: 'false' },
       resolveCameraHost,
       configure: (app) => {
@@ -186,6 +187,7 @@ describe('camera network settings', () => {
 
   beforeAll(async () => {
     vigil = await startTestVigil({
+      listen: true,
       env: {
         VIGIL_CAMERA_AUTO_START: 'false',
         VIGIL_CAMERA_DENY_NETWORKS: '127.0.0.0/8,::1,10.0.0.0/8',

@@ -80,7 +80,7 @@ describe('errors before routing, over a real socket', () => {
   const expected = securityHeaders({ hsts: false });
 
   beforeAll(async () => {
-    vigil = await startTestVigil({ env: { VIGIL_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+    vigil = await startTestVigil({ listen: true, env: { VIGIL_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
     port = Number(new URL(vigil.url).port);
   });
   afterAll(() => vigil.stop());

@@ -24,6 +24,7 @@ describe.runIf(promtoolPresent || inCi)(`metrics pass promtool check metrics${sk
     expect(promtoolPresent, `${PROMTOOL} was not found: CI must install it (Debian package prometheus)`).toBe(true);
     sim = await startCameraSimulator({ count: 1, fps: 10 });
     vigil = await startTestVigil({
+      listen: true,
       defaultMetrics: true,
       env: { VIGIL_CAMERA_AUTO_START: 'false', VIGIL_RATE_LIMIT_MAX: '5' },
     });

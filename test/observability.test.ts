@@ -9,7 +9,7 @@ function seriesOf(text: string, metric: string): string[] {
 describe('metrics', () => {
   let vigil: TestVigil;
   beforeAll(async () => {
-    vigil = await startTestVigil();
+    vigil = await startTestVigil({ listen: true });
   });
   afterAll(() => vigil.stop());
 
@@ -76,6 +76,7 @@ describe('metrics protection and port', () => {
   let vigil: TestVigil;
   beforeAll(async () => {
     vigil = await startTestVigil({
+      listen: true,
       env: { METRICS_TOKEN: 'scrape-secret-1', METRICS_PORT: String(20000 + Math.floor(Math.random() * 20000)) },
     });
   });
@@ -124,7 +125,7 @@ describe('metrics protection and port', () => {
 describe('health endpoints', () => {
   let vigil: TestVigil;
   beforeAll(async () => {
-    vigil = await startTestVigil();
+    vigil = await startTestVigil({ listen: true });
   });
   afterAll(() => vigil.stop());
 

@@ -42,7 +42,7 @@ const vigilPrefixes: string[] = [];
 const startVigilThrough = (proxy: TcpProxy) => {
   const prefix = testRedisPrefix();
   vigilPrefixes.push(prefix);
-  return startTestVigil({ env: { REDIS_URL: proxy.rewrite(realRedisUrl!), VIGIL_REDIS_KEY_PREFIX: prefix } });
+  return startTestVigil({ listen: true, env: { REDIS_URL: proxy.rewrite(realRedisUrl!), VIGIL_REDIS_KEY_PREFIX: prefix } });
 };
 
 afterAll(async () => {

@@ -26,7 +26,7 @@ const slowRoute = (ms: number) => (app: App) => {
 
 describe('graceful shutdown', () => {
   it('finishes in-flight requests, refuses new connections, then closes the database', async () => {
-    const vigil = await startTestVigil({ configure: slowRoute(500) });
+    const vigil = await startTestVigil({ listen: true, configure: slowRoute(500) });
     const inflight = get(`${vigil.url}/test/slow`);
     await new Promise((r) => setTimeout(r, 100));
     const stopping = vigil.shutdown('SIGTERM');
@@ -44,7 +44,7 @@ describe('graceful shutdown', () => {
   });
 
   it('turns away, in the unified shape, a request that arrives on an open connection while draining', async () => {
-    const vigil = await startTestVigil({ configure: slowRoute(400) });
+    const vigil = await startTestVigil({ listen: true, configure: slowRoute(400) });
     const { port } = new URL(vigil.url);
     // A connection busy with a slow request stays open while draining; a second request sent on
     // it after shutdown began must be turned away.
@@ -68,7 +68,7 @@ describe('graceful shutdown', () => {
   });
 
   it('cuts requests that outlast the grace period and still stops', async () => {
-    const vigil = await startTestVigil({ env: { VIGIL_SHUTDOWN_GRACE_MS: '200' }, configure: slowRoute(5_000) });
+    const vigil = await startTestVigil({ listen: true, env: { VIGIL_SHUTDOWN_GRACE_MS: '200' }, configure: slowRoute(5_000) });
     const inflight = get(`${vigil.url}/test/slow`).then(
       () => 'answered',
       () => 'cut',

@@ -1,5 +1,6 @@
-// Starts a real Vigil (the composition root, listening on a free loopback port) on a fresh
-// database, with its log lines captured for assertions.
+// A real Vigil (the composition root's createVigil) on a fresh database, with its log lines
+// captured for assertions. Requests go through `app.inject`: no port is opened unless a test asks
+// for one (`listen: true`: real sockets, for the edge of HTTP, scraping, forwarding between processes).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,8 +8,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
 import type { Config, SettingName } from '../../src/config.js';
-import { startVigil } from '../../src/main.js';
-import type { RunningVigil, StartOptions } from '../../src/main.js';
+import { createVigil } from '../../src/main.js';
+import type { StartOptions, Vigil } from '../../src/main.js';
 import { loggerOptions } from '../../src/platform/log.js';
 import { createTestDatabase, realRedisUrl, testRedisPrefix } from './databases.js';
 import { installConformance } from './openapi-conformance.js';
@@ -33,8 +34,10 @@ export class LogCapture extends Writable {
 
 export const TEST_ADMIN = { email: 'admin@example.com', password: 'harbour-lantern-test-42' };
 
-export interface TestVigil extends RunningVigil {
+export interface TestVigil extends Vigil {
   config: Config;
+  /** The API's address; only with `listen: true` (reading it otherwise throws). */
+  readonly url: string;
   logs: LogCapture;
   /** Every answer checked against the published OpenAPI document; stop() fails on a violation. */
   conformance: Conformance;
@@ -47,6 +50,10 @@ export interface TestVigilOptions extends Pick<StartOptions, 'configure' | 'now'
   env?: Partial<Record<SettingName, string>>;
   /** Use the real servers of the integration pass when they are configured (default true). */
   useRealServers?: boolean;
+  /** Open the API port on loopback (and METRICS_PORT when set); default false: `app.inject` only. */
+  listen?: boolean;
+  /** Start the background work (retention jobs, the camera fleet); default true. */
+  workers?: boolean;
 }
 
 export async function startTestVigil(options: TestVigilOptions = {}): Promise<TestVigil> {
@@ -71,7 +78,7 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
   const logs = new LogCapture();
   const log = pino(loggerOptions({ level: config.log.level }), logs);
   let conformance: Conformance | undefined;
-  const running = await startVigil(config, {
+  const running = await createVigil(config, {
     log,
     pgliteDataDir: 'memory://',
     defaultMetrics: options.defaultMetrics ?? false,
@@ -82,12 +89,25 @@ export async function startTestVigil(options: TestVigilOptions = {}): Promise<Te
     ...(options.now ? { now: options.now } : {}),
     ...(options.resolveCameraHost ? { resolveCameraHost: options.resolveCameraHost } : {}),
   });
+  let url: string | undefined;
+  try {
+    if (options.listen === true) url = await running.listen();
+    if (options.workers !== false) await running.startWorkers();
+  } catch (error) {
+    await running.shutdown('test set-up failed');
+    await database.drop();
+    throw error;
+  }
   // Redis connects in the background; tests that read health expect it connected when configured.
   for (let i = 0; i < 100 && config.redis.url && !running.kv.status().connected; i++) await new Promise((r) => setTimeout(r, 50));
   let stopped = false;
   let adminToken: string | undefined;
   return {
     ...running,
+    get url() {
+      if (url === undefined) throw new Error('this test Vigil does not listen: start it with listen: true');
+      return url;
+    },
     config,
     logs,
     conformance: conformance!,
