@@ -10,7 +10,7 @@ export const round2 = (value: number) => Math.round(value * 100) / 100;
 export const round3 = (value: number) => Math.round(value * 1000) / 1000;
 export const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 
-/** Nearest-rank percentile of sorted values (the rule of histogram.ts and org-units.ts). */
+/** Nearest-rank percentile of sorted values (the rule of histogram.ts and org-units/tools.ts). */
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
