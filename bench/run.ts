@@ -2,8 +2,8 @@
 // then drives them alternately with autocannon from this process (baseline, candidate, baseline,
 // candidate, ...) so drift on the machine hits both alike. Prints a table per scenario, writes
 // bench/results/latest.json, and exits non-zero when any request failed. The org-units latency
-// benchmark (bench/org-units.ts) runs after them, in this process; then the cameras benchmark
-// (bench/cameras.ts), which starts Vigil and a camera simulator in child processes of its own.
+// benchmark (bench/org-units/) runs after them, in this process; then the cameras benchmark
+// (bench/cameras/), which starts Vigil and a camera simulator in child processes of its own.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { installChildCleanup, killAllChildren, startServer } from './children.js';
@@ -11,16 +11,16 @@ import type { ServerChild } from './children.js';
 import { probe, runLoad } from './load.js';
 import { compare, formatScenario, summarize, writeResults } from './report.js';
 import type { Measurement, ScenarioResult, Settings } from './report.js';
-import type { CamerasResult } from './cameras.js';
-import type { OrgUnitsResult } from './org-units.js';
+import type { CamerasResult } from './cameras/index.js';
+import type { OrgUnitsResult } from './org-units/index.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
-/** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units.ts). */
+/** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units/). */
 const ORG_UNITS = 'org-units';
-/** Cameras ingested by one Vigil process (see bench/cameras.ts). */
+/** Cameras ingested by one Vigil process (see bench/cameras/). */
 const CAMERAS = 'cameras';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
@@ -136,9 +136,9 @@ async function main(): Promise<number> {
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
-  const orgModule = !settings.scenarios || settings.scenarios.includes(ORG_UNITS) ? await import('./org-units.js') : undefined;
+  const orgModule = !settings.scenarios || settings.scenarios.includes(ORG_UNITS) ? await import('./org-units/index.js') : undefined;
   const orgSettings = orgModule?.readOrgUnitsSettings(process.env);
-  const camerasModule = !settings.scenarios || settings.scenarios.includes(CAMERAS) ? await import('./cameras.js') : undefined;
+  const camerasModule = !settings.scenarios || settings.scenarios.includes(CAMERAS) ? await import('./cameras/index.js') : undefined;
   const camerasSettings = camerasModule?.readCamerasSettings(process.env);
   installChildCleanup();
 

@@ -1,4 +1,4 @@
-// Child process entry of the cameras benchmark (bench/cameras.ts): argv[2] is the role.
+// Child process entry of the cameras benchmark (bench/cameras/): argv[2] is the role.
 //
 // - `vigil`: Vigil as `vigil serve` runs it (startVigil: real HTTP server on 127.0.0.1, HTTP and
 //   default process metrics, its real logger writing to /dev/null), PGlite in memory. Settings come
@@ -39,9 +39,9 @@ async function startVigilChild(): Promise<Started> {
   const [{ default: pino }, { sql }, { loadConfig }, { startVigil }, { createLogger }] = await Promise.all([
     import('pino'),
     import('kysely'),
-    import('../src/config.js'),
-    import('../src/main.js'),
-    import('../src/platform/log.js'),
+    import('../../src/config.js'),
+    import('../../src/main.js'),
+    import('../../src/platform/log.js'),
   ]);
   const dataDir = requiredEnv('BENCH_CAMERAS_DATA_DIR');
   const { config } = loadConfig({
@@ -90,7 +90,7 @@ async function startVigilChild(): Promise<Started> {
 }
 
 async function startSimulatorChild(): Promise<Started> {
-  const { startCameraSimulator } = await import('../src/modules/cameras/simulator.js');
+  const { startCameraSimulator } = await import('../../src/modules/cameras/simulator.js');
   const count = Number(requiredEnv('BENCH_CAMERAS_SIM_COUNT'));
   const simulator = await startCameraSimulator({ count, fps: 5, width: 320, height: 240, host: LOOPBACK, port: 0 });
   return {
@@ -106,7 +106,7 @@ async function startSimulatorChild(): Promise<Started> {
 async function main(): Promise<void> {
   const role = process.argv[2] ?? '';
   if (role !== 'vigil' && role !== 'simulator') throw new Error(`unknown role "${role}"; known: vigil, simulator`);
-  if (process.send === undefined) throw new Error('bench/cameras-child.ts runs under bench/cameras.ts (it needs an IPC channel)');
+  if (process.send === undefined) throw new Error('bench/cameras/child.ts runs under bench/cameras/children.ts (it needs an IPC channel)');
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

@@ -5,7 +5,7 @@
 // every unit, and therefore every parent, is in force: the tree as of any such date holds all N.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Schema } from '../src/platform/db/schema.js';
+import type { Schema } from '../../src/platform/db/schema.js';
 
 /** Every unit's first version starts here. */
 export const BASE_DATE = '2020-01-01';

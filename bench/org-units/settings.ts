@@ -1,0 +1,66 @@
+// The org-units benchmark's fixed figures (dates, warm-up, goals) and its settings from the
+// environment (BENCH_ORG_UNITS, BENCH_ORG_SAMPLES, the PostgreSQL server).
+
+export const ORG_UNITS_SCENARIO = 'org-units';
+
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const BASE = '/api/v1/organization-units';
+export const ADMIN = { email: 'bench@example.com', password: 'harbour-lantern-quay-42' } as const;
+/** The date the reads ask for: versions 1 and 2 of the units are in force then, with some units moved. */
+const AS_OF = '2022-07-01';
+/** New versions start on random days in this range: after every generated version, and after AS_OF. */
+export const INSERT_FROM = '2030-01-01';
+export const INSERT_DAYS = 4018; // to 2040-12-31
+/** Requests before measuring, not counted. */
+export const WARMUP = { unit: 20, tree: 3, insert: 10 } as const;
+/** The issue's goals on PostgreSQL (p95), set for 10,000 units. */
+export const GOALS = { unitRead: 5, treeRead: 150, versionInsert: 20 } as const;
+export const GOAL_UNITS = 10_000;
+export const SEED = 20_240_601;
+
+export interface OrgUnitsSettings {
+  units: number;
+  samples: { unit: number; tree: number; insert: number };
+  asOf: string;
+  /** Where the PostgreSQL backend runs: a server URL and which variable named it, or the default to try. */
+  postgres: { url: string; source: 'BENCH_DATABASE_URL' | 'DATABASE_URL' | 'default' };
+}
+
+function positiveInt(name: string, raw: string, min = 1): number {
+  const value = Number(raw.trim());
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+/**
+ * BENCH_ORG_UNITS (default 10000); BENCH_ORG_SAMPLES: one number n (unit reads and inserts n,
+ * tree reads ⌈0.15·n⌉) or three, `unit,tree,insert` (default 200,30,200).
+ */
+export function readOrgUnitsSettings(env: NodeJS.ProcessEnv): OrgUnitsSettings {
+  const unitsRaw = env.BENCH_ORG_UNITS;
+  const units = unitsRaw === undefined || unitsRaw.trim() === '' ? 10_000 : positiveInt('BENCH_ORG_UNITS', unitsRaw, 5);
+  let samples = { unit: 200, tree: 30, insert: 200 };
+  const samplesRaw = env.BENCH_ORG_SAMPLES?.trim();
+  if (samplesRaw) {
+    const parts = samplesRaw.split(',').map((p) => positiveInt('BENCH_ORG_SAMPLES', p));
+    if (parts.length === 1) samples = { unit: parts[0]!, tree: Math.max(1, Math.ceil(parts[0]! * 0.15)), insert: parts[0]! };
+    else if (parts.length === 3) samples = { unit: parts[0]!, tree: parts[1]!, insert: parts[2]! };
+    else throw new Error(`BENCH_ORG_SAMPLES must be one number or three (unit,tree,insert), got "${samplesRaw}"`);
+  }
+  const postgres = env.BENCH_DATABASE_URL
+    ? { url: env.BENCH_DATABASE_URL, source: 'BENCH_DATABASE_URL' as const }
+    : env.DATABASE_URL
+      ? { url: env.DATABASE_URL, source: 'DATABASE_URL' as const }
+      : { url: DEFAULT_POSTGRES_URL, source: 'default' as const };
+  return { units, samples, asOf: AS_OF, postgres };
+}
+
+/** host:port/database of a URL, without credentials (for the report and the JSON). */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
