@@ -283,10 +283,16 @@ export const orgRepo = {
     return rows;
   },
 
-  /** Every unit's parent on `date` (the scope map of grants). */
-  async parentsAt(db: Db, date: string): Promise<{ code: string; parent_code: string | null }[]> {
+  /**
+   * Every unit's parent on `date` (the scope map of grants, scope.ts): from the version in force
+   * that day, or, for a unit not in force yet (scheduled to start later), from its first future
+   * version. Units that ended on or before `date` are left out.
+   */
+  async scopeTreeOn(db: Db, date: string): Promise<{ code: string; parent_code: string | null }[]> {
     const { rows } = await sql<{ code: string; parent_code: string | null }>`
-      select code, parent_code from org_unit_versions where valid @> ${date}::date`.execute(db);
+      select distinct on (code) code, parent_code from org_unit_versions
+      where effective_to is null or effective_to > ${date}::date
+      order by code, effective_from`.execute(db);
     return rows;
   },
 
