@@ -7,7 +7,7 @@ import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { endDateOf, parseDate } from '../../platform/dates.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { checkHierarchy } from './hierarchy.js';
 import { OrgErrors } from './org-units.errors.js';
 import type { PathInfo, TreeRow } from './org-units.repo.js';
@@ -91,8 +91,7 @@ function shape(timeline: Timeline): string {
   return JSON.stringify(segments);
 }
 
-const isCodeCursor = (value: unknown): value is { c: string } =>
-  typeof value === 'object' && value !== null && typeof (value as { c?: unknown }).c === 'string';
+const unitCursor = cursorCodec('org units', cursorShape({ c: cursorField.text }));
 
 export type { Actor };
 
@@ -364,7 +363,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       within?: readonly string[];
     }): Promise<{ items: OrgUnit[]; nextCursor: string | null }> {
       const { asOf, limit, cursor, ...filters } = options;
-      const after = decodeCursor(cursor, isCodeCursor)?.c;
+      const after = unitCursor.decode(cursor)?.c;
       const codes = await orgRepo.list(db, { date: asOf, limit: limit + 1, ...(after !== undefined ? { after } : {}), ...filters });
       const page = codes.slice(0, limit);
       const [versions, paths] = await Promise.all([orgRepo.versionsAt(db, page, asOf), orgRepo.pathsAt(db, page, asOf)]);
@@ -374,7 +373,7 @@ export function createOrgService(deps: OrgServiceDeps) {
           const v = byCode.get(code)!;
           return unitView(code, v, v.revision, paths.get(code), v.scheduled);
         }),
-        nextCursor: codes.length > limit && page.length > 0 ? encodeCursor({ c: page.at(-1) }) : null,
+        nextCursor: codes.length > limit && page.length > 0 ? unitCursor.encode({ c: page.at(-1)! }) : null,
       };
     },
 
