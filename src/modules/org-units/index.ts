@@ -11,3 +11,5 @@ export { orgImportExportRoutes } from './import-export.routes.js';
 export { OrgUnitView, TreeNodeView as OrgUnitTreeView, VersionView as OrgUnitVersionView } from './org-units.schemas.js';
 export { createOrgScope, ORG_CHANGED_CHANNEL } from './scope.js';
 export type { OrgScope, OrgSnapshot } from './scope.js';
+export { orgErrors } from './org-units.errors.js';
+export type { OrgErrorCode } from './org-units.errors.js';

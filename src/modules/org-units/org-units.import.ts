@@ -11,7 +11,8 @@ import { CsvSyntaxError, parseCsv, writeCsv } from './csv.js';
 import type { CsvCell } from './csv.js';
 import { checkHierarchy } from './hierarchy.js';
 import { transferRepo } from './import-export.repo.js';
-import { OrgErrors } from './org-units.errors.js';
+import { ImportErrors, OrgErrors } from './org-units.errors.js';
+import type { ImportProblem } from './org-units.errors.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
@@ -46,14 +47,6 @@ export interface TransferRow extends VersionFields {
   changeReason: string | null;
 }
 
-export interface ImportProblem {
-  /** CSV: the line the row starts on, the header being line 1. JSON: the row's 1-based index in `versions`. */
-  line: number;
-  /** The field (CSV column) at fault; null when it is the row as a whole. */
-  field: string | null;
-  message: string;
-}
-
 export type ImportInput = { format: 'csv'; text: string } | { format: 'json'; versions: readonly unknown[] };
 
 export interface ImportSummary {
@@ -64,27 +57,8 @@ export interface ImportSummary {
   codes: string[];
 }
 
-/** At most this many problems are listed (the count says how many there were). */
-export const MAX_LISTED_PROBLEMS = 1000;
 export const MAX_IMPORT_ROWS = 100_000;
 const SORT_ORDER_LIMIT = 1_000_000;
-
-export const ImportErrors = {
-  invalid: (problems: ImportProblem[]) => {
-    const sorted = [...problems].sort((a, b) => a.line - b.line);
-    const listed = sorted.slice(0, MAX_LISTED_PROBLEMS);
-    const first = listed
-      .slice(0, 3)
-      .map((p) => `line ${p.line}${p.field ? ` ${p.field}` : ''}: ${p.message}`)
-      .join('; ');
-    return new AppError(
-      400,
-      'IMPORT_INVALID',
-      `nothing was imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${first}${problems.length > 3 ? '; …' : ''})`,
-      { errors: listed, total: problems.length, truncated: problems.length > listed.length },
-    );
-  },
-} as const;
 
 interface ParsedRow extends TransferRow {
   line: number;
