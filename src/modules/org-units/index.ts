@@ -6,7 +6,7 @@
 export { createOrgService } from './org-units.service.js';
 export type { OrgService, OrgUnit } from './org-units.service.js';
 export { orgUnitRoutes } from './org-units.routes.js';
-export { createOrgImportExport } from './org-units.import.js';
+export { createOrgImportExport } from './import-export.service.js';
 export { orgImportExportRoutes } from './import-export.routes.js';
 export { OrgUnitView, TreeNodeView as OrgUnitTreeView, VersionView as OrgUnitVersionView } from './org-units.schemas.js';
 export { createOrgScope, ORG_CHANGED_CHANNEL } from './scope.js';
