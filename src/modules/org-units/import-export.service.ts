@@ -441,7 +441,10 @@ export function rowsToCsv(rows: readonly TransferRow[]): string {
   return writeCsv([[...TRANSFER_COLUMNS], ...rows.map(cells)]);
 }
 
-export function createOrgImportExport(deps: OrgServiceDeps) {
+/** What the import-export service needs: the org service's database, audit, settings and change notices, from the composition root. */
+export type OrgImportExportDeps = Pick<OrgServiceDeps, 'db' | 'audit' | 'unitTypes' | 'maxDepth' | 'onChange' | 'now'>;
+
+export function createOrgImportExport(deps: OrgImportExportDeps) {
   const { db, audit, unitTypes, maxDepth } = deps;
   const now = deps.now ?? (() => new Date());
 

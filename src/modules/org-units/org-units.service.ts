@@ -196,9 +196,6 @@ export function createOrgService(deps: OrgServiceDeps) {
 
   return {
     today,
-    /** Builds another part of the module (import/export) on this service's dependencies: same database, audit, metrics, change notices. */
-    extend: <T>(part: (deps: OrgServiceDeps) => T): T => part(deps),
-
     async create(
       input: FieldsInput & { code?: string; name: string; unitType: string; effectiveDate?: string; changeReason?: string | null },
       actor: Actor,
