@@ -5,7 +5,7 @@
 // database as the same timelines.
 import type { Kysely } from 'kysely';
 import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
-import { MAX_DATE, MIN_DATE, endDateOf, isDate, toOfEndDate } from '../../platform/dates.js';
+import { MAX_DATE, MIN_DATE, isDate, toOfEndDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { CsvSyntaxError, parseCsv, writeCsv } from './csv.js';
 import type { CsvCell } from './csv.js';
@@ -16,8 +16,8 @@ import type { ImportProblem } from './org-units.errors.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
-import type { Timeline, Version, VersionFields } from './timeline.js';
-import { versionAt } from './timeline.js';
+import type { ApiVersion, Timeline, Version } from './timeline.js';
+import { toApiVersion, versionAt } from './timeline.js';
 import type { Schema } from '../../platform/db/schema.js';
 
 /** The fields of a row, in the order of the CSV columns. */
@@ -37,15 +37,8 @@ export const TRANSFER_COLUMNS = [
 type Column = (typeof TRANSFER_COLUMNS)[number];
 const REQUIRED: readonly Column[] = ['code', 'name', 'unitType', 'effectiveDate'];
 
-/** One version of one unit, as imported and exported. */
-export interface TransferRow extends VersionFields {
-  code: string;
-  /** First day of the version. */
-  effectiveDate: string;
-  /** Last day of the version (inclusive); null: open. */
-  endDate: string | null;
-  changeReason: string | null;
-}
+/** One version of one unit, as imported and exported: its API fields. */
+export type TransferRow = ApiVersion;
 
 export type ImportInput = { format: 'csv'; text: string } | { format: 'json'; versions: readonly unknown[] };
 
@@ -353,22 +346,6 @@ function ancestorsOf(code: string, timelines: ReadonlyMap<string, Timeline>): Se
   return seen;
 }
 
-function toRow(code: string, v: Version): TransferRow {
-  return {
-    code,
-    name: v.name,
-    unitType: v.unitType,
-    parentCode: v.parentCode,
-    status: v.status,
-    sortOrder: v.sortOrder,
-    description: v.description,
-    attributes: v.attributes,
-    effectiveDate: v.from,
-    endDate: endDateOf(v.to),
-    changeReason: v.changeReason,
-  };
-}
-
 /** Codes with parents before children: a walk of the tree by each unit's first parent, siblings by code. */
 function treeOrder(timelines: ReadonlyMap<string, Timeline>): string[] {
   const children = new Map<string | null, string[]>();
@@ -582,7 +559,7 @@ export function createOrgImportExport(deps: OrgImportExportDeps) {
     async exportUnits(options: { asOf?: string; visible: (code: string) => boolean }): Promise<TransferRow[]> {
       const all = options.asOf === undefined ? await transferRepo.allTimelines(db) : await transferRepo.versionsOn(db, options.asOf);
       const shown = new Map([...all].filter(([code]) => options.visible(code)));
-      return exportOrder(shown, options.asOf).map(([code, v]) => toRow(code, v));
+      return exportOrder(shown, options.asOf).map(([code, v]) => toApiVersion(code, v));
     },
   };
 }
