@@ -42,7 +42,6 @@ module.exports = {
           '^src/platform/db/',
           '\\.test\\.ts$',
           // Still to move into repositories:
-          '^src/modules/org-units/scope\\.ts$',
           '^src/modules/cameras/runtime/fleet\\.ts$',
         ],
       },

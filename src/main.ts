@@ -17,7 +17,8 @@ import {
   createUsersService,
 } from './modules/auth/index.js';
 import { createAuditLog } from './modules/audit/index.js';
-import { createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
+import { createOrgImportExport, createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
+import type { OrgServiceDeps } from './modules/org-units/index.js';
 import {
   createAttemptGate,
   createCameraEventLog,
@@ -199,7 +200,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     const openKvForOrg = kv;
     // Another process changed the tree: drop our copy of today's tree.
     unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
-    const org = createOrgService({
+    const orgDeps: OrgServiceDeps = {
       db: database.db,
       audit,
       unitTypes: config.org.unitTypes,
@@ -212,7 +213,9 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
           .publish(ORG_CHANGED_CHANNEL, today())
           .catch((error: unknown) => log.warn({ err: error }, 'could not announce an org change'));
       },
-    });
+    };
+    const org = createOrgService(orgDeps);
+    const orgTransfer = createOrgImportExport(orgDeps);
     // The port this process serves on, once known (PORT=0 picks one when listening): no camera source may reach it.
     let httpPort = config.http.port;
     const runtime = startCameraRuntime(
@@ -258,6 +261,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       },
       auditLog: createAuditLog({ db: database.db, audit, policy }),
       org,
+      orgTransfer,
       policy,
       cameras: runtime.cameras,
     });

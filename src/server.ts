@@ -16,8 +16,8 @@ import type { AuditLog } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
 import type { CameraService } from './modules/cameras/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
-import type { OrgService } from './modules/org-units/index.js';
-import { createOrgImportExport, orgImportExportRoutes } from './modules/org-units/index.js';
+import type { OrgImportExport, OrgService } from './modules/org-units/index.js';
+import { orgImportExportRoutes } from './modules/org-units/index.js';
 import { COOKIE, UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
 import type { ScopePolicy } from './modules/auth/index.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
@@ -47,6 +47,8 @@ export interface Services {
   /** The audit trail as callers may read it. */
   auditLog: AuditLog;
   org: OrgService;
+  /** Import and export of org units with their timelines. */
+  orgTransfer: OrgImportExport;
   /** Who may see and do what, where: the permission matrix and the scope of grants in today's tree. */
   policy: ScopePolicy;
   cameras: CameraService;
@@ -222,7 +224,7 @@ export async function buildServer(services: Services) {
   await app.register(auditRoutes, { auditLog: services.auditLog });
   await app.register(orgUnitRoutes, { org: services.org, policy, maxDepth: config.org.maxDepth });
   await app.register(cameraRoutes, { cameras: services.cameras, policy });
-  await app.register(orgImportExportRoutes, { transfer: services.org.extend(createOrgImportExport), policy });
+  await app.register(orgImportExportRoutes, { transfer: services.orgTransfer, policy });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

@@ -8,6 +8,8 @@ import Fastify from 'fastify';
 import type { RouteShorthandOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { authErrors } from '../src/modules/auth/index.js';
+import { opsErrors } from '../src/modules/ops/index.js';
+import { orgErrors } from '../src/modules/org-units/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -100,6 +102,8 @@ describe('the conformance check that API tests run on every answer', () => {
 const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   platform: platformErrors.statuses,
   auth: authErrors.statuses,
+  'org-units': orgErrors.statuses,
+  ops: opsErrors.statuses,
 };
 
 /**

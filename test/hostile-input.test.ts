@@ -280,6 +280,40 @@ describe('hostile input', () => {
     });
   });
 
+  describe('a forged cursor', () => {
+    const forge = (position: unknown) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    it('is 400 INVALID_CURSOR on every list, when it is no JSON, has the wrong shape or holds values no page makes; never a 500', async () => {
+      // [list, forged positions]: each has the keys the list's own cursors have, with values SQL cannot take.
+      const lists: [string, unknown[]][] = [
+        [UNITS, [{ c: 'a\u0000b' }, { c: 1 }]],
+        [CAMERAS, [{ i: 'not-a-uuid' }, { i: 'a\u0000b' }, { i: 7 }]],
+        [
+          `${CAMERAS}/${cameraId}/logs`,
+          [
+            { at: 'yesterday', id: '00000000-0000-7000-8000-000000000000' },
+            { at: new Date().toISOString(), id: 'x' },
+          ],
+        ],
+        [
+          '/api/v1/api-keys',
+          [
+            { at: 'yesterday', id: '00000000-0000-7000-8000-000000000000' },
+            { at: new Date().toISOString(), id: 'x' },
+          ],
+        ],
+        ['/api/v1/audit', [{ at: 'yesterday', id: '00000000-0000-7000-8000-000000000000' }]],
+        ['/api/v1/ops/migrations', [{ v: 1e20 }, { v: -1e20 }, { v: 1.5 }]],
+      ];
+      for (const [list, positions] of lists) {
+        for (const cursor of ['%%%', 'bm90LWpzb24', forge([]), forge(null), forge('x'), forge({}), ...positions.map(forge)]) {
+          const res = await send(admin, 'GET', `${list}?cursor=${cursor}`);
+          expect(res.statusCode, `${list} ${Buffer.from(cursor, 'base64url').toString()}`).toBe(400);
+          expectUnified(res, 400, 'INVALID_CURSOR');
+        }
+      }
+    });
+  });
+
   describe('a camera filter on a unit the caller cannot see', () => {
     it('answers the empty list to a unit-scoped operator, for a unit outside its scope or unknown', async () => {
       await storesNothing(async () => {

@@ -2,8 +2,8 @@
 // the change, so that both commit or neither does: no audit, no write. Secrets never reach the table.
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.js';
-import { decodeCursor, encodeCursor } from './http/pagination.js';
-import { uuidv7, UUID_PATTERN } from './ids.js';
+import { cursorCodec, cursorField, cursorShape } from './http/pagination.js';
+import { uuidv7 } from './ids.js';
 import { isSecretKey, REDACTED, redactString } from './log.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -93,19 +93,8 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-interface AuditCursor {
-  /** `at` with the database's microseconds, so that no row is skipped or repeated between pages. */
-  at: string;
-  id: string;
-}
-
-const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-function isAuditCursor(value: unknown): value is AuditCursor {
-  if (typeof value !== 'object' || value === null) return false;
-  const { at, id } = value as Record<string, unknown>;
-  return typeof at === 'string' && CURSOR_AT.test(at) && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID_PATTERN.test(id);
-}
+/** `at` with the database's microseconds, so that no row is skipped or repeated between pages. */
+const auditCursor = cursorCodec('audit', cursorShape({ at: cursorField.instantMicros, id: cursorField.uuid }));
 
 /** An event that cannot be recorded: a bug in the calling module, so it fails the change. */
 export class InvalidAuditEventError extends Error {
@@ -182,7 +171,7 @@ export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?:
 
     /** Newest first, by (at, id); a bad cursor is 400 INVALID_CURSOR. */
     async list(db: Kysely<Schema>, filters: AuditListFilters): Promise<AuditPage> {
-      const after = decodeCursor(filters.cursor, isAuditCursor);
+      const after = auditCursor.decode(filters.cursor);
       if (filters.orgUnitCodes?.length === 0) return { items: [], nextCursor: null };
       const { action, cursor: _cursor, ...rest } = filters;
       const rows = await auditRepo.list(db, {
@@ -211,7 +200,7 @@ export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?:
           requestId: row.request_id,
           ip: row.ip,
         })),
-        nextCursor: rows.length > filters.limit && last ? encodeCursor({ at: last.at_exact, id: last.id }) : null,
+        nextCursor: rows.length > filters.limit && last ? auditCursor.encode({ at: last.at_exact, id: last.id }) : null,
       };
     },
   };

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import type { Permission, Principal } from '../../platform/http/access.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { uuidv7, UUID_PATTERN } from '../../platform/ids.js';
 import { ApiKeyErrors, AuthErrors } from './auth.errors.js';
 import type { ApiKeyRow } from './api-keys.repo.js';
@@ -69,11 +69,7 @@ function toApiKey(row: ApiKeyRow): ApiKey {
   };
 }
 
-const isCursor = (value: unknown): value is { at: string; id: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { at?: unknown }).at === 'string' &&
-  typeof (value as { id?: unknown }).id === 'string';
+const keyCursor = cursorCodec('api keys', cursorShape({ at: cursorField.instant, id: cursorField.uuid }));
 
 export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; policy: ScopePolicy; now?: () => Date }) {
   const { db, audit, policy } = deps;
@@ -140,7 +136,7 @@ export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; p
       caller: ApiKeyCaller,
     ): Promise<{ items: ApiKey[]; nextCursor: string | null }> {
       const reach = await reachOf(caller, 'users:read');
-      const position = decodeCursor(options.cursor, isCursor);
+      const position = keyCursor.decode(options.cursor);
       const rows = await apiKeysRepo.list(db, {
         limit: options.limit + 1,
         includeRevoked: options.includeRevoked ?? false,
@@ -150,7 +146,7 @@ export function createApiKeysService(deps: { db: Kysely<Schema>; audit: Audit; p
       const last = page.at(-1);
       return {
         items: page.filter((row) => policy.covers(reach, row.org_unit_code)).map(toApiKey),
-        nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null,
+        nextCursor: rows.length > options.limit && last ? keyCursor.encode({ at: last.created_at.toISOString(), id: last.id }) : null,
       };
     },
 

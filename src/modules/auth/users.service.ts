@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import { AuthErrors } from './auth.errors.js';
@@ -55,8 +55,7 @@ function publicFields(row: UserRow) {
   return { email: row.email, displayName: row.display_name, status: row.status };
 }
 
-const isEmailCursor = (value: unknown): value is { e: string } =>
-  typeof value === 'object' && value !== null && typeof (value as { e?: unknown }).e === 'string';
+const userCursor = cursorCodec('users', cursorShape({ e: cursorField.text }));
 
 export interface UsersServiceDeps {
   db: Kysely<Schema>;
@@ -137,7 +136,7 @@ export function createUsersService({ db, audit, log }: UsersServiceDeps) {
     },
 
     async list(limit: number, cursor?: string): Promise<{ items: User[]; nextCursor: string | null }> {
-      const after = decodeCursor(cursor, isEmailCursor)?.e;
+      const after = userCursor.decode(cursor)?.e;
       const rows = await usersRepo.list(db, after, limit + 1);
       const page = rows.slice(0, limit);
       const grants = await usersRepo.grantsOf(
@@ -147,7 +146,7 @@ export function createUsersService({ db, audit, log }: UsersServiceDeps) {
       const last = page.at(-1);
       return {
         items: page.map((row) => toUser(row, grants)),
-        nextCursor: rows.length > limit && last ? encodeCursor({ e: last.email.toLowerCase() }) : null,
+        nextCursor: rows.length > limit && last ? userCursor.encode({ e: last.email.toLowerCase() }) : null,
       };
     },
 

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { UUID_PATTERN, uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
 import type { SecretBox } from '../../platform/secrets.js';
@@ -66,13 +66,8 @@ export interface RefreshResult {
   unchanged: number;
 }
 
-const isIdCursor = (value: unknown): value is { i: string } =>
-  typeof value === 'object' && value !== null && typeof (value as { i?: unknown }).i === 'string';
-const isEventCursor = (value: unknown): value is { at: string; id: string } =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { at?: unknown }).at === 'string' &&
-  typeof (value as { id?: unknown }).id === 'string';
+const cameraCursor = cursorCodec('cameras', cursorShape({ i: cursorField.uuid }));
+const logCursor = cursorCodec('camera logs', cursorShape({ at: cursorField.instant, id: cursorField.uuid }));
 
 export function toCamera(row: CameraRow): Camera {
   return {
@@ -309,7 +304,7 @@ export function createCameraService(deps: CameraServiceDeps) {
     row: (id: string) => load(id),
 
     async list(options: { limit: number; cursor?: string; units?: readonly string[]; label?: string; text?: string; state?: CameraState }) {
-      const after = decodeCursor(options.cursor, isIdCursor)?.i;
+      const after = cameraCursor.decode(options.cursor)?.i;
       let ids: string[] | undefined;
       let matches = (_row: CameraRow) => true;
       if (options.state === 'stopped') matches = (row) => row.active && !row.desired_running;
@@ -336,7 +331,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         }
         const exhausted = rows.length < options.limit && read === rows.length;
         if (exhausted) return { items, nextCursor: null };
-        if (items.length === options.limit) return { items, nextCursor: encodeCursor({ i: cursor! }) };
+        if (items.length === options.limit) return { items, nextCursor: cameraCursor.encode({ i: cursor! }) };
       }
     },
 
@@ -469,7 +464,7 @@ export function createCameraService(deps: CameraServiceDeps) {
     async logs(id: string, options: { limit: number; cursor?: string; levels?: readonly string[]; from?: Date; to?: Date }, actor: Actor) {
       return counted('logs', async () => {
         await viewed(actor, 'view_logs', await load(id));
-        const position = decodeCursor(options.cursor, isEventCursor);
+        const position = logCursor.decode(options.cursor);
         const rows = await camerasRepo.events(db, {
           cameraId: id,
           limit: options.limit + 1,
@@ -491,7 +486,7 @@ export function createCameraService(deps: CameraServiceDeps) {
             actorType: r.actor_type,
             actorId: r.actor_id,
           })),
-          nextCursor: rows.length > options.limit && last ? encodeCursor({ at: last.at.toISOString(), id: last.id }) : null,
+          nextCursor: rows.length > options.limit && last ? logCursor.encode({ at: last.at.toISOString(), id: last.id }) : null,
         };
       });
     },

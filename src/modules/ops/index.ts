@@ -5,3 +5,5 @@ export { createOpsRepo } from './ops.repo.js';
 export { createOpsService } from './ops.service.js';
 export type { OpsService } from './ops.service.js';
 export { metricsRoute, opsRoutes } from './ops.routes.js';
+export { opsErrors } from './ops.errors.js';
+export type { OpsErrorCode } from './ops.errors.js';

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Database } from '../../platform/db/database.js';
 import type { Health, HealthCheck } from '../../platform/health.js';
 import { createHealth } from '../../platform/health.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import type { Kv } from '../../platform/kv/kv.js';
 import { OpsErrors } from './ops.errors.js';
 import type { MigrationRow, OpsRepo } from './ops.repo.js';
@@ -26,8 +26,7 @@ function toMigration(row: MigrationRow) {
   return { version: row.version, name: row.name, checksum: row.checksum, appliedAt: row.applied_at.toISOString() };
 }
 
-const isVersionCursor = (value: unknown): value is { v: number } =>
-  typeof value === 'object' && value !== null && Number.isInteger((value as { v?: unknown }).v);
+const migrationCursor = cursorCodec('migrations', cursorShape({ v: cursorField.int4 }));
 
 export function createOpsService(deps: OpsServiceDeps) {
   const loop = monitorEventLoopDelay({ resolution: 20 });
@@ -94,11 +93,11 @@ export function createOpsService(deps: OpsServiceDeps) {
       };
     },
     async listMigrations(limit: number, cursor: string | undefined) {
-      const after = decodeCursor(cursor, isVersionCursor)?.v;
+      const after = migrationCursor.decode(cursor)?.v;
       const rows = await deps.repo.listMigrations(after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      return { items: page.map(toMigration), nextCursor: rows.length > limit && last ? encodeCursor({ v: last.version }) : null };
+      return { items: page.map(toMigration), nextCursor: rows.length > limit && last ? migrationCursor.encode({ v: last.version }) : null };
     },
     async getMigration(version: number) {
       const row = await deps.repo.findMigration(version);

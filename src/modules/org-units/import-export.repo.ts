@@ -2,17 +2,12 @@
 // 'YYYY-MM-DD' text, as in org-units.repo.ts, whose row mapping this reuses.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { toVersion, versionRow } from './org-units.repo.js';
+import { VERSION_COLUMNS, toVersion, versionRow } from './org-units.repo.js';
+import type { VersionRow } from './org-units.repo.js';
 import type { Version } from './timeline.js';
 import type { Schema } from '../../platform/db/schema.js';
 
 type Db = Kysely<Schema>;
-type VersionRow = Parameters<typeof toVersion>[0];
-
-const COLUMNS = sql.raw(
-  `v.code, v.effective_from::text as "from", v.effective_to::text as "to", v.name, v.unit_type, v.parent_code, v.status,
-   v.sort_order, v.description, v.attributes, v.change_reason, v.changed_by, v.changed_at`,
-);
 /** Rows per INSERT: 13 parameters a row stays far below PostgreSQL's 65535. */
 const BATCH = 1000;
 
@@ -30,14 +25,16 @@ function group(rows: VersionRow[]): Map<string, Version[]> {
 export const transferRepo = {
   /** Every unit's whole timeline, by code, versions oldest first. */
   async allTimelines(db: Db): Promise<Map<string, Version[]>> {
-    const { rows } = await sql<VersionRow>`select ${COLUMNS} from org_unit_versions v order by v.code, v.effective_from`.execute(db);
+    const { rows } = await sql<VersionRow>`select ${VERSION_COLUMNS} from org_unit_versions v order by v.code, v.effective_from`.execute(
+      db,
+    );
     return group(rows);
   },
 
   /** The version of every unit in force on `date`, by code. */
   async versionsOn(db: Db, date: string): Promise<Map<string, Version[]>> {
     const { rows } = await sql<VersionRow>`
-      select ${COLUMNS} from org_unit_versions v where v.valid @> ${date}::date order by v.code`.execute(db);
+      select ${VERSION_COLUMNS} from org_unit_versions v where v.valid @> ${date}::date order by v.code`.execute(db);
     return group(rows);
   },
 

@@ -6,8 +6,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { parseDate } from '../../platform/dates.js';
 import type { Permission } from '../../platform/http/access.js';
-import { MAX_IMPORT_ROWS, TRANSFER_COLUMNS, rowsToCsv } from './org-units.import.js';
-import type { ImportInput, OrgImportExport } from './org-units.import.js';
+import { MAX_IMPORT_ROWS, TRANSFER_COLUMNS, rowsToCsv } from './import-export.service.js';
+import type { ImportInput, OrgImportExport } from './import-export.service.js';
 import { DateString } from './org-units.schemas.js';
 
 export interface ImportExportRouteDeps {

@@ -7,7 +7,8 @@ import type { Schema } from '../../platform/db/schema.js';
 
 type Db = Kysely<Schema>;
 
-interface VersionRow {
+/** A row of org_unit_versions as VERSION_COLUMNS reads it. */
+export interface VersionRow {
   code: string;
   from: string;
   to: string | null;
@@ -23,11 +24,13 @@ interface VersionRow {
   changed_at: Date | string;
 }
 
-const COLUMNS = sql.raw(
+/** The columns of a version as `toVersion` maps them (from org_unit_versions as `v`). */
+export const VERSION_COLUMNS = sql.raw(
   `v.code, v.effective_from::text as "from", v.effective_to::text as "to", v.name, v.unit_type, v.parent_code, v.status,
    v.sort_order, v.description, v.attributes, v.change_reason, v.changed_by, v.changed_at`,
 );
 
+/** The one mapper from a stored version to the module's `Version` (the API shape is `toApiVersion`, timeline.ts). */
 export function toVersion(row: VersionRow): Version & { code: string } {
   return {
     code: row.code,
@@ -130,7 +133,9 @@ export const orgRepo = {
 
   async timeline(db: Db, code: string): Promise<Version[]> {
     const { rows } =
-      await sql<VersionRow>`select ${COLUMNS} from org_unit_versions v where v.code = ${code} order by v.effective_from`.execute(db);
+      await sql<VersionRow>`select ${VERSION_COLUMNS} from org_unit_versions v where v.code = ${code} order by v.effective_from`.execute(
+        db,
+      );
     return rows.map(toVersion);
   },
 
@@ -153,7 +158,9 @@ export const orgRepo = {
         union
         select p.parent_code from org_unit_versions p join up on p.code = up.code where p.parent_code is not null
       )
-      select ${COLUMNS} from org_unit_versions v where v.code in (select code from up) order by v.code, v.effective_from`.execute(db);
+      select ${VERSION_COLUMNS} from org_unit_versions v where v.code in (select code from up) order by v.code, v.effective_from`.execute(
+      db,
+    );
     return group(rows);
   },
 
@@ -165,7 +172,7 @@ export const orgRepo = {
         union
         select c.code from org_unit_versions c join down on c.parent_code = down.code
       )
-      select ${COLUMNS} from org_unit_versions v where v.code in (select code from down where code <> ${code})
+      select ${VERSION_COLUMNS} from org_unit_versions v where v.code in (select code from down where code <> ${code})
       order by v.code, v.effective_from`.execute(db);
     return group(rows);
   },
@@ -192,7 +199,7 @@ export const orgRepo = {
     if (codes.length === 0) return [];
     // Timelines are contiguous: a version in force that has an end is followed by a later one.
     const { rows } = await sql<VersionRow & { revision: number; scheduled: boolean }>`
-      select ${COLUMNS}, u.revision, v.effective_to is not null as scheduled
+      select ${VERSION_COLUMNS}, u.revision, v.effective_to is not null as scheduled
       from org_unit_versions v join org_units u on u.code = v.code
       where v.code = any(${sql.val([...codes])}::text[]) and v.valid @> ${date}::date`.execute(db);
     return rows.map((r) => ({ ...toVersion(r), revision: r.revision, scheduled: r.scheduled }));
@@ -264,7 +271,7 @@ export const orgRepo = {
         select c.code, down.depth + 1 from org_unit_versions c join down on c.parent_code = down.code and c.valid @> ${date}::date
         where down.depth < ${depth}
       )
-      select ${COLUMNS}, down.depth from down join org_unit_versions v on v.code = down.code and v.valid @> ${date}::date
+      select ${VERSION_COLUMNS}, down.depth from down join org_unit_versions v on v.code = down.code and v.valid @> ${date}::date
       order by down.depth, v.sort_order, v.code`.execute(db);
     return rows.map((r) => ({ ...toVersion(r), depth: r.depth }));
   },
@@ -280,21 +287,30 @@ export const orgRepo = {
              v.change_reason as "changeReason", u.revision
       from org_unit_versions v join org_units u on u.code = v.code
       where v.valid @> ${date}::date`.execute(db);
+    for (const row of rows) {
+      if (typeof row.attributes === 'string') row.attributes = JSON.parse(row.attributes) as Record<string, unknown>;
+    }
     return rows;
   },
 
-  /** Every unit's parent on `date` (the scope map of grants). */
-  async parentsAt(db: Db, date: string): Promise<{ code: string; parent_code: string | null }[]> {
+  /**
+   * Every unit's parent on `date` (the scope map of grants, scope.ts): from the version in force
+   * that day, or, for a unit not in force yet (scheduled to start later), from its first future
+   * version. Units that ended on or before `date` are left out.
+   */
+  async scopeTreeOn(db: Db, date: string): Promise<{ code: string; parent_code: string | null }[]> {
     const { rows } = await sql<{ code: string; parent_code: string | null }>`
-      select code, parent_code from org_unit_versions where valid @> ${date}::date`.execute(db);
+      select distinct on (code) code, parent_code from org_unit_versions
+      where effective_to is null or effective_to > ${date}::date
+      order by code, effective_from`.execute(db);
     return rows;
   },
 
   /** Versions of `codes` starting within [from, to], each with the one before it. */
   async changes(db: Db, codes: readonly string[], from: string, to: string) {
     const { rows } = await sql<VersionRow & { prev: VersionRow | null }>`
-      select ${COLUMNS},
-             (select to_jsonb(p) from (select ${COLUMNS} from org_unit_versions v where v.code = c.code and v.effective_to = c.effective_from) p) as prev
+      select ${VERSION_COLUMNS},
+             (select to_jsonb(p) from (select ${VERSION_COLUMNS} from org_unit_versions v where v.code = c.code and v.effective_to = c.effective_from) p) as prev
       from org_unit_versions c cross join lateral (select c.*) v
       where c.code = any(${sql.val([...codes])}::text[]) and c.effective_from between ${from}::date and ${to}::date
       order by c.effective_from, c.code`.execute(db);

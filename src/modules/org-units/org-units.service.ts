@@ -6,14 +6,14 @@ import type { Kysely } from 'kysely';
 import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
-import { endDateOf, parseDate } from '../../platform/dates.js';
-import { decodeCursor, encodeCursor } from '../../platform/http/pagination.js';
+import { parseDate } from '../../platform/dates.js';
+import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { checkHierarchy } from './hierarchy.js';
 import { OrgErrors } from './org-units.errors.js';
 import type { PathInfo, TreeRow } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
-import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, versionAt } from './timeline.js';
+import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, toApiVersion, versionAt } from './timeline.js';
 import type { Schema } from '../../platform/db/schema.js';
 
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -54,28 +54,19 @@ export interface OrgServiceDeps {
 }
 
 export function versionView(code: string, v: Version, revision: number): VersionView {
-  return {
-    code,
-    name: v.name,
-    unitType: v.unitType,
-    parentCode: v.parentCode,
-    status: v.status,
-    sortOrder: v.sortOrder,
-    description: v.description,
-    attributes: v.attributes,
-    effectiveDate: v.from,
-    endDate: endDateOf(v.to),
-    changeReason: v.changeReason,
-    revision,
-    changedBy: v.changedBy,
-    changedAt: v.changedAt,
-  };
+  return { ...toApiVersion(code, v), revision, changedBy: v.changedBy, changedAt: v.changedAt };
 }
 
 function unitView(code: string, v: Version, revision: number, path: PathInfo | undefined, scheduled: boolean): OrgUnit {
-  const { changedBy: _by, changedAt: _at, ...rest } = versionView(code, v, revision);
   const codePath = path?.codePath ?? [code];
-  return { ...rest, codePath, namePath: path?.namePath ?? [v.name], level: codePath.length, hasScheduledChanges: scheduled };
+  return {
+    ...toApiVersion(code, v),
+    revision,
+    codePath,
+    namePath: path?.namePath ?? [v.name],
+    level: codePath.length,
+    hasScheduledChanges: scheduled,
+  };
 }
 
 /** Every field of a unit's first version, as changes from nothing. */
@@ -91,8 +82,7 @@ function shape(timeline: Timeline): string {
   return JSON.stringify(segments);
 }
 
-const isCodeCursor = (value: unknown): value is { c: string } =>
-  typeof value === 'object' && value !== null && typeof (value as { c?: unknown }).c === 'string';
+const unitCursor = cursorCodec('org units', cursorShape({ c: cursorField.text }));
 
 export type { Actor };
 
@@ -197,9 +187,6 @@ export function createOrgService(deps: OrgServiceDeps) {
 
   return {
     today,
-    /** Builds another part of the module (import/export) on this service's dependencies: same database, audit, metrics, change notices. */
-    extend: <T>(part: (deps: OrgServiceDeps) => T): T => part(deps),
-
     async create(
       input: FieldsInput & { code?: string; name: string; unitType: string; effectiveDate?: string; changeReason?: string | null },
       actor: Actor,
@@ -364,7 +351,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       within?: readonly string[];
     }): Promise<{ items: OrgUnit[]; nextCursor: string | null }> {
       const { asOf, limit, cursor, ...filters } = options;
-      const after = decodeCursor(cursor, isCodeCursor)?.c;
+      const after = unitCursor.decode(cursor)?.c;
       const codes = await orgRepo.list(db, { date: asOf, limit: limit + 1, ...(after !== undefined ? { after } : {}), ...filters });
       const page = codes.slice(0, limit);
       const [versions, paths] = await Promise.all([orgRepo.versionsAt(db, page, asOf), orgRepo.pathsAt(db, page, asOf)]);
@@ -374,7 +361,7 @@ export function createOrgService(deps: OrgServiceDeps) {
           const v = byCode.get(code)!;
           return unitView(code, v, v.revision, paths.get(code), v.scheduled);
         }),
-        nextCursor: codes.length > limit && page.length > 0 ? encodeCursor({ c: page.at(-1) }) : null,
+        nextCursor: codes.length > limit && page.length > 0 ? unitCursor.encode({ c: page.at(-1)! }) : null,
       };
     },
 
@@ -412,17 +399,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       }
       const build = (row: TreeRow, path: PathInfo, level: number): TreeNode => {
         const node: TreeNode = {
-          code: row.code,
-          name: row.name,
-          unitType: row.unitType,
-          parentCode: row.parentCode,
-          status: row.status,
-          sortOrder: row.sortOrder,
-          description: row.description,
-          attributes: typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Record<string, unknown>) : row.attributes,
-          effectiveDate: row.from,
-          endDate: endDateOf(row.to),
-          changeReason: row.changeReason,
+          ...toApiVersion(row.code, row),
           revision: row.revision,
           codePath: path.codePath,
           namePath: path.namePath,

@@ -3,8 +3,8 @@
 // cached in the process and dropped when any process writes to the tree (pub/sub), when the date
 // changes, and at the latest after MAX_AGE_MS (a lost message cannot keep it stale for long).
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { Schema } from '../../platform/db/schema.js';
+import { orgRepo } from './org-units.repo.js';
 
 const MAX_AGE_MS = 60_000;
 export const ORG_CHANGED_CHANNEL = 'org-units.changed';
@@ -25,10 +25,7 @@ export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; 
   let generation = 0;
 
   async function load(date: string): Promise<OrgSnapshot> {
-    const { rows } = await sql<{ code: string; parent_code: string | null }>`
-      select distinct on (code) code, parent_code from org_unit_versions
-      where effective_to is null or effective_to > ${date}::date
-      order by code, effective_from`.execute(deps.db);
+    const rows = await orgRepo.scopeTreeOn(deps.db, date);
     const parents = new Map(rows.map((r) => [r.code, r.parent_code]));
     const children = new Map<string, string[]>();
     for (const [code, parent] of parents) if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), code]);

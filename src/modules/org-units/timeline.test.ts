@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHierarchy } from './hierarchy.js';
 import type { Version, VersionFields } from './timeline.js';
-import { correctVersion, insertVersion, removeVersion, setStatusFrom, versionAt } from './timeline.js';
+import { correctVersion, insertVersion, removeVersion, setStatusFrom, toApiVersion, versionAt } from './timeline.js';
 
 const meta = { changeReason: 'test', changedBy: 'tester', changedAt: '2026-01-01T00:00:00.000Z' };
 const base: VersionFields = {
@@ -133,5 +133,33 @@ describe('hierarchy', () => {
     expect(() => checkHierarchy({ code: 'S', timeline, others, maxDepth: 3 })).toThrow(
       expect.objectContaining({ code: 'DEPTH_LIMIT_EXCEEDED', details: expect.objectContaining({ date: '2026-09-01', depth: 4 }) }),
     );
+  });
+});
+
+describe('toApiVersion', () => {
+  it('shows a stored [from, to) version with an inclusive endDate, its fields and reason, in the API order', () => {
+    const shown = toApiVersion('S1', v('2026-01-01', '2026-06-01', { attributes: { a: 1 } }));
+    expect(shown).toEqual({
+      ...base,
+      attributes: { a: 1 },
+      code: 'S1',
+      effectiveDate: '2026-01-01',
+      endDate: '2026-05-31',
+      changeReason: 'test',
+    });
+    expect(Object.keys(shown)).toEqual([
+      'code',
+      'name',
+      'unitType',
+      'parentCode',
+      'status',
+      'sortOrder',
+      'description',
+      'attributes',
+      'effectiveDate',
+      'endDate',
+      'changeReason',
+    ]);
+    expect(toApiVersion('S1', v('2026-06-01', null)).endDate).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 // A unit's timeline: versions sorted by `from`, each in force over [from, to), contiguous, only the
 // last open (to = null). Pure functions that return a new timeline or throw; the service stores it.
+import { endDateOf } from '../../platform/dates.js';
 import { OrgErrors } from './org-units.errors.js';
 
 export type { OrgUnitStatus as Status } from '../../platform/db/schema.js';
@@ -28,6 +29,39 @@ export interface Version extends VersionFields, VersionMeta {
 }
 
 export type Timeline = readonly Version[];
+
+/** A version's fields as every API shape shows them: a unit, a version, a tree node, an export row. */
+export interface ApiVersion extends VersionFields {
+  code: string;
+  /** First day of the version. */
+  effectiveDate: string;
+  /** Last day of the version (inclusive); null: open. */
+  endDate: string | null;
+  changeReason: string | null;
+}
+
+/**
+ * The one mapper from a stored version (`[from, to)`, as the repository reads it) to its API
+ * fields; each API shape adds what is its own (revision, path, change metadata).
+ */
+export function toApiVersion(
+  code: string,
+  v: VersionFields & { from: string; to: string | null; changeReason: string | null },
+): ApiVersion {
+  return {
+    code,
+    name: v.name,
+    unitType: v.unitType,
+    parentCode: v.parentCode,
+    status: v.status,
+    sortOrder: v.sortOrder,
+    description: v.description,
+    attributes: v.attributes,
+    effectiveDate: v.from,
+    endDate: endDateOf(v.to),
+    changeReason: v.changeReason,
+  };
+}
 
 export const versionAt = (timeline: Timeline, date: string): Version | undefined =>
   timeline.find((v) => v.from <= date && (v.to === null || date < v.to));

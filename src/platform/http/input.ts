@@ -14,6 +14,9 @@ export const MAX_JSON_DEPTH = 64;
 // eslint-disable-next-line no-control-regex -- NUL is the very character looked for
 const UNSTORABLE = /[\u0000\p{Cs}]/u;
 
+/** Whether PostgreSQL text can hold `text` (no NUL, no lone surrogate). */
+export const isStorableText = (text: string): boolean => !UNSTORABLE.test(text);
+
 export interface Unstorable {
   /** Where, as in VALIDATION_FAILED details: `body.attributes.note`, `querystring.q`. */
   path: string;

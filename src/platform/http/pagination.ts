@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { TSchema } from '@sinclair/typebox';
 import { platformErrors } from '../errors.js';
+import { UUID_PATTERN } from '../ids.js';
+import { isStorableText } from './input.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -23,18 +25,67 @@ export function Page<T extends TSchema>(item: T) {
   );
 }
 
-export function encodeCursor(position: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
+/**
+ * The cursor of one list: a position encoded as base64url JSON, and decoded only when `validate`
+ * accepts it. A cursor that is not base64url JSON, has another shape, or holds values no page of
+ * this list makes (text SQL cannot take, an id that is no UUID, a number beyond its column) is
+ * refused with 400 INVALID_CURSOR before it reaches a query.
+ */
+export interface CursorCodec<T> {
+  /** The list's name, for tests and logs; not part of any answer. */
+  readonly name: string;
+  encode(position: T): string;
+  /** `undefined` for no cursor (the first page); throws 400 INVALID_CURSOR for a bad one. */
+  decode(cursor: string | undefined): T | undefined;
 }
 
-/** Decodes a cursor made by encodeCursor and checks its shape; a bad one is 400 INVALID_CURSOR. */
-export function decodeCursor<T>(cursor: string | undefined, isValid: (value: unknown) => value is T): T | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (isValid(value)) return value;
-  } catch {
-    // falls through to the error below
-  }
-  throw platformErrors.raise('INVALID_CURSOR', 'the cursor is not one this list produced; start again without it', { cursor });
+export function cursorCodec<T>(name: string, validate: (value: unknown) => value is T): CursorCodec<T> {
+  return {
+    name,
+    encode: (position) => Buffer.from(JSON.stringify(position)).toString('base64url'),
+    decode(cursor) {
+      if (cursor === undefined) return undefined;
+      let value: unknown;
+      try {
+        value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      } catch {
+        value = undefined;
+      }
+      if (value !== undefined && validate(value)) return value;
+      throw platformErrors.raise('INVALID_CURSOR', 'the cursor is not one this list produced; start again without it', { cursor });
+    },
+  };
+}
+
+type FieldCheck<V> = (value: unknown) => value is V;
+
+/** Instants as the lists write them: ISO 8601 UTC, four-digit year, up to microseconds. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const INSTANT_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const INT4 = 2 ** 31;
+
+/** Checks for the fields of a cursor: values that a query can take as they are. */
+export const cursorField = {
+  /** Text without NUL or lone surrogates (PostgreSQL text cannot hold them). */
+  text: ((value) => typeof value === 'string' && isStorableText(value)) as FieldCheck<string>,
+  uuid: ((value) => typeof value === 'string' && UUID_PATTERN.test(value)) as FieldCheck<string>,
+  /** An instant as `Date.toISOString()` writes it (or with microseconds). */
+  instant: ((value) => typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(Date.parse(value))) as FieldCheck<string>,
+  /** An instant to the microsecond, as PostgreSQL keeps it. */
+  instantMicros: ((value) =>
+    typeof value === 'string' && INSTANT_MICROS.test(value) && !Number.isNaN(Date.parse(value))) as FieldCheck<string>,
+  /** A whole number a PostgreSQL `integer` holds. */
+  int4: ((value) => Number.isInteger(value) && (value as number) >= -INT4 && (value as number) < INT4) as FieldCheck<number>,
+} as const;
+
+/** A guard for a cursor that is a JSON object with (at least) these fields, each passing its check. */
+export function cursorShape<F extends Record<string, FieldCheck<unknown>>>(
+  fields: F,
+): (value: unknown) => value is { [K in keyof F]: F[K] extends FieldCheck<infer V> ? V : never } {
+  const checks = Object.entries(fields);
+  return (value: unknown): value is { [K in keyof F]: F[K] extends FieldCheck<infer V> ? V : never } => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    const record = value as Record<string, unknown>;
+    return checks.every(([key, check]) => Object.hasOwn(record, key) && check(record[key]));
+  };
 }

@@ -5,18 +5,19 @@
 // database as the same timelines.
 import type { Kysely } from 'kysely';
 import { LOCKS, lockTransaction } from '../../platform/db/locks.js';
-import { MAX_DATE, MIN_DATE, endDateOf, isDate, toOfEndDate } from '../../platform/dates.js';
+import { MAX_DATE, MIN_DATE, isDate, toOfEndDate } from '../../platform/dates.js';
 import { AppError } from '../../platform/errors.js';
 import { CsvSyntaxError, parseCsv, writeCsv } from './csv.js';
 import type { CsvCell } from './csv.js';
 import { checkHierarchy } from './hierarchy.js';
 import { transferRepo } from './import-export.repo.js';
-import { OrgErrors } from './org-units.errors.js';
+import { ImportErrors, OrgErrors } from './org-units.errors.js';
+import type { ImportProblem } from './org-units.errors.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, versionView } from './org-units.service.js';
 import type { Actor, OrgServiceDeps } from './org-units.service.js';
-import type { Timeline, Version, VersionFields } from './timeline.js';
-import { versionAt } from './timeline.js';
+import type { ApiVersion, Timeline, Version } from './timeline.js';
+import { toApiVersion, versionAt } from './timeline.js';
 import type { Schema } from '../../platform/db/schema.js';
 
 /** The fields of a row, in the order of the CSV columns. */
@@ -36,23 +37,8 @@ export const TRANSFER_COLUMNS = [
 type Column = (typeof TRANSFER_COLUMNS)[number];
 const REQUIRED: readonly Column[] = ['code', 'name', 'unitType', 'effectiveDate'];
 
-/** One version of one unit, as imported and exported. */
-export interface TransferRow extends VersionFields {
-  code: string;
-  /** First day of the version. */
-  effectiveDate: string;
-  /** Last day of the version (inclusive); null: open. */
-  endDate: string | null;
-  changeReason: string | null;
-}
-
-export interface ImportProblem {
-  /** CSV: the line the row starts on, the header being line 1. JSON: the row's 1-based index in `versions`. */
-  line: number;
-  /** The field (CSV column) at fault; null when it is the row as a whole. */
-  field: string | null;
-  message: string;
-}
+/** One version of one unit, as imported and exported: its API fields. */
+export type TransferRow = ApiVersion;
 
 export type ImportInput = { format: 'csv'; text: string } | { format: 'json'; versions: readonly unknown[] };
 
@@ -64,27 +50,8 @@ export interface ImportSummary {
   codes: string[];
 }
 
-/** At most this many problems are listed (the count says how many there were). */
-export const MAX_LISTED_PROBLEMS = 1000;
 export const MAX_IMPORT_ROWS = 100_000;
 const SORT_ORDER_LIMIT = 1_000_000;
-
-export const ImportErrors = {
-  invalid: (problems: ImportProblem[]) => {
-    const sorted = [...problems].sort((a, b) => a.line - b.line);
-    const listed = sorted.slice(0, MAX_LISTED_PROBLEMS);
-    const first = listed
-      .slice(0, 3)
-      .map((p) => `line ${p.line}${p.field ? ` ${p.field}` : ''}: ${p.message}`)
-      .join('; ');
-    return new AppError(
-      400,
-      'IMPORT_INVALID',
-      `nothing was imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${first}${problems.length > 3 ? '; …' : ''})`,
-      { errors: listed, total: problems.length, truncated: problems.length > listed.length },
-    );
-  },
-} as const;
 
 interface ParsedRow extends TransferRow {
   line: number;
@@ -379,22 +346,6 @@ function ancestorsOf(code: string, timelines: ReadonlyMap<string, Timeline>): Se
   return seen;
 }
 
-function toRow(code: string, v: Version): TransferRow {
-  return {
-    code,
-    name: v.name,
-    unitType: v.unitType,
-    parentCode: v.parentCode,
-    status: v.status,
-    sortOrder: v.sortOrder,
-    description: v.description,
-    attributes: v.attributes,
-    effectiveDate: v.from,
-    endDate: endDateOf(v.to),
-    changeReason: v.changeReason,
-  };
-}
-
 /** Codes with parents before children: a walk of the tree by each unit's first parent, siblings by code. */
 function treeOrder(timelines: ReadonlyMap<string, Timeline>): string[] {
   const children = new Map<string | null, string[]>();
@@ -467,7 +418,10 @@ export function rowsToCsv(rows: readonly TransferRow[]): string {
   return writeCsv([[...TRANSFER_COLUMNS], ...rows.map(cells)]);
 }
 
-export function createOrgImportExport(deps: OrgServiceDeps) {
+/** What the import-export service needs: the org service's database, audit, settings and change notices, from the composition root. */
+export type OrgImportExportDeps = Pick<OrgServiceDeps, 'db' | 'audit' | 'unitTypes' | 'maxDepth' | 'onChange' | 'now'>;
+
+export function createOrgImportExport(deps: OrgImportExportDeps) {
   const { db, audit, unitTypes, maxDepth } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -605,7 +559,7 @@ export function createOrgImportExport(deps: OrgServiceDeps) {
     async exportUnits(options: { asOf?: string; visible: (code: string) => boolean }): Promise<TransferRow[]> {
       const all = options.asOf === undefined ? await transferRepo.allTimelines(db) : await transferRepo.versionsOn(db, options.asOf);
       const shown = new Map([...all].filter(([code]) => options.visible(code)));
-      return exportOrder(shown, options.asOf).map(([code, v]) => toRow(code, v));
+      return exportOrder(shown, options.asOf).map(([code, v]) => toApiVersion(code, v));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkHierarchy } from './hierarchy.js';
-import { exportOrder } from './org-units.import.js';
+import { exportOrder } from './import-export.service.js';
 import type { Timeline, Version } from './timeline.js';
 import { versionAt } from './timeline.js';
 
