@@ -43,7 +43,6 @@ module.exports = {
           '\\.test\\.ts$',
           // Still to move into repositories:
           '^src/modules/org-units/scope\\.ts$',
-          '^src/modules/cameras/runtime/fleet\\.ts$',
         ],
       },
       to: { path: 'node_modules/kysely', dependencyTypesNot: ['type-only'] },

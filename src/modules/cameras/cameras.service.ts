@@ -506,7 +506,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         const wake = (await camerasRepo.all(db))
           .filter((r) => visible(r) && r.active && r.auto_start && !r.desired_running)
           .map((r) => r.id);
-        if (wake.length > 0) await db.updateTable('cameras').set({ desired_running: true }).where('id', 'in', wake).execute();
+        await camerasRepo.want(db, wake);
         const result = await fleet.reconcile();
         deps.announce();
         await audit.write(db, {
@@ -528,14 +528,7 @@ export function createCameraService(deps: CameraServiceDeps) {
 
     /** When a process starts: the active cameras with auto-start are wanted again. */
     async autoStart(): Promise<number> {
-      const result = await db
-        .updateTable('cameras')
-        .set({ desired_running: true })
-        .where('active', '=', true)
-        .where('auto_start', '=', true)
-        .where('desired_running', '=', false)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
+      return camerasRepo.wantAutoStart(db);
     },
   };
 }
