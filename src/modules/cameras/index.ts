@@ -5,6 +5,9 @@
 // attempts per second are capped per process; every connection goes to an address the camera network
 // rules allow, checked after resolution (never Vigil's own endpoints, link-local or cloud metadata),
 // and what a camera's failure says is never what the other side sent.
+// The runtime of a process (service, supervisor, fleet, event log, retention) is built here, started by main.ts.
+export { createCameraRuntime, CAMERAS_CHANGED_CHANNEL } from './runtime.js';
+export type { CameraRuntime, CameraRuntimeDeps, CameraRuntimeSettings } from './runtime.js';
 export { createCameraService } from './cameras.service.js';
 export type { CameraService, Camera } from './cameras.service.js';
 export { cameraRoutes } from './cameras.routes.js';
@@ -20,5 +23,3 @@ export { createSourceGuard } from './source-guard.js';
 export type { SourceGuard, Resolver, ProtectedEndpoint } from './source-guard.js';
 export { createNetworkRules } from './source-network.js';
 export type { Fleet } from './runtime/fleet.js';
-/** Pub/sub channel: the camera registry changed; processes settle those cameras (or all) now. */
-export const CAMERAS_CHANGED_CHANNEL = 'cameras.changed';
