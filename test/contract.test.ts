@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import type { RouteShorthandOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { authErrors } from '../src/modules/auth/index.js';
+import { cameraErrors } from '../src/modules/cameras/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -100,6 +101,7 @@ describe('the conformance check that API tests run on every answer', () => {
 const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   platform: platformErrors.statuses,
   auth: authErrors.statuses,
+  cameras: cameraErrors.statuses,
 };
 
 /**

@@ -13,6 +13,8 @@ export type { CameraService, Camera } from './cameras.service.js';
 export { cameraRoutes } from './cameras.routes.js';
 export { CameraView, CameraStatusView } from './cameras.schemas.js';
 export { createCameraMetrics } from './cameras.metrics.js';
+export { cameraErrors, CameraErrors } from './cameras.errors.js';
+export type { CameraErrorCode } from './cameras.errors.js';
 export { createCameraEventLog, createCameraEventRetention } from './events.js';
 export { createSupervisor } from './runtime/supervisor.js';
 export type { Supervisor } from './runtime/supervisor.js';
