@@ -24,6 +24,14 @@ module.exports = {
       to: { path: '^src/(server|main|cli)' },
     },
     {
+      name: 'tools-are-not-the-service',
+      comment:
+        "src/tools/ holds tools (the camera simulator) that the CLI, tests and benchmarks run; the platform, the modules and the server never import them (a module's own tests may use them as fixtures).",
+      severity: 'error',
+      from: { path: '^src/(platform|modules|server|main)', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/tools/' },
+    },
+    {
       name: 'repos-speak-sql-services-do-not-speak-http',
       comment: 'Services and repos know nothing of Fastify.',
       severity: 'error',
