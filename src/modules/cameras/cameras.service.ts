@@ -117,12 +117,9 @@ export function createCameraService(deps: CameraServiceDeps) {
     return rows.map((row) => statusOf(row, remote.get(row.id)));
   }
 
-  /**
-   * After a committed change to a camera: act on it here now, and tell the other processes (its holder
-   * acts there). `row`: the camera as committed, so that it is not read again (none: it is read).
-   */
-  async function settle(id: string, row?: CameraRow): Promise<void> {
-    await fleet.settle([id], row ? [row] : undefined);
+  /** After a committed change to a camera: act on it here now, and tell the other processes (its holder acts there). */
+  async function settle(id: string): Promise<void> {
+    await fleet.settle([id]);
     deps.announce([id]);
   }
 
@@ -248,7 +245,7 @@ export function createCameraService(deps: CameraServiceDeps) {
   /**
    * An operator action on one camera: lock, check the caller may act on it (`may`, given its org unit:
    * throws when not), change the registry, record; then settle; answers the status. The camera's row is
-   * read once, under its lock, and the row committed is what is settled and reported.
+   * read once, under its lock (the route does not read it first), and the row committed is reported.
    */
   function control(
     operation: string,
@@ -272,7 +269,8 @@ export function createCameraService(deps: CameraServiceDeps) {
           await record(tx, actor, operation, next, summary(current), summary(next));
           return next;
         });
-        await settle(id, committed);
+        // The fleet reads the camera's wanted state itself, in turn with its other work (see settleNow).
+        await settle(id);
         const [status] = await statusesOf([committed]);
         return status!;
       },
@@ -372,7 +370,7 @@ export function createCameraService(deps: CameraServiceDeps) {
           return next;
         });
         // A running camera whose source changed picks up the change now (wherever it runs).
-        if (updated.desired_running) await settle(id, updated);
+        if (updated.desired_running) await settle(id);
         return toCamera(updated);
       });
     },

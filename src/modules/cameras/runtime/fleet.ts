@@ -31,12 +31,8 @@ import type { SourceRow, WantedRow } from './leases.repo.js';
 import type { Supervisor } from './supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './worker.js';
 import type { Schema } from '../../../platform/db/schema.js';
-import type { CameraRow } from '../cameras.repo.js';
 
 export type { SourceRow } from './leases.repo.js';
-
-/** A camera's row as a control call committed it: enough to settle it without reading it again. */
-export type SettleRow = WantedRow & Pick<CameraRow, 'desired_running' | 'active'>;
 
 export interface FleetDeps {
   db: Kysely<Schema>;
@@ -198,19 +194,15 @@ export function createFleet(deps: FleetDeps) {
    * held here is claimed and its worker made to match; one that is not wanted (or was deleted) is
    * stopped here and its lease given up. Cameras another live process holds are left to it (it is
    * told through pub/sub and settles them the same way). Costs a few rows, whatever the fleet's size.
-   * `known`: the rows of these cameras as just committed by the caller, which are then not read again
-   * (an id without a row in it is read).
+   * The cameras are read here, in turn with the other settles and cycles, not taken from the caller:
+   * two control calls on one camera can reach this queue in another order than they committed, and
+   * only a read in turn acts on the latest.
    */
-  async function settleNow(ids: readonly string[], known: readonly SettleRow[] = []): Promise<CycleResult> {
+  async function settleNow(ids: readonly string[]): Promise<CycleResult> {
     const result = emptyResult();
     if (ids.length === 0 || stopped) return result;
     const unique = [...new Set(ids)];
-    const given = new Map(known.map((row) => [row.id, row]));
-    const unknown = unique.filter((id) => !given.has(id));
-    const wanted = [
-      ...[...given.values()].filter((row) => unique.includes(row.id) && row.desired_running && row.active),
-      ...(unknown.length > 0 ? await leasesRepo.wantedAmong(db, unknown) : []),
-    ];
+    const wanted = await leasesRepo.wantedAmong(db, unique);
     const wantedIds = new Set(wanted.map((r) => r.id));
     const unwanted = unique.filter((id) => !wantedIds.has(id));
     for (const id of unwanted) await stopLocal(id, result);
@@ -253,8 +245,8 @@ export function createFleet(deps: FleetDeps) {
   }
 
   /** Settles these cameras now (see settleNow); a failure is logged, and the next cycle converges. */
-  function settle(ids: readonly string[], known?: readonly SettleRow[]): Promise<CycleResult> {
-    return exclusive(() => settleNow(ids, known)).catch((error: unknown) => {
+  function settle(ids: readonly string[]): Promise<CycleResult> {
+    return exclusive(() => settleNow(ids)).catch((error: unknown) => {
       log.warn({ err: error, cameras: ids.length }, 'could not settle cameras now; the next lease cycle will');
       return emptyResult();
     });
