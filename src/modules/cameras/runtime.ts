@@ -21,7 +21,6 @@ import { createCameraEventLog, createCameraEventRetention } from './events.js';
 import { createAttemptGate } from './runtime/attempt-gate.js';
 import { createFleet, parseCameraChange } from './runtime/fleet.js';
 import { createSupervisor } from './runtime/supervisor.js';
-import type { Supervisor } from './runtime/supervisor.js';
 import { createSourceGuard } from './source-guard.js';
 import type { ProtectedEndpoint, Resolver } from './source-guard.js';
 import { createNetworkRules } from './source-network.js';
@@ -70,19 +69,17 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     ...(deps.resolve ? { resolve: deps.resolve } : {}),
     endpoints: deps.endpoints,
   });
-  // The gauge of states reads the supervisor and the fleet, made after the metrics their hooks count into:
-  // the cameras this process runs, and (in one process of the fleet) those no process runs.
-  const states: { read: () => ReturnType<Supervisor['countByState']> } = {
-    read() {
-      const counts = supervisor.countByState();
-      for (const [state, n] of Object.entries(fleet.unrunCounts())) counts[state as keyof typeof counts] += n;
-      return counts;
-    },
-  };
-  const cameraMetrics = createCameraMetrics(metrics.registry, () => states.read());
+  // The gauge of states is read when scraped, from the supervisor and the fleet (made below, after the
+  // metrics their hooks count into): the cameras this process runs, and (in one process of the fleet)
+  // those no process runs.
+  const cameraMetrics = createCameraMetrics(metrics.registry, () => {
+    const counts = supervisor.countByState();
+    for (const [state, n] of Object.entries(fleet.unrunCounts())) counts[state as keyof typeof counts] += n;
+    return counts;
+  });
   const events = createCameraEventLog({ db, log, metrics: cameraMetrics });
   const gate = createAttemptGate({ perSecond: settings.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
-  const supervisor: Supervisor = createSupervisor({
+  const supervisor = createSupervisor({
     log,
     gate,
     guard,
