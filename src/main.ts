@@ -19,22 +19,10 @@ import {
 import { createAuditLog } from './modules/audit/index.js';
 import { createOrgImportExport, createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
 import type { OrgServiceDeps } from './modules/org-units/index.js';
-import {
-  createAttemptGate,
-  createCameraEventLog,
-  createCameraEventRetention,
-  createCameraMetrics,
-  createCameraService,
-  createNetworkRules,
-  createSourceGuard,
-  createSupervisor,
-} from './modules/cameras/index.js';
-import { CAMERAS_CHANGED_CHANNEL, createFleet, parseCameraChange } from './modules/cameras/index.js';
-import type { ProtectedEndpoint, Resolver, Supervisor } from './modules/cameras/index.js';
+import { createCameraRuntime } from './modules/cameras/index.js';
+import type { ProtectedEndpoint, Resolver } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
-import type { Audit } from './platform/audit.js';
 import { todayIn } from './platform/dates.js';
-import { uuidv7 } from './platform/ids.js';
 import { loadSecretBox } from './platform/secrets.js';
 import type { SecretBox } from './platform/secrets.js';
 import { createKv } from './platform/kv/kv.js';
@@ -218,17 +206,18 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     const orgTransfer = createOrgImportExport(orgDeps);
     // The port this process serves on, once known (PORT=0 picks one when listening): no camera source may reach it.
     let httpPort = config.http.port;
-    const runtime = startCameraRuntime(
-      config,
+    const runtime = createCameraRuntime({
+      settings: config.cameras,
       log,
       metrics,
       database,
-      kv,
+      pubsub: kv.pubsub,
       audit,
       secrets,
-      async (code) => (await orgScope.snapshot()).has(code),
-      { resolve: options.resolveCameraHost, httpPort: () => httpPort },
-    );
+      unitExists: async (code) => (await orgScope.snapshot()).has(code),
+      endpoints: () => vigilEndpoints(config, httpPort),
+      ...(options.resolveCameraHost ? { resolve: options.resolveCameraHost } : {}),
+    });
     stopRuntime = () => runtime.stop();
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
@@ -292,18 +281,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
         if (workers) return;
         workers = true;
         retention.start();
-        runtime.retention.start();
-        if (config.cameras.autoStart) {
-          // Auto-start is for the service starting, not for one more process joining a running fleet
-          // (a rolling restart must not undo an operator's stop).
-          const others = await runtime.fleet.othersAlive();
-          if (others > 0) log.info({ processes: others }, 'joining a running camera fleet; auto-start is left to cold starts');
-          else {
-            const wanted = await runtime.cameras.autoStart();
-            if (wanted > 0) log.info({ cameras: wanted }, 'auto-start cameras are wanted again');
-          }
-        }
-        await runtime.fleet.start(config.http.advertiseUrl ?? advertisedUrl(config.http.host, app));
+        await runtime.start({ advertiseUrl: config.http.advertiseUrl ?? advertisedUrl(config.http.host, app) });
       },
       shutdown: (reason: string) =>
         (stopping ??= (async () => {
@@ -354,130 +332,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     await vigil.shutdown('start failed');
     throw error;
   }
-}
-
-/** The camera runtime of this process: supervisor, attempt gate, event log, metrics, service. */
-function startCameraRuntime(
-  config: Config,
-  log: Logger,
-  metrics: Metrics,
-  database: Database,
-  kv: Kv,
-  audit: Audit,
-  secrets: SecretBox,
-  unitExists: (code: string) => Promise<boolean>,
-  network: { resolve: Resolver | undefined; httpPort: () => number },
-) {
-  const db = database.db;
-  const guard = createSourceGuard({
-    rules: createNetworkRules({ allow: config.cameras.allowNetworks, deny: config.cameras.denyNetworks }),
-    ...(network.resolve ? { resolve: network.resolve } : {}),
-    endpoints: () => vigilEndpoints(config, network.httpPort()),
-  });
-  // The gauge of states reads the supervisor and the fleet, made after the metrics their hooks count into:
-  // the cameras this process runs, and (in one process of the fleet) those no process runs.
-  const states: { read: () => ReturnType<Supervisor['countByState']> } = {
-    read() {
-      const counts = supervisor.countByState();
-      for (const [state, n] of Object.entries(fleet.unrunCounts())) counts[state as keyof typeof counts] += n;
-      return counts;
-    },
-  };
-  const cameraMetrics = createCameraMetrics(metrics.registry, () => states.read());
-  const events = createCameraEventLog({ db, log, metrics: cameraMetrics });
-  const gate = createAttemptGate({ perSecond: config.cameras.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
-  const supervisor: Supervisor = createSupervisor({
-    log,
-    gate,
-    guard,
-    onCrash(id, error, restartInMs) {
-      cameraMetrics.crashes.inc();
-      const message = error instanceof Error ? error.message : String(error);
-      events.add({
-        camera_id: id,
-        level: 'error',
-        kind: 'error',
-        message: `the camera's worker crashed (${message}); restarting it in ${restartInMs} ms`,
-        details: JSON.stringify({ error: { code: 'WORKER_CRASHED', message }, restartInMs }),
-      });
-    },
-    settings: {
-      stallTimeoutMs: config.cameras.stallTimeoutMs,
-      backoff: { baseMs: config.cameras.backoffBaseMs, maxMs: config.cameras.backoffMaxMs },
-      connectTimeoutMs: config.cameras.connectTimeoutMs,
-      fpsWindowMs: 5_000,
-      maxFrameBytes: 8 * 1024 * 1024,
-      ffmpegPath: config.cameras.ffmpegPath,
-    },
-    hooks: {
-      onState(id, state, previous, error) {
-        const level = state === 'error' ? 'error' : state === 'reconnecting' || state === 'degraded' ? 'warn' : 'info';
-        log[level]({ cameraId: id, state, previous, ...(error ? { error } : {}) }, 'camera state changed');
-        events.add({
-          camera_id: id,
-          level,
-          kind: error ? 'error' : 'state',
-          message: error ? `${previous} → ${state}: ${error.code} ${error.message}` : `${previous} → ${state}`,
-          details: JSON.stringify({ state, previous, ...(error ? { error } : {}) }),
-        });
-      },
-      onFrame: () => cameraMetrics.frames.inc(),
-      onBytes: (_id, bytes) => cameraMetrics.bytes.inc(bytes),
-      onStall(id, kind, detectionMs) {
-        cameraMetrics.stalls.inc({ kind });
-        cameraMetrics.offlineDetection.observe(detectionMs / 1000);
-        log.warn({ cameraId: id, kind, detectionMs }, 'camera stream stalled');
-      },
-      onReconnect: () => cameraMetrics.reconnects.inc(),
-    },
-  });
-  const fleet = createFleet({
-    db,
-    supervisor,
-    nodeId: uuidv7(),
-    leaseMs: config.cameras.leaseMs,
-    log,
-    sourceOf: (row) => cameras.sourceOf(row),
-  });
-  const cameras = createCameraService({
-    db,
-    audit,
-    secrets,
-    supervisor,
-    fleet,
-    announce: (ids) => {
-      kv.pubsub
-        .publish(CAMERAS_CHANGED_CHANNEL, JSON.stringify({ from: fleet.nodeId, ...(ids ? { ids } : {}) }))
-        .catch((error: unknown) => log.warn({ err: error }, 'could not announce a camera change'));
-    },
-    metrics: cameraMetrics,
-    log,
-    unitExists,
-    guard,
-  });
-  // Another process changed the registry: settle those cameras (or reconcile all) now rather than at the next cycle.
-  const unsubscribe = kv.pubsub.subscribe(CAMERAS_CHANGED_CHANNEL, (message) => {
-    const change = parseCameraChange(message);
-    if (change === undefined || change.from === fleet.nodeId) return;
-    (change.ids ? fleet.settle(change.ids) : fleet.reconcile()).catch((error: unknown) =>
-      log.warn({ err: error }, 'camera reconcile failed'),
-    );
-  });
-  const retention = createCameraEventRetention({ database, retentionDays: config.cameras.logRetentionDays, log, metrics });
-  return {
-    cameras,
-    retention,
-    fleet,
-    async stop() {
-      await (
-        await unsubscribe
-      )();
-      await fleet.stop();
-      gate.close();
-      await events.close();
-      await retention.stop();
-    },
-  };
 }
 
 /**

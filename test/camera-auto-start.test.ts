@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
-import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
+import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import { freePort, runVigil, signIn } from './helpers/process.js';
 import type { VigilProcess } from './helpers/process.js';
 

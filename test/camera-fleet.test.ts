@@ -4,8 +4,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttemptGate, createSupervisor } from '../src/modules/cameras/index.js';
 import type { Supervisor } from '../src/modules/cameras/index.js';
-import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
-import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
+import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
 
 const COUNT = 500;
 const CAP = 100;

@@ -2,8 +2,8 @@
 // no camera is in it), and every camera is counted in the state its status shows, including those no
 // process runs (stopped, deactivated).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
-import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
+import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import { CAMERA_STATES } from '../src/modules/cameras/runtime/worker.js';
 import { startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';

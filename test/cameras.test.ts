@@ -5,8 +5,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
-import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
+import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import { TEST_ADMIN, startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
 

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { authErrors } from '../src/modules/auth/index.js';
 import { opsErrors } from '../src/modules/ops/index.js';
 import { orgErrors } from '../src/modules/org-units/index.js';
+import { cameraErrors } from '../src/modules/cameras/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -104,6 +105,7 @@ const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   auth: authErrors.statuses,
   'org-units': orgErrors.statuses,
   ops: opsErrors.statuses,
+  cameras: cameraErrors.statuses,
 };
 
 /**

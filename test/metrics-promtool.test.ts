@@ -4,8 +4,8 @@
 // package `prometheus`) and must run this; elsewhere it skips, saying so, when promtool is absent.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCameraSimulator } from '../src/modules/cameras/simulator.js';
-import type { CameraSimulator } from '../src/modules/cameras/simulator.js';
+import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import { startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
 import { pollUntil } from './helpers/poll.js';

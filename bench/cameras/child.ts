@@ -90,7 +90,7 @@ async function startVigilChild(): Promise<Started> {
 }
 
 async function startSimulatorChild(): Promise<Started> {
-  const { startCameraSimulator } = await import('../../src/modules/cameras/simulator.js');
+  const { startCameraSimulator } = await import('../../src/tools/camera-sim/simulator.js');
   const count = Number(requiredEnv('BENCH_CAMERAS_SIM_COUNT'));
   const simulator = await startCameraSimulator({ count, fps: 5, width: 320, height: 240, host: LOOPBACK, port: 0 });
   return {

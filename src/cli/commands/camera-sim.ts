@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { FAULT_MODES, startCameraSimulator } from '../../modules/cameras/simulator.js';
+import { FAULT_MODES, startCameraSimulator } from '../../tools/camera-sim/simulator.js';
 import type { Command, CommandContext } from '../command.js';
 
 const HELP = `Serves N synthetic cameras until SIGINT or SIGTERM: MJPEG streams and JPEG snapshots of a moving

@@ -56,6 +56,28 @@ export const camerasRepo = {
   /** Every camera that should run (active, auto-start) or that is active at all, for reconciling. */
   all: (db: Db) => db.selectFrom('cameras').selectAll().orderBy('id').execute(),
 
+  /** These cameras should run (their revision and update time are left alone: not an edit of the camera). */
+  want: async (db: Db, ids: readonly string[]): Promise<void> => {
+    if (ids.length === 0) return;
+    await db
+      .updateTable('cameras')
+      .set({ desired_running: true })
+      .where('id', 'in', [...ids])
+      .execute();
+  },
+
+  /** Every active auto-start camera that is not wanted becomes wanted; answers how many. */
+  wantAutoStart: async (db: Db): Promise<number> => {
+    const result = await db
+      .updateTable('cameras')
+      .set({ desired_running: true })
+      .where('active', '=', true)
+      .where('auto_start', '=', true)
+      .where('desired_running', '=', false)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
   insertEvents: (db: Db, rows: CameraEventRow[]) =>
     rows.length === 0
       ? Promise.resolve()

@@ -53,6 +53,19 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
     return row;
   }
 
+  /**
+   * What `camera` checks, as a check of the camera's org unit that the service runs on the row it
+   * reads (under its lock), so that a control call reads the camera once.
+   */
+  async function mayAct(request: FastifyRequest, id: string, permission: Permission): Promise<(orgUnitCode: string) => void> {
+    const readable = await reach(request, 'cameras:read');
+    const allowed = permission === 'cameras:read' ? readable : await reach(request, permission);
+    return (orgUnitCode) => {
+      if (!inside(readable, orgUnitCode)) throw CameraErrors.notFound(id);
+      if (!inside(allowed, orgUnitCode)) throw CameraErrors.outOfScope();
+    };
+  }
+
   async function mayPlaceIn(request: FastifyRequest, orgUnitCode: string): Promise<void> {
     if (!inside(await reach(request, 'cameras:write'), orgUnitCode)) throw CameraErrors.outOfScope();
   }
@@ -227,8 +240,8 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         },
       },
       async (request) => {
-        await camera(request, request.params.camera_id, permission);
-        return cameras[operation](request.params.camera_id, actorOf(request));
+        const id = request.params.camera_id;
+        return cameras[operation](id, actorOf(request), await mayAct(request, id, permission));
       },
     );
   }

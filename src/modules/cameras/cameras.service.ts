@@ -1,5 +1,5 @@
 // Cameras: the registry (each write audited in its transaction) and the control of their runtime in
-// this process. Credentials are sealed with the secrets key and never leave the service.
+// this process. Credentials are sealed (credentials.ts) and never leave the service.
 import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
@@ -7,15 +7,15 @@ import { AppError } from '../../platform/errors.js';
 import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { UUID_PATTERN, uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
-import type { SecretBox } from '../../platform/secrets.js';
 import { CameraErrors } from './cameras.errors.js';
 import type { CameraMetrics } from './cameras.metrics.js';
 import type { CameraEventRow, CameraRow } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
-import type { Fleet, SourceRow } from './runtime/fleet.js';
+import type { CameraCredentials, Credentials } from './credentials.js';
+import type { Fleet } from './runtime/fleet.js';
 import type { SourceGuard } from './source-guard.js';
 import type { Supervisor } from './runtime/supervisor.js';
-import type { CameraSource, CameraState, CameraStatus } from './runtime/worker.js';
+import type { CameraState, CameraStatus } from './runtime/worker.js';
 import { checkSource } from './source.js';
 import type { SourceType } from './source.js';
 import type { Schema } from '../../platform/db/schema.js';
@@ -36,10 +36,7 @@ export interface Camera {
   updatedAt: string;
 }
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
+export type { Credentials } from './credentials.js';
 
 export interface NewCamera {
   orgUnitCode: string;
@@ -90,7 +87,8 @@ export function toCamera(row: CameraRow): Camera {
 export interface CameraServiceDeps {
   db: Kysely<Schema>;
   audit: Audit;
-  secrets: SecretBox;
+  /** Seals the credentials registered (and opens them for the fleet's workers: the same box). */
+  credentials: CameraCredentials;
   supervisor: Supervisor;
   /** The lease coordinator: control calls change the registry, then the holder of the camera acts. */
   fleet: Fleet;
@@ -107,8 +105,7 @@ export interface CameraServiceDeps {
 export type { Actor };
 
 export function createCameraService(deps: CameraServiceDeps) {
-  const { db, audit, secrets, supervisor, fleet, metrics } = deps;
-  const context = (id: string) => `camera:${id}:credentials`;
+  const { db, audit, credentials, supervisor, fleet, metrics } = deps;
 
   async function statusesOf(rows: readonly CameraRow[]): Promise<CameraStatus[]> {
     const remote = await fleet.remoteStatuses(rows.map((r) => r.id));
@@ -119,17 +116,6 @@ export function createCameraService(deps: CameraServiceDeps) {
   async function settle(id: string): Promise<void> {
     await fleet.settle([id]);
     deps.announce([id]);
-  }
-
-  function sourceOf(row: SourceRow): CameraSource {
-    return {
-      id: row.id,
-      sourceUrl: row.source_url,
-      sourceType: row.source_type,
-      expectedFps: Number(row.expected_fps),
-      credentials:
-        row.credentials_sealed === null ? null : (JSON.parse(secrets.decrypt(row.credentials_sealed, context(row.id))) as Credentials),
-    };
   }
 
   /** A camera's status: from this process's worker, else from the process that holds it, else from the registry. */
@@ -171,12 +157,14 @@ export function createCameraService(deps: CameraServiceDeps) {
     throw CameraErrors.holderUnreachable(id, response.status);
   }
 
-  async function counted<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  /** Counts an operation's outcome; a failure for which `counts` says false is not an operation (a caller turned away). */
+  async function counted<T>(operation: string, work: () => Promise<T>, counts: () => boolean = () => true): Promise<T> {
     try {
       const result = await work();
       metrics.operations.inc({ operation, status: 'success' });
       return result;
     } catch (error) {
+      if (!counts()) throw error;
       metrics.operations.inc({ operation, status: error instanceof AppError && error.status < 500 ? 'rejected' : 'error' });
       throw error;
     }
@@ -230,9 +218,7 @@ export function createCameraService(deps: CameraServiceDeps) {
     return row;
   }
 
-  function seal(id: string, credentials: Credentials | null | undefined): string | null {
-    return credentials ? secrets.encrypt(JSON.stringify(credentials), context(id)) : null;
-  }
+  const seal = (id: string, given: Credentials | null | undefined) => credentials.seal(id, given);
 
   /** A source URL whose host is an address the network rules refuse: 400, before any connection (names are checked once resolved, at connect). */
   async function checkAddress(sourceUrl: string): Promise<void> {
@@ -251,24 +237,43 @@ export function createCameraService(deps: CameraServiceDeps) {
     if (!(await deps.unitExists(code))) throw CameraErrors.unknownUnit(code);
   }
 
-  /** An operator action on one camera: lock, change the registry, record; then settle; answers the status. */
-  function control(operation: string, id: string, actor: Actor, act: (row: CameraRow, tx: Kysely<Schema>) => Promise<CameraRow | void>) {
-    return counted(operation, async () => {
-      await db.transaction().execute(async (tx) => {
-        const current = await load(id, tx, true);
-        const next = (await act(current, tx)) ?? current;
-        const summary = (r: CameraRow) => ({ active: r.active, autoStart: r.auto_start, running: r.desired_running });
-        await record(tx, actor, operation, next, summary(current), summary(next));
-      });
-      await settle(id);
-      const [status] = await statusesOf([await load(id)]);
-      return status!;
-    });
+  /**
+   * An operator action on one camera: lock, check the caller may act on it (`may`, given its org unit:
+   * throws when not), change the registry, record; then settle; answers the status. The camera's row is
+   * read once, under its lock (the route does not read it first), and the row committed is reported.
+   */
+  function control(
+    operation: string,
+    id: string,
+    actor: Actor,
+    may: ((orgUnitCode: string) => void) | undefined,
+    act: (row: CameraRow, tx: Kysely<Schema>) => Promise<CameraRow | void>,
+  ) {
+    // A caller turned away by `may` (or asking for a camera that does not exist) is not counted as an
+    // operation, as when the route checked the camera before calling.
+    let admitted = may === undefined;
+    return counted(
+      operation,
+      async () => {
+        const committed = await db.transaction().execute(async (tx) => {
+          const current = await load(id, tx, true);
+          may?.(current.org_unit_code);
+          admitted = true;
+          const next = (await act(current, tx)) ?? current;
+          const summary = (r: CameraRow) => ({ active: r.active, autoStart: r.auto_start, running: r.desired_running });
+          await record(tx, actor, operation, next, summary(current), summary(next));
+          return next;
+        });
+        // The fleet reads the camera's wanted state itself, in turn with its other work (see settleNow).
+        await settle(id);
+        const [status] = await statusesOf([committed]);
+        return status!;
+      },
+      () => admitted,
+    );
   }
 
   return {
-    sourceOf,
-
     async create(input: NewCamera, actor: Actor): Promise<Camera> {
       const sourceType = checkSource(input.sourceUrl, input.sourceType);
       await checkAddress(input.sourceUrl);
@@ -377,26 +382,29 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    start: (id: string, actor: Actor) =>
-      control('start', id, actor, async (row, tx) => {
+    /** `may`: throws when the caller may not act on a camera of that org unit (checked under the camera's lock). */
+    start: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
+      control('start', id, actor, may, async (row, tx) => {
         if (!row.active) throw CameraErrors.deactivated(id);
         return row.desired_running ? row : camerasRepo.update(tx, id, { desired_running: true });
       }),
 
-    stop: (id: string, actor: Actor) =>
-      control('stop', id, actor, async (row, tx) => (row.desired_running ? camerasRepo.update(tx, id, { desired_running: false }) : row)),
+    stop: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
+      control('stop', id, actor, may, async (row, tx) =>
+        row.desired_running ? camerasRepo.update(tx, id, { desired_running: false }) : row,
+      ),
 
-    restart: (id: string, actor: Actor) =>
-      control('restart', id, actor, async (row, tx) => {
+    restart: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
+      control('restart', id, actor, may, async (row, tx) => {
         if (!row.active) throw CameraErrors.deactivated(id);
         return camerasRepo.update(tx, id, { desired_running: true, restart_seq: row.restart_seq + 1 });
       }),
 
-    activate: (id: string, actor: Actor) =>
-      control('activate', id, actor, async (row, tx) => (row.active ? row : camerasRepo.update(tx, id, { active: true }))),
+    activate: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
+      control('activate', id, actor, may, async (row, tx) => (row.active ? row : camerasRepo.update(tx, id, { active: true }))),
 
-    deactivate: (id: string, actor: Actor) =>
-      control('deactivate', id, actor, async (row, tx) =>
+    deactivate: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
+      control('deactivate', id, actor, may, async (row, tx) =>
         row.active || row.desired_running ? camerasRepo.update(tx, id, { active: false, desired_running: false }) : row,
       ),
 
@@ -501,7 +509,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         const wake = (await camerasRepo.all(db))
           .filter((r) => visible(r) && r.active && r.auto_start && !r.desired_running)
           .map((r) => r.id);
-        if (wake.length > 0) await db.updateTable('cameras').set({ desired_running: true }).where('id', 'in', wake).execute();
+        await camerasRepo.want(db, wake);
         const result = await fleet.reconcile();
         deps.announce();
         await audit.write(db, {
@@ -523,14 +531,7 @@ export function createCameraService(deps: CameraServiceDeps) {
 
     /** When a process starts: the active cameras with auto-start are wanted again. */
     async autoStart(): Promise<number> {
-      const result = await db
-        .updateTable('cameras')
-        .set({ desired_running: true })
-        .where('active', '=', true)
-        .where('auto_start', '=', true)
-        .where('desired_running', '=', false)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
+      return camerasRepo.wantAutoStart(db);
     },
   };
 }

@@ -38,8 +38,9 @@ export function createCameraEventLog(deps: {
   const maxBuffered = deps.maxBuffered ?? 10_000;
   let overflow = 0;
   let flushing: Promise<void> | undefined;
-  const timer = setInterval(() => void flush(), deps.flushMs ?? 500);
-  timer.unref();
+  // The flush timer runs from the first event on (a log built and never written to holds no timer).
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
 
   /** Counts and logs events that will not be written. */
   function dropped(reason: EventDropReason, events: readonly CameraEventRow[], error?: unknown): void {
@@ -115,9 +116,14 @@ export function createCameraEventLog(deps: {
         return;
       }
       buffer.push({ id: uuidv7(), at: new Date(), actor_type: null, actor_id: null, ...event });
+      if (!timer && !closed) {
+        timer = setInterval(() => void flush(), deps.flushMs ?? 500);
+        timer.unref();
+      }
     },
     flush,
     async close(): Promise<void> {
+      closed = true;
       clearInterval(timer);
       await flush();
     },

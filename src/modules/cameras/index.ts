@@ -5,20 +5,19 @@
 // attempts per second are capped per process; every connection goes to an address the camera network
 // rules allow, checked after resolution (never Vigil's own endpoints, link-local or cloud metadata),
 // and what a camera's failure says is never what the other side sent.
-export { createCameraService } from './cameras.service.js';
+// The runtime of a process (service, supervisor, fleet, event log, retention) is built by
+// createCameraRuntime and started by main.ts; its parts are not exported one by one (the supervisor
+// and the attempt gate are, for tests that drive real streams without a service).
+export { createCameraRuntime, CAMERAS_CHANGED_CHANNEL } from './runtime.js';
+export type { CameraRuntime, CameraRuntimeDeps, CameraRuntimeSettings } from './runtime.js';
 export type { CameraService, Camera } from './cameras.service.js';
 export { cameraRoutes } from './cameras.routes.js';
 export { CameraView, CameraStatusView } from './cameras.schemas.js';
-export { createCameraMetrics } from './cameras.metrics.js';
-export { createCameraEventLog, createCameraEventRetention } from './events.js';
+export { cameraErrors, CameraErrors } from './cameras.errors.js';
+export type { CameraErrorCode } from './cameras.errors.js';
 export { createSupervisor } from './runtime/supervisor.js';
 export type { Supervisor } from './runtime/supervisor.js';
 export { createAttemptGate } from './runtime/attempt-gate.js';
 export type { RuntimeSettings, CameraState, CameraStatus } from './runtime/worker.js';
-export { createFleet, parseCameraChange } from './runtime/fleet.js';
-export { createSourceGuard } from './source-guard.js';
 export type { SourceGuard, Resolver, ProtectedEndpoint } from './source-guard.js';
-export { createNetworkRules } from './source-network.js';
 export type { Fleet } from './runtime/fleet.js';
-/** Pub/sub channel: the camera registry changed; processes settle those cameras (or all) now. */
-export const CAMERAS_CHANGED_CHANNEL = 'cameras.changed';

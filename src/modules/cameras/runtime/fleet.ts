@@ -19,20 +19,20 @@
 // Timing: the lease period L is the promise "a dead process's cameras move within L". Leases are
 // written for ttl = L - 2 cycles and renewed every cycle (L / 6); another process claims an expired
 // lease at its next cycle, so a camera moves at most ttl + 1 cycle = L - 1 cycle after its holder died.
+//
+// The statements (and what they guarantee: one holder per camera, leases by the database's clock)
+// are in leases.repo.ts.
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { Logger } from '../../../platform/log.js';
 import { isProcessAlive } from '../../../platform/processes.js';
-import type { CameraRow } from '../cameras.repo.js';
+import { leasesRepo } from './leases.repo.js';
+import type { SourceRow, WantedRow } from './leases.repo.js';
 import type { Supervisor } from './supervisor.js';
 import type { CameraSource, CameraState, CameraStatus } from './worker.js';
 import type { Schema } from '../../../platform/db/schema.js';
 
-/** What a worker needs of a camera's row (credentials still sealed). */
-export type SourceRow = Pick<CameraRow, 'id' | 'source_url' | 'source_type' | 'expected_fps' | 'credentials_sealed'>;
-type WantedRow = SourceRow & Pick<CameraRow, 'restart_seq'>;
-const WANTED_COLUMNS = ['id', 'source_url', 'source_type', 'expected_fps', 'credentials_sealed', 'restart_seq'] as const;
+export type { SourceRow } from './leases.repo.js';
 
 export interface FleetDeps {
   db: Kysely<Schema>;
@@ -78,7 +78,6 @@ export function createFleet(deps: FleetDeps) {
   const { db, supervisor, nodeId, leaseMs, log } = deps;
   const cycleMs = Math.max(150, Math.floor(leaseMs / 6));
   const ttlMs = leaseMs - 2 * cycleMs;
-  const ttl = `${ttlMs} milliseconds`;
   /** Per camera run here: the source key and restart count its worker was started with. */
   const applied = new Map<string, { key: string; seq: number }>();
   let lastRenewed = performance.now();
@@ -126,45 +125,26 @@ export function createFleet(deps: FleetDeps) {
   }
 
   async function release(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await db
-      .deleteFrom('camera_leases')
-      .where('owner', '=', nodeId)
-      .where('camera_id', 'in', [...ids])
-      .execute();
-    await db
-      .deleteFrom('camera_runtime')
-      .where('owner', '=', nodeId)
-      .where('camera_id', 'in', [...ids])
-      .execute();
+    await leasesRepo.release(db, nodeId, ids);
   }
 
   async function cycle(): Promise<CycleResult> {
     const result = emptyResult();
     if (stopped) return result;
     try {
-      await sql`insert into vigil_nodes (id, host, pid, url, heartbeat_at) values (${nodeId}, ${hostname()}, ${process.pid}, ${url}, now())
-                on conflict (id) do update set heartbeat_at = now(), url = excluded.url`.execute(db);
-      const renewed = await sql<{ camera_id: string }>`
-        update camera_leases set expires_at = now() + ${ttl}::interval
-        where owner = ${nodeId} returning camera_id`.execute(db);
+      await leasesRepo.heartbeat(db, { id: nodeId, host: hostname(), pid: process.pid, url });
+      const renewed = await leasesRepo.renew(db, nodeId, ttlMs);
       lastRenewed = performance.now();
-      const owned = new Set(renewed.rows.map((r) => r.camera_id));
+      const owned = new Set(renewed);
       // Lost leases (taken over while this process was stalled): stop ingesting at once.
       for (const id of supervisor.ids()) if (!owned.has(id)) await stopLocal(id, result);
 
-      const wanted: WantedRow[] = await db
-        .selectFrom('cameras')
-        .select(WANTED_COLUMNS)
-        .where('desired_running', '=', true)
-        .where('active', '=', true)
-        .execute();
+      const wanted = await leasesRepo.wanted(db);
       const wantedIds = new Set(wanted.map((r) => r.id));
-      const live = await sql<{ n: number; first: string | null }>`
-        select count(*)::int as n, min(id) as first from vigil_nodes where heartbeat_at > now() - ${ttl}::interval`.execute(db);
-      liveNodes = Math.max(1, live.rows[0]?.n ?? 1);
+      const live = await leasesRepo.liveNodes(db, ttlMs);
+      liveNodes = Math.max(1, live.count);
       // The live process with the lowest id counts the cameras that no process runs.
-      countsUnrun = (live.rows[0]?.first ?? nodeId) === nodeId;
+      countsUnrun = (live.first ?? nodeId) === nodeId;
       const share = Math.ceil(wanted.length / liveNodes);
 
       // Give up what is no longer wanted, and what is beyond the fair share (worker first, then lease).
@@ -177,21 +157,7 @@ export function createFleet(deps: FleetDeps) {
 
       // Claim: cameras whose holder died (expired lease) always; free ones up to the share.
       const room = Math.max(0, share - owned.size);
-      const claimed = await sql<{ camera_id: string }>`
-        with candidates as (
-          (select c.id from cameras c join camera_leases l on l.camera_id = c.id
-           where c.desired_running and c.active and l.expires_at <= now())
-          union all
-          (select c.id from cameras c
-           where c.desired_running and c.active and not exists (select 1 from camera_leases l where l.camera_id = c.id)
-           order by c.id limit ${room})
-        )
-        insert into camera_leases (camera_id, owner, expires_at)
-        select id, ${nodeId}, now() + ${ttl}::interval from candidates
-        on conflict (camera_id) do update set owner = excluded.owner, expires_at = excluded.expires_at, acquired_at = now()
-          where camera_leases.expires_at <= now()
-        returning camera_id`.execute(db);
-      for (const row of claimed.rows) owned.add(row.camera_id);
+      for (const id of await leasesRepo.claimFree(db, nodeId, ttlMs, room)) owned.add(id);
 
       for (const row of wanted) if (owned.has(row.id)) await apply(row, result);
     } catch (error) {
@@ -217,13 +183,7 @@ export function createFleet(deps: FleetDeps) {
       return;
     }
     try {
-      const { rows } = await sql<UnrunCounts>`
-        select count(*) filter (where not c.active)::int as deactivated,
-               count(*) filter (where c.active and not c.desired_running)::int as stopped,
-               count(*) filter (where c.active and c.desired_running and not exists (
-                 select 1 from camera_leases l where l.camera_id = c.id and l.expires_at > now()))::int as starting
-        from cameras c`.execute(db);
-      unrun = rows[0] ?? noUnrun();
+      unrun = await leasesRepo.countUnrun(db);
     } catch (error) {
       log.warn({ err: error }, 'could not count the cameras no process runs');
     }
@@ -234,31 +194,28 @@ export function createFleet(deps: FleetDeps) {
    * held here is claimed and its worker made to match; one that is not wanted (or was deleted) is
    * stopped here and its lease given up. Cameras another live process holds are left to it (it is
    * told through pub/sub and settles them the same way). Costs a few rows, whatever the fleet's size.
+   * The cameras are read here, in turn with the other settles and cycles, not taken from the caller:
+   * two control calls on one camera can reach this queue in another order than they committed, and
+   * only a read in turn acts on the latest.
    */
   async function settleNow(ids: readonly string[]): Promise<CycleResult> {
     const result = emptyResult();
     if (ids.length === 0 || stopped) return result;
     const unique = [...new Set(ids)];
-    const wanted: WantedRow[] = await db
-      .selectFrom('cameras')
-      .select(WANTED_COLUMNS)
-      .where('id', 'in', unique)
-      .where('desired_running', '=', true)
-      .where('active', '=', true)
-      .execute();
+    const wanted = await leasesRepo.wantedAmong(db, unique);
     const wantedIds = new Set(wanted.map((r) => r.id));
     const unwanted = unique.filter((id) => !wantedIds.has(id));
     for (const id of unwanted) await stopLocal(id, result);
     await release(unwanted);
     if (wanted.length === 0) return result;
-    const claimed = await sql<{ camera_id: string }>`
-      insert into camera_leases (camera_id, owner, expires_at)
-      select id, ${nodeId}, now() + ${ttl}::interval from unnest(${sql.val(wanted.map((r) => r.id))}::uuid[]) as c(id)
-      on conflict (camera_id) do update set owner = excluded.owner, expires_at = excluded.expires_at,
-        acquired_at = case when camera_leases.owner = excluded.owner then camera_leases.acquired_at else now() end
-        where camera_leases.expires_at <= now() or camera_leases.owner = excluded.owner
-      returning camera_id`.execute(db);
-    const mine = new Set(claimed.rows.map((r) => r.camera_id));
+    const mine = new Set(
+      await leasesRepo.claimOrKeep(
+        db,
+        nodeId,
+        ttlMs,
+        wanted.map((r) => r.id),
+      ),
+    );
     for (const row of wanted) if (mine.has(row.id)) await apply(row, result);
     return result;
   }
@@ -269,12 +226,11 @@ export function createFleet(deps: FleetDeps) {
     const ids = supervisor.ids();
     if (ids.length === 0) return;
     const statuses = ids.map((id) => supervisor.status(id)).filter((s): s is CameraStatus => s !== undefined);
-    await sql`
-      insert into camera_runtime (camera_id, owner, status, updated_at)
-      select s.id, ${nodeId}, s.status, now()
-      from unnest(${sql.val(statuses.map((s) => s.cameraId))}::uuid[], ${sql.val(statuses.map((s) => JSON.stringify(s)))}::jsonb[]) as s(id, status)
-      where exists (select 1 from cameras c where c.id = s.id)
-      on conflict (camera_id) do update set owner = excluded.owner, status = excluded.status, updated_at = excluded.updated_at`.execute(db);
+    await leasesRepo.publishStatuses(
+      db,
+      nodeId,
+      statuses.map((s) => ({ cameraId: s.cameraId, status: s })),
+    );
   }
 
   /** Runs a cycle after the work under way (callers that come before it begins share it); answers what it did. */
@@ -313,32 +269,22 @@ export function createFleet(deps: FleetDeps) {
     /** Cameras in `state` here or, as published, on the other processes. */
     async idsInState(state: string): Promise<string[]> {
       const local = supervisor.ids().filter((id) => supervisor.status(id)?.state === state);
-      const rows = await sql<{ camera_id: string }>`
-        select r.camera_id from camera_runtime r
-        join camera_leases l on l.camera_id = r.camera_id and l.owner = r.owner and l.expires_at > now()
-        where r.owner <> ${nodeId} and r.status->>'state' = ${state}`.execute(db);
-      return [...local, ...rows.rows.map((r) => r.camera_id)];
+      return [...local, ...(await leasesRepo.idsInStateElsewhere(db, nodeId, state))];
     },
 
     /** Statuses other processes published, for cameras not run here (fresh ones only). */
     async remoteStatuses(ids: readonly string[]): Promise<Map<string, CameraStatus>> {
       const remote = ids.filter((id) => supervisor.status(id) === undefined);
       if (remote.length === 0) return new Map();
-      const rows = await sql<{ camera_id: string; status: CameraStatus | string }>`
-        select r.camera_id, r.status from camera_runtime r
-        join camera_leases l on l.camera_id = r.camera_id and l.owner = r.owner and l.expires_at > now()
-        where r.camera_id = any(${sql.val(remote)}::uuid[]) and r.updated_at > now() - ${`${leaseMs} milliseconds`}::interval`.execute(db);
-      return new Map(rows.rows.map((r) => [r.camera_id, typeof r.status === 'string' ? (JSON.parse(r.status) as CameraStatus) : r.status]));
+      const rows = await leasesRepo.publishedStatuses(db, remote, leaseMs);
+      return new Map(rows.map((r) => [r.camera_id, (typeof r.status === 'string' ? JSON.parse(r.status) : r.status) as CameraStatus]));
     },
     /**
      * The base URL of the live process that holds this camera, when it is not this one and said where
      * it is reached (undefined: held here, by nobody, or by a process that did not say).
      */
     async holderUrl(id: string): Promise<string | undefined> {
-      const row = await sql<{ url: string | null }>`
-        select n.url from camera_leases l join vigil_nodes n on n.id = l.owner
-        where l.camera_id = ${id} and l.owner <> ${nodeId} and l.expires_at > now()`.execute(db);
-      return row.rows[0]?.url ?? undefined;
+      return (await leasesRepo.holderUrl(db, id, nodeId)) ?? undefined;
     },
 
     /**
@@ -346,9 +292,8 @@ export function createFleet(deps: FleetDeps) {
      * earlier run on this host that died (its pid is gone, or is this process's own pid).
      */
     async othersAlive(): Promise<number> {
-      const rows = await sql<{ host: string; pid: number }>`
-        select host, pid from vigil_nodes where id <> ${nodeId} and heartbeat_at > now() - ${ttl}::interval`.execute(db);
-      return rows.rows.filter((row) => row.host !== hostname() || (row.pid !== process.pid && isProcessAlive(row.pid))).length;
+      const rows = await leasesRepo.otherLiveNodes(db, nodeId, ttlMs);
+      return rows.filter((row) => row.host !== hostname() || (row.pid !== process.pid && isProcessAlive(row.pid))).length;
     },
 
     /** Joins the fleet; `advertiseUrl` is where the other processes reach this one. */
@@ -369,9 +314,7 @@ export function createFleet(deps: FleetDeps) {
       await tail;
       await supervisor.stopAll();
       try {
-        await db.deleteFrom('camera_runtime').where('owner', '=', nodeId).execute();
-        await db.deleteFrom('camera_leases').where('owner', '=', nodeId).execute();
-        await db.deleteFrom('vigil_nodes').where('id', '=', nodeId).execute();
+        await leasesRepo.leave(db, nodeId);
       } catch (error) {
         log.warn({ err: error }, 'could not give up camera leases; they expire by themselves');
       }

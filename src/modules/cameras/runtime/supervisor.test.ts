@@ -2,8 +2,8 @@
 // camera's fault) is reported against its camera and started again, with a growing delay.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCameraSimulator } from '../simulator.js';
-import type { CameraSimulator } from '../simulator.js';
+import { startCameraSimulator } from '../../../tools/camera-sim/simulator.js';
+import type { CameraSimulator } from '../../../tools/camera-sim/simulator.js';
 import { createAttemptGate } from './attempt-gate.js';
 import { createSupervisor } from './supervisor.js';
 import type { CameraState } from './worker.js';

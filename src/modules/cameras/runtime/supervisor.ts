@@ -28,13 +28,20 @@ const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === J
 export function createSupervisor(deps: SupervisorDeps) {
   const workers = new Map<string, CameraWorker>();
   const hooks: WorkerHooks = { ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
-  const watchdog = setInterval(() => {
-    for (const worker of workers.values()) worker.checkStall();
-  }, deps.watchdogMs ?? 250);
-  watchdog.unref();
+  // The watchdog runs while workers may run: from the first one started until stopAll (a supervisor
+  // built and never used holds no timer).
+  let watchdog: NodeJS.Timeout | undefined;
+  function watch(): void {
+    if (watchdog) return;
+    watchdog = setInterval(() => {
+      for (const worker of workers.values()) worker.checkStall();
+    }, deps.watchdogMs ?? 250);
+    watchdog.unref();
+  }
 
   /** Starts a worker; `crashes` counts the crashes in a row before it (the restart delay doubles with each). */
   function launch(source: CameraSource, crashes = 0): CameraWorker {
+    watch();
     const worker = new CameraWorker(source, deps.settings, hooks);
     const launchedAt = performance.now();
     workers.set(source.id, worker);
@@ -100,6 +107,7 @@ export function createSupervisor(deps: SupervisorDeps) {
 
     async stopAll(): Promise<void> {
       clearInterval(watchdog);
+      watchdog = undefined;
       const all = [...workers.values()];
       workers.clear();
       await Promise.all(all.map((w) => w.stop()));

@@ -3,8 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import jpeg from 'jpeg-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isJpeg, jpegSize } from './jpeg.js';
-import { MjpegParser, boundaryOf } from './mjpeg.js';
+import { isJpeg, jpegSize } from '../../modules/cameras/jpeg.js';
+import { MjpegParser, boundaryOf } from '../../modules/cameras/mjpeg.js';
 import type { CameraSimulator } from './simulator.js';
 import { parseFault, startCameraSimulator } from './simulator.js';
 
