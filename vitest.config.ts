@@ -39,8 +39,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           exclude: dbTests,
-          testTimeout: 10_000,
-          hookTimeout: 10_000,
+          testTimeout: 15_000,
+          hookTimeout: 15_000,
         },
       },
       {
