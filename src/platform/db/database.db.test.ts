@@ -32,6 +32,7 @@ describe('database', () => {
       .execute(async (tx) => {
         await tx.insertInto('notes').values({ id: 1, text: 'in a transaction that fails' }).execute();
         inside();
+        // Holds the transaction open a while (no condition to wait for): the insert below comes meanwhile.
         await new Promise((r) => setTimeout(r, 100));
         throw new Error('abort');
       })
