@@ -34,19 +34,18 @@ function openStream(url: string): Promise<StreamReader> {
       const frames: Buffer[] = [];
       const parser = new MjpegParser({ boundary: boundaryOf(res.headers['content-type'] ?? '') });
       let settled: 'end' | 'reset' | undefined;
+      let failed = false;
       const outcome = new Promise<'end' | 'reset'>((settle) => {
-        const done = (how: 'end' | 'reset') => {
-          if (settled) return;
-          settled = how;
-          settle(how);
-        };
         // The body runs until the connection closes, so Node ends the response even after a reset;
-        // the reset shows as an error on the request, which comes first: give it the chance.
-        res.on('end', () => setImmediate(() => done('end')));
-        req.on('error', () => done('reset'));
-        res.on('error', () => done('reset'));
-        res.on('aborted', () => done('reset'));
-        res.on('close', () => setImmediate(() => done(res.complete ? 'end' : 'reset')));
+        // the reset shows as an error, which comes before the request's 'close' (after the socket's):
+        // decided then, whatever order a busy event loop delivers the rest in.
+        req.on('error', () => (failed = true));
+        res.on('error', () => (failed = true));
+        res.on('aborted', () => (failed = true));
+        req.on('close', () => {
+          settled = failed || !res.complete ? 'reset' : 'end';
+          settle(settled);
+        });
       });
       res.on('data', (chunk: Buffer) => frames.push(...parser.push(chunk)));
       resolve({
