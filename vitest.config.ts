@@ -39,6 +39,7 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           exclude: dbTests,
+          // Short: a unit test that needs longer says so itself (a heavy fixture), or is not one.
           testTimeout: 15_000,
           hookTimeout: 15_000,
         },
@@ -48,8 +49,9 @@ export default defineConfig({
         test: {
           name: 'db',
           include: dbTests,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          // PGlite boots per database (a few seconds each on a loaded machine, more for the CLI's).
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
@@ -58,8 +60,8 @@ export default defineConfig({
           name: 'api',
           include: ['test/**/*.test.ts'],
           exclude: [...dbTests, ...processTests],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
