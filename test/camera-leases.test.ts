@@ -169,6 +169,7 @@ describe.runIf(realDatabaseUrl)('cameras shared by two processes (PostgreSQL)', 
         break;
       }
       if (Date.now() - killedAt > LEASE_MS + 30_000) throw new Error(`not moved: ${JSON.stringify(rows)}`);
+      // Polled by hand (not pollUntil) because it measures two moments: the move, then the streams.
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(movedAfterMs).toBeLessThanOrEqual(LEASE_MS);

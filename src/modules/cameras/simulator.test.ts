@@ -147,7 +147,8 @@ describe('camera simulator', () => {
       status: 200,
       json: { camera: 4, fault: { mode: 'stall' } },
     });
-    await sleep(150); // a frame already on the wire may still arrive
+    // Frames already on the wire still arrive: wait until every frame the simulator sent is here.
+    await until(() => reader.frames.length >= sim.stats().cameras[3]!.framesSent, 10_000, 'the frames on the wire');
     const count = reader.frames.length;
     const snapshot = fetchRaw(sim.snapshotUrl(4));
     // A fixed wait on purpose: it shows that nothing arrives (15 ticks' worth) and nothing ends.
@@ -222,6 +223,7 @@ describe('camera simulator', () => {
     void already.outcome.then(() => ended.push('already'));
     const setAt = Date.now();
     sim.setFault(9, { mode: 'close', afterSeconds: 1 });
+    // Spacing, not waiting for something: the second stream opens well after the fault was set.
     await sleep(500);
     const fresh = await stream(9);
     void fresh.outcome.then(() => ended.push('fresh'));

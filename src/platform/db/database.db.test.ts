@@ -50,6 +50,7 @@ describe('database', () => {
       [10, 20, 30].map((base) =>
         database.db.transaction().execute(async (tx) => {
           await tx.insertInto('notes').values({ id: base, text: 'a' }).execute();
+          // A pause between the two inserts, so that the transactions would interleave if they could.
           await new Promise((r) => setTimeout(r, 10));
           await tx
             .insertInto('notes')
