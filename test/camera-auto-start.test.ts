@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import { pollUntil } from './helpers/poll.js';
 import { freePort, runVigil, signIn } from './helpers/process.js';
 import type { VigilProcess } from './helpers/process.js';
 
@@ -47,13 +48,10 @@ describe('cameras with auto-start', () => {
     return { proc, call };
   }
   const streaming = () => sim.stats().cameras.map((c) => c.openStreams);
-  async function until(what: string, condition: () => boolean, timeoutMs: number) {
-    const t0 = Date.now();
-    while (!condition()) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms (streams ${JSON.stringify(streaming())})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  // Spawned processes on a loaded machine: bounded generously, against a hang only.
+  const until = (what: string, condition: () => string) =>
+    pollUntil(condition, (met) => met === 'yes', { timeoutMs: 60_000, intervalMs: 100, what });
+  const streams = (expected: string) => () => (streaming().join() === expected ? 'yes' : `streams ${streaming().join()}`);
 
   it('run again when the service starts; the others keep the state operators left them in', async () => {
     const port = await freePort();
@@ -88,20 +86,20 @@ describe('cameras with auto-start', () => {
     expect((await first.call('POST', `/api/v1/cameras/${c}/start`)).status).toBe(200);
     expect((await first.call('POST', `/api/v1/cameras/${c}/stop`)).status).toBe(200);
     expect((await first.call('POST', `/api/v1/cameras/${e}/deactivate`)).status).toBe(200);
-    await until('B alone streams', () => streaming().join() === '0,1,0,0,0', 10_000);
+    await until('B alone streams', streams('0,1,0,0,0'));
 
     first.proc.child.kill('SIGTERM');
     expect((await first.proc.exited).code).toBe(0);
-    await until('every stream closed', () => streaming().every((n) => n === 0), 5_000);
+    await until('every stream closed', streams('0,0,0,0,0'));
 
     const second = await serve(port);
-    await second.proc.waitForLog((r) => r.msg === 'auto-start cameras are wanted again' && r.cameras === 2, 5_000);
-    await until('A, B and C stream again', () => streaming().join() === '1,1,1,0,0', 15_000);
+    await second.proc.waitForLog((r) => r.msg === 'auto-start cameras are wanted again' && r.cameras === 2);
+    await until('A, B and C stream again', streams('1,1,1,0,0'));
     const states = await second.call('POST', '/api/v1/cameras/batch-status', { cameraIds: ids });
     const byId = new Map((states.body.items as { cameraId: string; state: string }[]).map((s) => [s.cameraId, s.state]));
     expect([a, b, c].map((id) => byId.get(id))).toEqual(['running', 'running', 'running']);
     expect([byId.get(d), byId.get(e)]).toEqual(['stopped', 'deactivated']);
     second.proc.child.kill('SIGTERM');
     expect((await second.proc.exited).code).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });

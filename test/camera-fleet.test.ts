@@ -6,6 +6,7 @@ import { createAttemptGate, createSupervisor } from '../src/modules/cameras/inde
 import type { Supervisor } from '../src/modules/cameras/index.js';
 import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
+import { pollUntil } from './helpers/poll.js';
 
 const COUNT = 500;
 const CAP = 100;
@@ -49,14 +50,13 @@ describe('a fleet of 500 cameras', () => {
   });
 
   const running = () => supervisor.countByState().running + supervisor.countByState().degraded;
-  async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
-    const t0 = performance.now();
-    while (!condition()) {
-      if (performance.now() - t0 > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${JSON.stringify(supervisor.countByState())}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return performance.now() - t0;
-  }
+  // Bounded against a hang only: 500 reconnects at 100 a second take what a loaded machine gives them.
+  const until = (what: string, condition: () => boolean) =>
+    pollUntil(
+      () => ({ met: condition(), states: supervisor.countByState() }),
+      ({ met }) => met,
+      { timeoutMs: 90_000, intervalMs: 100, what },
+    );
   /** The most attempts the simulator saw within any one second (from the samples: never more than the truth). */
   function peakSeenBySimulator(): number {
     let peak = 0;
@@ -71,19 +71,20 @@ describe('a fleet of 500 cameras', () => {
     for (let n = 1; n <= COUNT; n++) {
       await supervisor.start({ id: `cam-${n}`, sourceUrl: sim.streamUrl(n), sourceType: 'mjpeg', expectedFps: 5, credentials: null });
     }
-    await until(() => running() === COUNT, 30_000);
+    await until('every camera running', () => running() === COUNT);
 
     sim.setFaultAll({ mode: 'refuse' });
-    await until(() => running() === 0, 10_000);
-    await new Promise((r) => setTimeout(r, 2_000)); // a few refused retries each
+    await until('every camera down', () => running() === 0);
+    // Refused retries, as many as there are cameras (the gate lets 100 a second through).
+    const refusedBefore = sim.stats().refused;
+    await until('refused retries', () => sim.stats().refused >= refusedBefore + COUNT);
     sim.setFaultAll({ mode: 'none' });
-    const recovery = await until(() => running() === COUNT, 90_000);
+    await until('every camera back', () => running() === COUNT);
 
     expect(supervisor.countByState().running + supervisor.countByState().degraded).toBe(COUNT);
     expect(gate.peakPerSecond()).toBeLessThanOrEqual(CAP);
     expect(peakSeenBySimulator()).toBeLessThanOrEqual(CAP);
     // Every camera reconnected at least once, and the outage was seen as such.
     expect(sim.stats().attempts).toBeGreaterThan(2 * COUNT);
-    expect(recovery).toBeLessThan(90_000);
-  }, 150_000);
+  }, 300_000);
 });

@@ -9,6 +9,7 @@ import { startCameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import type { CameraSimulator } from '../src/tools/camera-sim/simulator.js';
 import { TEST_ADMIN, startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
+import { pollUntil } from './helpers/poll.js';
 
 interface Camera {
   id: string;
@@ -22,7 +23,7 @@ interface Status {
   cameraId: string;
   state: string;
   since: string;
-  fps: number;
+  fps: number | null;
   lastFrameAt: string | null;
   reconnects: number;
   lastError: { code: string } | null;
@@ -45,15 +46,13 @@ describe('cameras', () => {
   const call = (headers: Record<string, string>, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     vigil.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
   const status = async (id: string) => (await call(admin, 'GET', `${BASE}/${id}/status`)).json<Status>();
-  async function waitFor(id: string, states: string[], timeoutMs = 8_000): Promise<Status> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const current = await status(id);
-      if (states.includes(current.state)) return current;
-      if (Date.now() > until) throw new Error(`camera ${id} is ${current.state}, not ${states.join('|')} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  // Bounded against a hang only: on a loaded machine a reconnect takes what it takes.
+  const waitFor = (id: string, states: string[], timeoutMs = 20_000): Promise<Status> =>
+    pollUntil(
+      () => status(id),
+      (current) => states.includes(current.state),
+      { timeoutMs, what: `camera ${id} to be ${states.join('|')}` },
+    );
   async function addUser(email: string, role: string, unit: string | null) {
     const db = vigil.database.db;
     await sql`insert into users (id, email, display_name, password_hash)
@@ -153,11 +152,19 @@ describe('cameras', () => {
     expect(started.statusCode).toBe(200);
     expect(['starting', 'running']).toContain(started.json<Status>().state);
     await waitFor(cam1.id, ['running']);
-    await new Promise((r) => setTimeout(r, 1_200));
-    const running = await status(cam1.id);
+    // The rate needs a second of frames first; then it is measured (what it reads depends on how
+    // busy the machine is, so the test asks only that there is one) and frames keep coming.
+    const running = await pollUntil(
+      () => status(cam1.id),
+      (s) => s.fps !== null && s.fps > 0,
+      { timeoutMs: 20_000, what: 'a measured frame rate' },
+    );
     expect(running).toMatchObject({ state: 'running', frameWidth: 320, frameHeight: 240, lastError: null });
-    expect(running.fps).toBeGreaterThan(5);
-    expect(Date.now() - Date.parse(running.lastFrameAt!)).toBeLessThan(1_000);
+    await pollUntil(
+      () => status(cam1.id),
+      (s) => Date.parse(s.lastFrameAt!) > Date.parse(running.lastFrameAt!),
+      { timeoutMs: 20_000, what: 'a later frame' },
+    );
     const snapshot = await call(operator, 'GET', `${BASE}/${cam1.id}/snapshot`);
     expect(snapshot.statusCode).toBe(200);
     expect(snapshot.headers['content-type']).toBe('image/jpeg');
@@ -222,8 +229,11 @@ describe('cameras', () => {
     const stopped = await call(operator, 'POST', `${BASE}/${cam1.id}/stop`);
     expect(stopped.json<Status>().state).toBe('stopped');
     expect((await call(operator, 'POST', `${BASE}/${cam1.id}/stop`)).json<Status>().state).toBe('stopped');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(sim.stats().cameras[0]!.openStreams).toBe(0);
+    await pollUntil(
+      () => sim.stats().cameras[0]!.openStreams,
+      (open) => open === 0,
+      { what: 'the stream to close' },
+    );
     const noFrame = await call(operator, 'GET', `${BASE}/${cam1.id}/snapshot`);
     expect(noFrame.statusCode).toBe(404);
     expect(noFrame.json().code).toBe('NO_FRAME_YET');
@@ -408,8 +418,11 @@ describe('cameras', () => {
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ hasCredentials: false, revision: current.revision + 1 });
     await waitFor(cam1.id, ['running']);
-    const deadline = Date.now() + 3_000;
-    while (sim.stats().cameras[4]!.openStreams === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil(
+      () => sim.stats().cameras[4]!.openStreams,
+      (open) => open > 0,
+      { what: 'a stream from the new source' },
+    );
     expect(sim.stats().cameras[4]!.openStreams).toBe(1);
     expect((await call(admin, 'PATCH', `${BASE}/${cam1.id}`, {})).statusCode).toBe(400);
     const gone = await call(admin, 'DELETE', `${BASE}/${cam2.id}`);

@@ -143,7 +143,7 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     await pollUntil(
       () => vigil.database.poolStats()?.total,
       (total) => total === 0,
-      { timeoutMs: 5_000, what: 'the pool to discard its dead idle connections' },
+      { timeoutMs: 30_000, what: 'the pool to discard its dead idle connections' },
     );
     const lost = vigil.logs.records().filter((r) => r.msg === 'database connection lost');
     expect(lost).toHaveLength(idle);
@@ -171,10 +171,11 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     expect(migrations.body).toMatchObject({ code: 'DATABASE_UNAVAILABLE', details: expect.any(Object) as object });
     expect(migrations.body.requestId).toBe(migrations.headers.get('x-request-id'));
     expect(Number.isNaN(Date.parse(String(migrations.body.timestamp)))).toBe(false);
-    // The port refuses at once, so the answers do not wait for the 3 s connect timeout.
+    // The port refuses at once, so the answers do not wait for the 3 s connect timeout (which
+    // leaves a busy machine room for the rest).
     expect(vigil.config.database.connectTimeoutMs).toBe(3_000);
-    expect(migrations.ms).toBeLessThan(1_000);
-    expect(ready.ms).toBeLessThan(1_000);
+    expect(migrations.ms).toBeLessThan(vigil.config.database.connectTimeoutMs);
+    expect(ready.ms).toBeLessThan(vigil.config.database.connectTimeoutMs);
 
     // The process runs on: liveness is not about the database.
     expect((await get('/health/live')).status).toBe(200);
@@ -187,13 +188,13 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     const ready = await pollUntil(
       () => get('/health/ready'),
       (a) => a.status === 200,
-      { timeoutMs: 10_000, intervalMs: 100, what: '/health/ready to be 200 again' },
+      { timeoutMs: 30_000, intervalMs: 100, what: '/health/ready to be 200 again' },
     );
     expect(check(ready, 'database')?.status).toBe('healthy');
     const migrations = await pollUntil(
       () => get('/api/v1/ops/migrations'),
       (a) => a.status === 200,
-      { timeoutMs: 5_000, intervalMs: 100, what: 'migrations to be served again' },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'migrations to be served again' },
     );
     expect((migrations.body.items as unknown[]).length).toBeGreaterThan(0);
     expect((await get('/health')).status).toBe(200);
@@ -218,7 +219,7 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
       await pollUntil(
         () => get('/api/v1/ops/migrations'),
         (a) => a.status === 200,
-        { timeoutMs: 10_000, intervalMs: 100, what: `migrations after outage ${round + 1}` },
+        { timeoutMs: 30_000, intervalMs: 100, what: `migrations after outage ${round + 1}` },
       );
     }
     expect(crashes).toEqual([]);
@@ -230,20 +231,19 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     await pollUntil(
       () => sleepingQueries(database.url!),
       (count) => count === 1,
-      { timeoutMs: 5_000, what: 'the slow query to run on the server' },
+      { timeoutMs: 30_000, what: 'the slow query to run on the server' },
     );
     await proxy.cut();
     const answer = await started;
     expect(answer.status).toBe(503);
     expect(answer.body.code).toBe('DATABASE_UNAVAILABLE');
-    // pg_sleep(5) was cut short.
-    expect(answer.ms).toBeLessThan(4_000);
+    // pg_sleep(5) was cut short: had it run to its end, the answer would have been a 200.
     expect(crashes).toEqual([]);
     await proxy.restore();
     await pollUntil(
       () => get('/health/ready'),
       (a) => a.status === 200,
-      { timeoutMs: 10_000, intervalMs: 100, what: 'readiness after the in-flight cut' },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'readiness after the in-flight cut' },
     );
     expect((await get('/api/v1/ops/migrations')).status).toBe(200);
     expect((await get('/health/live')).status).toBe(200);

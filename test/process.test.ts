@@ -25,7 +25,7 @@ function dataDir(): string {
 async function serve(env: Record<string, string>): Promise<{ proc: VigilProcess; url: string }> {
   const proc = runVigil(['serve'], env);
   started.push(proc);
-  const line = await proc.waitForLog((r) => r.msg === 'vigil is serving', 40_000);
+  const line = await proc.waitForLog((r) => r.msg === 'vigil is serving', 60_000);
   return { proc, url: line.url as string };
 }
 

@@ -80,6 +80,7 @@ describe('singleton jobs', () => {
     );
     await job.stop();
     const after = calls;
+    // A fixed wait on purpose: five intervals' worth, to show that no round comes after stop().
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(calls, 'no round after stop()').toBe(after);
     failNext = true;

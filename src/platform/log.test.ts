@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { REDACTED, createLogger, createServiceLogger, redact } from './log.js';
+import { pollUntil } from '../../test/helpers/poll.js';
 
 function capture() {
   const lines: string[] = [];
@@ -105,10 +106,11 @@ describe('log files', () => {
       const file = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.log'));
       return file ? readFileSync(path.join(dir, file), 'utf8') : '';
     };
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && !(read('vigil.').includes('an error line') && read('vigil-error.').includes('an error line'))) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await pollUntil(
+      () => read('vigil.').includes('an error line') && read('vigil-error.').includes('an error line'),
+      (written) => written,
+      { timeoutMs: 10_000, what: 'both log files to hold the error line' },
+    );
     const all = read('vigil.');
     const errors = read('vigil-error.');
     expect(all).toContain('an info line');

@@ -58,7 +58,8 @@ export function runVigil(args: string[], env: Record<string, string>): VigilProc
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForLog(predicate, timeoutMs = 20_000) {
+    // A spawned process on a loaded 2-core machine may take long to boot: the default is generous.
+    waitForLog(predicate, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => finish(new Error(`timed out waiting for a log line; stdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
         const check = () => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BodyReader, HttpStreamError, parseHead, streamGet } from './http-stream.js';
 import type { StreamResponse } from './http-stream.js';
+import { pollUntil } from '../../../test/helpers/poll.js';
 
 function chunked(parts: Buffer[]): Buffer {
   const pieces: Buffer[] = [];
@@ -144,7 +145,11 @@ describe('streamGet', () => {
       socket.write('HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=f\r\n\r\nfirst');
     });
     const stream = get(url);
-    while (stream.body().length === 0) await new Promise((r) => setTimeout(r, 10));
+    await pollUntil(
+      () => stream.body().length,
+      (length) => length > 0,
+      { intervalMs: 10, what: 'the first body bytes' },
+    );
     stream.abort();
     await stream.done;
     expect(stream.body().toString()).toBe('first');

@@ -32,6 +32,7 @@ describe('database', () => {
       .execute(async (tx) => {
         await tx.insertInto('notes').values({ id: 1, text: 'in a transaction that fails' }).execute();
         inside();
+        // Holds the transaction open a while (no condition to wait for): the insert below comes meanwhile.
         await new Promise((r) => setTimeout(r, 100));
         throw new Error('abort');
       })
@@ -49,6 +50,7 @@ describe('database', () => {
       [10, 20, 30].map((base) =>
         database.db.transaction().execute(async (tx) => {
           await tx.insertInto('notes').values({ id: base, text: 'a' }).execute();
+          // A pause between the two inserts, so that the transactions would interleave if they could.
           await new Promise((r) => setTimeout(r, 10));
           await tx
             .insertInto('notes')

@@ -59,7 +59,8 @@ describe.runIf(realDatabaseUrl)('database timeouts (PostgreSQL through a TCP pro
     const { error, ms } = await failure(sql`select pg_sleep(3)`.execute(database.db));
     expect((error as Error & { code?: string }).code).toBe('57014');
     expect(isDatabaseUnavailable(error)).toBe(true);
-    expect(ms).toBeLessThan(QUERY_TIMEOUT_MS);
+    // The code decides who gave up: 57014 is the server's cancel, the client's timeout says "Query read timeout".
+    expect(ms).toBeGreaterThanOrEqual(STATEMENT_TIMEOUT_MS - 50);
     await database.ping();
     expect(proxy.accepted).toBe(accepted);
   });
@@ -72,10 +73,11 @@ describe.runIf(realDatabaseUrl)('database timeouts (PostgreSQL through a TCP pro
       const query = await failure(sql`select 1`.execute(database.db));
       expect(query.error.message).toBe('Query read timeout');
       expect(isDatabaseUnavailable(query.error)).toBe(true);
+      // The message says the query timeout gave up (timers fire no earlier than asked).
       expect(query.ms).toBeGreaterThanOrEqual(QUERY_TIMEOUT_MS - 50);
-      expect(query.ms).toBeLessThan(QUERY_TIMEOUT_MS + 2_000);
       // The begin times out; the rollback then fails at once on the closed connection instead of
-      // queueing behind the query that never came back.
+      // queueing behind the query that never came back. Waiting for it would take a second query
+      // timeout: the bound leaves that much room for a slow machine.
       const transaction = await failure(database.db.transaction().execute(async (tx) => sql`select 1`.execute(tx)));
       expect(isDatabaseUnavailable(transaction.error)).toBe(true);
       expect(transaction.ms).toBeLessThan(2 * QUERY_TIMEOUT_MS);

@@ -7,15 +7,12 @@ import { isJpeg, jpegSize } from '../../modules/cameras/jpeg.js';
 import { MjpegParser, boundaryOf } from '../../modules/cameras/mjpeg.js';
 import type { CameraSimulator } from './simulator.js';
 import { parseFault, startCameraSimulator } from './simulator.js';
+import { pollUntil, sleep } from '../../../test/helpers/poll.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
+// The simulator runs on real time, so these tests count frames and compare the simulator's own
+// stamps and the order of events; waits are bounded generously, against a hang only.
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
+  await pollUntil(check, (met) => met, { timeoutMs, intervalMs: 10, what });
 }
 
 interface StreamReader {
@@ -37,19 +34,18 @@ function openStream(url: string): Promise<StreamReader> {
       const frames: Buffer[] = [];
       const parser = new MjpegParser({ boundary: boundaryOf(res.headers['content-type'] ?? '') });
       let settled: 'end' | 'reset' | undefined;
+      let failed = false;
       const outcome = new Promise<'end' | 'reset'>((settle) => {
-        const done = (how: 'end' | 'reset') => {
-          if (settled) return;
-          settled = how;
-          settle(how);
-        };
         // The body runs until the connection closes, so Node ends the response even after a reset;
-        // the reset shows as an error on the request, which comes first: give it the chance.
-        res.on('end', () => setImmediate(() => done('end')));
-        req.on('error', () => done('reset'));
-        res.on('error', () => done('reset'));
-        res.on('aborted', () => done('reset'));
-        res.on('close', () => setImmediate(() => done(res.complete ? 'end' : 'reset')));
+        // the reset shows as an error, which comes before the request's 'close' (after the socket's):
+        // decided then, whatever order a busy event loop delivers the rest in.
+        req.on('error', () => (failed = true));
+        res.on('error', () => (failed = true));
+        res.on('aborted', () => (failed = true));
+        req.on('close', () => {
+          settled = failed || !res.complete ? 'reset' : 'end';
+          settle(settled);
+        });
       });
       res.on('data', (chunk: Buffer) => frames.push(...parser.push(chunk)));
       resolve({
@@ -58,7 +54,7 @@ function openStream(url: string): Promise<StreamReader> {
         frames,
         outcome,
         ended: () => settled !== undefined,
-        async more(count, timeoutMs = 2000) {
+        async more(count, timeoutMs = 10_000) {
           const target = frames.length + count;
           await until(() => frames.length >= target, timeoutMs, `${count} more frames`);
           return frames.slice(target - count, target);
@@ -88,6 +84,11 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 }
 
 const comment = (frame: Buffer) => /vigil-sim [^\0]*?t=\S+Z/.exec(frame.subarray(0, 200).toString('latin1'))?.[0];
+/** The simulator's tick number and clock when it made the frame, from the frame's comment. */
+function stamp(frame: Buffer): { seq: number; t: number } {
+  const [, seq, t] = /seq=(\d+) t=(\S+Z)/.exec(comment(frame) ?? '') ?? [];
+  return { seq: Number(seq), t: Date.parse(t ?? '') };
+}
 
 describe('camera simulator', () => {
   let sim: CameraSimulator;
@@ -107,14 +108,14 @@ describe('camera simulator', () => {
   });
   afterAll(() => sim.close());
 
-  it('streams valid 320×240 JPEGs at about the configured rate, each frame different from the last', async () => {
+  it('streams valid 320×240 JPEGs at the configured rate, one per tick, each frame different from the last', async () => {
     const reader = await stream(1);
     expect(reader.status).toBe(200);
     expect(reader.headers['content-type']).toMatch(/^multipart\/x-mixed-replace; boundary=\S+$/);
-    await sleep(2000);
-    const frames = [...reader.frames];
-    expect(frames.length).toBeGreaterThanOrEqual(15);
-    expect(frames.length).toBeLessThanOrEqual(25);
+    const frames = await reader.more(15);
+    // The rate is the tick's (10 a second): a reader that keeps up gets every tick's frame, one each.
+    const seqs = frames.map((frame) => stamp(frame).seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
     for (const frame of frames) expect(isJpeg(frame)).toBe(true);
     expect(jpegSize(frames[3]!)).toEqual({ width: 320, height: 240 });
     const decoded = jpeg.decode(frames[3]!, { useTArray: true });
@@ -146,16 +147,18 @@ describe('camera simulator', () => {
       status: 200,
       json: { camera: 4, fault: { mode: 'stall' } },
     });
-    await sleep(150); // a frame already on the wire may still arrive
+    // Frames already on the wire still arrive: wait until every frame the simulator sent is here.
+    await until(() => reader.frames.length >= sim.stats().cameras[3]!.framesSent, 10_000, 'the frames on the wire');
     const count = reader.frames.length;
     const snapshot = fetchRaw(sim.snapshotUrl(4));
+    // A fixed wait on purpose: it shows that nothing arrives (15 ticks' worth) and nothing ends.
     await sleep(1500);
     expect(reader.frames.length).toBe(count);
     expect(reader.ended()).toBe(false);
     expect(await Promise.race([snapshot, sleep(0).then(() => 'still waiting')])).toBe('still waiting');
 
     await post(`${sim.url}/cameras/4/fault`, { mode: 'none' });
-    const [resumed] = await reader.more(2, 1000);
+    const [resumed] = await reader.more(2);
     expect(isJpeg(resumed!)).toBe(true);
     expect(await snapshot).toMatchObject({ status: 200, headers: { 'content-type': 'image/jpeg' } });
   });
@@ -164,11 +167,14 @@ describe('camera simulator', () => {
     const reader = await stream(5);
     await reader.more(1);
     sim.setFault(5, { mode: 'frozen' });
-    await sleep(150);
-    const frozen = await reader.more(5, 1000);
-    for (const frame of frozen) expect(frame.equals(frozen[0]!)).toBe(true);
-    const snapshot = await fetchRaw(sim.snapshotUrl(5));
-    expect((snapshot as { body: Buffer }).body.equals(frozen[0]!)).toBe(true);
+    const still = ((await fetchRaw(sim.snapshotUrl(5))) as { body: Buffer }).body;
+    // Frames sent before the fault may still be on their way: then five in a row are the frozen one.
+    await until(
+      () => reader.frames.length >= 5 && reader.frames.slice(-5).every((frame) => frame.equals(still)),
+      10_000,
+      'five frozen frames in a row',
+    );
+    const frozen = reader.frames.slice(-5);
     sim.setFault(5, { mode: 'none' });
     const [after] = await reader.more(2);
     expect(after!.equals(frozen[0]!)).toBe(false);
@@ -177,10 +183,11 @@ describe('camera simulator', () => {
   it('slow sends frames at its own rate', async () => {
     sim.setFault(6, { mode: 'slow', fps: 2 });
     const reader = await stream(6);
-    await sleep(2000);
-    // One at once, then one every half second.
-    expect(reader.frames.length).toBeGreaterThanOrEqual(3);
-    expect(reader.frames.length).toBeLessThanOrEqual(6);
+    const frames = await reader.more(3);
+    // One at once, then one every half second by the simulator's own clock (the time each frame
+    // carries), less half a tick of slack: never faster, however late the ticks come.
+    const times = frames.map((frame) => stamp(frame).t);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `gap ${i}`).toBeGreaterThanOrEqual(450);
     expect(sim.faults()).toEqual([{ camera: 6, mode: 'slow', fps: 2 }]);
   });
 
@@ -212,18 +219,25 @@ describe('camera simulator', () => {
   it('close ends new and open streams cleanly after the given seconds', async () => {
     const already = await stream(9);
     await already.more(1);
+    const ended: string[] = [];
+    void already.outcome.then(() => ended.push('already'));
     const setAt = Date.now();
     sim.setFault(9, { mode: 'close', afterSeconds: 1 });
-    await sleep(300);
+    // Spacing, not waiting for something: the second stream opens well after the fault was set.
+    await sleep(500);
     const fresh = await stream(9);
+    void fresh.outcome.then(() => ended.push('fresh'));
     const openedAt = Date.now();
     expect(await already.outcome).toBe('end');
-    const closedAfter = Date.now() - setAt;
-    expect(closedAfter).toBeGreaterThanOrEqual(950);
-    expect(closedAfter).toBeLessThan(1500);
+    // No sooner than the given second after the fault (timers never fire early) ...
+    expect(Date.now() - setAt).toBeGreaterThanOrEqual(950);
     expect(await fresh.outcome).toBe('end');
     expect(Date.now() - openedAt).toBeGreaterThanOrEqual(900);
-    expect(fresh.frames.length).toBeGreaterThanOrEqual(5);
+    // ... and each stream on its own clock: the one open before the fault ends first (a second
+    // after the fault), the one opened half a second later a second after its start.
+    expect(ended).toEqual(['already', 'fresh']);
+    expect(fresh.frames.length).toBeGreaterThanOrEqual(1);
+    expect(fresh.frames.every(isJpeg)).toBe(true);
   });
 
   it('POST /faults applies one fault to every camera, GET /faults lists them', async () => {
@@ -289,10 +303,9 @@ describe('camera simulator, on its own', () => {
     sim.setFault(2, { mode: 'stall' });
     const stalled = await openStream(sim.streamUrl(2));
     const snapshot = fetchRaw(sim.snapshotUrl(2));
-    await sleep(100);
-    const started = Date.now();
+    await until(() => sim.stats().cameras[1]!.attempts === 2, 10_000, 'the stalled snapshot to arrive');
+    // close() does not wait for the clients to hang up: were it to hang, the test's timeout says so.
     await sim.close();
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(await reader.outcome).toBe('end');
     expect(await stalled.outcome).toBe('end');
     expect(await snapshot).toHaveProperty('error');
@@ -322,13 +335,14 @@ describe('camera simulator, on its own', () => {
         frames.push(...parser.push(body));
       });
       socket.resume();
-      await until(() => frames.length >= 10, 5000, '10 frames');
+      await until(() => frames.length >= 10, 10_000, '10 frames');
       expect(frames.every(isJpeg)).toBe(true);
       socket.destroy();
     } finally {
       await sim.close();
     }
-  });
+    // Encoding 640×480 frames at 30 a second is heavy work for a loaded machine.
+  }, 30_000);
 });
 
 describe('parseFault', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAttemptGate } from './attempt-gate.js';
 import { ffmpegFailure } from './failures.js';
 import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
@@ -26,30 +26,39 @@ describe('backoff', () => {
 
 describe('attempt gate', () => {
   it('never starts more than the cap within any one second, spaces attempts evenly, and serves waiters in order', async () => {
-    const gate = createAttemptGate({ perSecond: 20 });
-    const started: number[] = [];
-    const at: number[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        gate.acquire().then(() => {
-          started.push(i);
-          at.push(performance.now());
-        }),
-      ),
-    );
-    const elapsed = performance.now() - t0;
-    expect(started).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    // One every 55 ms (1.1 s / 20): 50 attempts take about 2.7 s.
-    expect(elapsed).toBeGreaterThan(2_500);
-    expect(gate.peakPerSecond()).toBeLessThanOrEqual(20);
-    // Arrivals each late by anything up to the 100 ms margin still fit the cap in every second.
-    const arrivals = at.map((t, i) => t + ((i * 37) % 100)).sort((a, b) => a - b);
-    for (let i = 0, j = 0; j < arrivals.length; j++) {
-      while (arrivals[j]! - arrivals[i]! >= 1_000) i++;
-      expect(j - i + 1).toBeLessThanOrEqual(20);
+    // On a fake clock: the gate's own timers and clock decide, not how busy the machine is.
+    vi.useFakeTimers();
+    try {
+      const gate = createAttemptGate({ perSecond: 20, now: () => Date.now() });
+      const started: number[] = [];
+      const at: number[] = [];
+      const t0 = Date.now();
+      const all = Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          gate.acquire().then(() => {
+            started.push(i);
+            at.push(Date.now());
+          }),
+        ),
+      );
+      await vi.runAllTimersAsync();
+      await all;
+      const elapsed = Date.now() - t0;
+      expect(started).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      // One every 55 ms (1.1 s / 20): 50 attempts take about 2.7 s.
+      expect(elapsed).toBeGreaterThan(2_500);
+      expect(elapsed).toBeLessThan(3_000);
+      expect(gate.peakPerSecond()).toBeLessThanOrEqual(20);
+      // Arrivals each late by anything up to the 100 ms margin still fit the cap in every second.
+      const arrivals = at.map((t, i) => t + ((i * 37) % 100)).sort((a, b) => a - b);
+      for (let i = 0, j = 0; j < arrivals.length; j++) {
+        while (arrivals[j]! - arrivals[i]! >= 1_000) i++;
+        expect(j - i + 1).toBeLessThanOrEqual(20);
+      }
+      gate.close();
+    } finally {
+      vi.useRealTimers();
     }
-    gate.close();
   });
 
   it('drops a waiter whose signal aborts, and rejects waiters when closed', async () => {

@@ -7,6 +7,7 @@ import type { CameraSimulator } from '../../../tools/camera-sim/simulator.js';
 import { createAttemptGate } from './attempt-gate.js';
 import { createSupervisor } from './supervisor.js';
 import type { CameraState } from './worker.js';
+import { pollUntil } from '../../../../test/helpers/poll.js';
 
 describe('supervisor', () => {
   let sim: CameraSimulator;
@@ -51,13 +52,8 @@ describe('supervisor', () => {
     expectedFps: 10,
     credentials: null,
   });
-  async function until(condition: () => boolean, timeoutMs: number) {
-    const t0 = performance.now();
-    while (!condition()) {
-      if (performance.now() - t0 > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  // Bounds only against a hang: generous, since a loaded machine is slow.
+  const until = (condition: () => boolean, what: string) => pollUntil(condition, (met) => met, { timeoutMs: 12_000, intervalMs: 20, what });
 
   it('restarts a worker that threw, reports the crash against its camera, and the camera runs', async () => {
     let thrown = 0;
@@ -65,7 +61,7 @@ describe('supervisor', () => {
       if (state === 'starting' && thrown++ === 0) throw new Error('a bug in a hook');
     });
     await supervisor.start(source(1));
-    await until(() => supervisor.status('cam-1')?.state === 'running', 5_000);
+    await until(() => supervisor.status('cam-1')?.state === 'running', 'cam-1 to run');
     expect(crashes).toEqual([{ id: 'cam-1', message: 'a bug in a hook', restartInMs: 100, at: expect.any(Number) as number }]);
     expect(sim.stats().cameras[0]!.openStreams).toBe(1);
     await supervisor.stopAll();
@@ -74,18 +70,18 @@ describe('supervisor', () => {
   it('answers the latest frame as a copy that later frames do not change (frame memory is reused)', async () => {
     const { supervisor } = supervise(() => undefined);
     await supervisor.start(source(1));
-    await until(() => supervisor.latestFrame('cam-1') !== null, 5_000);
+    await until(() => supervisor.latestFrame('cam-1') !== null, 'a first frame');
     const first = supervisor.latestFrame('cam-1')!;
     const kept = Buffer.from(first);
-    const seen = new Set<string>();
-    for (let i = 0; i < 10; i++) {
-      await new Promise((r) => setTimeout(r, 120));
+    // Counted in frames, not in time: look until six different frames came after the first.
+    const seen = new Map<string, Buffer>();
+    await until(() => {
       const frame = supervisor.latestFrame('cam-1')!;
-      // Every frame is a whole JPEG, whatever memory it was written into.
-      expect([frame[0], frame[1], frame.at(-2), frame.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
-      seen.add(frame.toString('base64'));
-    }
-    expect(seen.size).toBeGreaterThan(5);
+      seen.set(frame.toString('base64'), frame);
+      return seen.size > 6;
+    }, 'six later frames');
+    // Every frame is a whole JPEG, whatever memory it was written into.
+    for (const frame of seen.values()) expect([frame[0], frame[1], frame.at(-2), frame.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
     expect(first.equals(kept)).toBe(true);
     await supervisor.stopAll();
   });
@@ -95,13 +91,14 @@ describe('supervisor', () => {
       if (state === 'starting') throw new Error('always');
     });
     await supervisor.start(source(2));
-    await until(() => crashes.length === 4, 5_000);
-    expect(crashes.map((c) => c.restartInMs)).toEqual([100, 200, 400, 800]);
-    // The gaps follow the delays (timers fire no earlier than asked).
+    await until(() => crashes.length >= 4, 'four crashes');
+    expect(crashes.slice(0, 4).map((c) => c.restartInMs)).toEqual([100, 200, 400, 800]);
+    // The gaps follow the delays (timers fire no earlier than asked; a slow machine only widens them).
     for (let i = 1; i < crashes.length; i++)
       expect(crashes[i]!.at - crashes[i - 1]!.at).toBeGreaterThanOrEqual(crashes[i - 1]!.restartInMs - 5);
     await supervisor.stop('cam-2');
     const seen = crashes.length;
+    // A fixed wait on purpose: it shows that nothing happens (no restart) in more than the next delay.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(crashes.length).toBe(seen);
     expect(supervisor.has('cam-2')).toBe(false);
