@@ -124,6 +124,15 @@ function codesInSources(): Set<string> {
   return found;
 }
 
+describe('error catalogues', () => {
+  it('define each code once: a code shared by modules is a platform code', () => {
+    const owners = new Map<string, string[]>();
+    for (const [name, statuses] of Object.entries(CATALOGUES))
+      for (const code of Object.keys(statuses)) owners.set(code, [...(owners.get(code) ?? []), name]);
+    expect([...owners].filter(([, names]) => names.length > 1)).toEqual([]);
+  });
+});
+
 describe('docs/errors.md', () => {
   const doc = readFileSync(path.join(import.meta.dirname, '..', 'docs', 'errors.md'), 'utf8');
   const listed = new Set([...doc.matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z][A-Z0-9_]+)`/gm)].map((m) => `${m[1]} ${m[2]}`));

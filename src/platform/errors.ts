@@ -27,6 +27,7 @@ export function errorCatalogue<Code extends string>(statuses: Readonly<Record<Co
   };
 }
 
+/** The platform's codes, and those more than one module answers (a code is defined in one catalogue). */
 export type PlatformErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_JSON'
@@ -37,6 +38,7 @@ export type PlatformErrorCode =
   | 'INVALID_DATE'
   | 'INVALID_IF_MATCH'
   | 'PRECONDITION_FAILED'
+  | 'INVALID_ORG_UNIT_CODE'
   | 'REQUEST_TIMEOUT'
   | 'HEADERS_TOO_LARGE'
   | 'PAYLOAD_TOO_LARGE'
@@ -61,6 +63,7 @@ export const platformErrors = errorCatalogue<PlatformErrorCode>({
   INVALID_DATE: 400,
   INVALID_IF_MATCH: 400,
   PRECONDITION_FAILED: 412,
+  INVALID_ORG_UNIT_CODE: 400,
   REQUEST_TIMEOUT: 408,
   HEADERS_TOO_LARGE: 431,
   PAYLOAD_TOO_LARGE: 413,

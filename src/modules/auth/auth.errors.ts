@@ -31,7 +31,6 @@ export type AuthErrorCode =
   | 'API_KEY_NOT_FOUND'
   | 'API_KEY_NAME_TAKEN'
   | 'INVALID_API_KEY_NAME'
-  | 'INVALID_ORG_UNIT_CODE'
   | 'INVALID_EXPIRY';
 
 export const authErrors = errorCatalogue<AuthErrorCode>({
@@ -58,7 +57,6 @@ export const authErrors = errorCatalogue<AuthErrorCode>({
   API_KEY_NOT_FOUND: 404,
   API_KEY_NAME_TAKEN: 409,
   INVALID_API_KEY_NAME: 400,
-  INVALID_ORG_UNIT_CODE: 400,
   INVALID_EXPIRY: 400,
 });
 const raise = authErrors.raise;
@@ -119,7 +117,9 @@ export const ApiKeyErrors = {
   nameTaken: (name: string) => raise('API_KEY_NAME_TAKEN', `an API key named "${name}" is already in force`, { name }),
   badName: () => raise('INVALID_API_KEY_NAME', 'an API key name has 1 to 100 characters and is not blank'),
   badUnit: (code: string) =>
-    raise('INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, { orgUnitCode: code }),
+    platformErrors.raise('INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, {
+      orgUnitCode: code,
+    }),
   badExpiry: () => raise('INVALID_EXPIRY', 'expiresInDays must be a whole number from 1 to 3650'),
   /** The platform's code: a unit-scoped admin making a key beyond its units. */
   outOfScope: (unit: string | null) =>

@@ -6,13 +6,11 @@ export type OrgErrorCode =
   // units and their versions
   | 'ORG_UNIT_NOT_FOUND'
   | 'ORG_UNIT_EXISTS'
-  | 'INVALID_ORG_UNIT_CODE'
   | 'UNKNOWN_UNIT_TYPE'
   | 'VERSION_NOT_FOUND'
   | 'TEMPORAL_POINT_CONFLICT'
   | 'CANNOT_DELETE_FIRST_VERSION'
   | 'ORG_UNIT_NOT_IN_FORCE'
-  | 'PRECONDITION_FAILED'
   | 'INVALID_DATE_RANGE'
   // the tree
   | 'PARENT_NOT_VALID_AT_DATE'
@@ -26,13 +24,11 @@ export type OrgErrorCode =
 export const orgErrors = errorCatalogue<OrgErrorCode>({
   ORG_UNIT_NOT_FOUND: 404,
   ORG_UNIT_EXISTS: 409,
-  INVALID_ORG_UNIT_CODE: 400,
   UNKNOWN_UNIT_TYPE: 400,
   VERSION_NOT_FOUND: 404,
   TEMPORAL_POINT_CONFLICT: 409,
   CANNOT_DELETE_FIRST_VERSION: 409,
   ORG_UNIT_NOT_IN_FORCE: 409,
-  PRECONDITION_FAILED: 412,
   INVALID_DATE_RANGE: 400,
   PARENT_NOT_VALID_AT_DATE: 409,
   HIERARCHY_CYCLE: 409,
@@ -51,9 +47,13 @@ export const OrgErrors = {
     }),
   exists: (code: string) => raise('ORG_UNIT_EXISTS', `org unit ${code} already exists`, { code }),
   badCode: (code: string) =>
-    raise('INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code: 1-64 of A-Z a-z 0-9 _ . - , starting with a letter or digit`, {
-      code,
-    }),
+    platformErrors.raise(
+      'INVALID_ORG_UNIT_CODE',
+      `"${code}" is not an org unit code: 1-64 of A-Z a-z 0-9 _ . - , starting with a letter or digit`,
+      {
+        code,
+      },
+    ),
   unknownType: (unitType: string, known: readonly string[]) =>
     raise('UNKNOWN_UNIT_TYPE', `unit type must be one of ${known.join(', ')}, got "${unitType}"`, { unitType, known }),
   pointConflict: (code: string, date: string) =>
@@ -94,7 +94,7 @@ export const OrgErrors = {
       children,
     }),
   stale: (code: string, expected: number, actual: number) =>
-    raise('PRECONDITION_FAILED', `org unit ${code} is at revision ${actual}, not ${expected}; read it again and retry`, {
+    platformErrors.raise('PRECONDITION_FAILED', `org unit ${code} is at revision ${actual}, not ${expected}; read it again and retry`, {
       code,
       expectedRevision: expected,
       revision: actual,
