@@ -76,7 +76,7 @@ function importVigil() {
     loadConfig,
     startVigil,
     createLogger,
-    // The scope check a real route makes, on a tree where each unit's subtree is itself.
+    // The scope check the cameras service makes, on a tree where each unit's subtree is itself.
     policy: createScopePolicy({ subtreeOf: (roots) => Promise.resolve(roots) }),
     AppError,
   }));
@@ -160,7 +160,7 @@ const startVigilAuthenticated = () =>
   startVigilWith({
     routes: (app, { policy, AppError }) => {
       // The route-level check (cameras:read) runs in Vigil's onRequest hook; the handler adds the
-      // unit scope check a real camera route makes, answering 404 outside the caller's units.
+      // unit scope check the cameras service makes, answering 404 outside the caller's units.
       app.get(AUTH_SCOPED_PATH, { config: { permission: 'cameras:read' }, schema: helloSchema }, async (request) => {
         if (!(await policy.allows(request.principal!, 'cameras:read', BENCH_UNIT))) {
           throw new AppError(404, 'NOT_FOUND', `no unit ${BENCH_UNIT}`);

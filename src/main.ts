@@ -191,6 +191,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     const orgDeps: OrgServiceDeps = {
       db: database.db,
       audit,
+      policy,
       unitTypes: config.org.unitTypes,
       maxDepth: config.org.maxDepth,
       today,
@@ -213,6 +214,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       database,
       pubsub: kv.pubsub,
       audit,
+      policy,
       secrets,
       unitExists: async (code) => (await orgScope.snapshot()).has(code),
       endpoints: () => vigilEndpoints(config, httpPort),

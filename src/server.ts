@@ -219,12 +219,11 @@ export async function buildServer(services: Services) {
   app.get('/api/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, () => app.swagger());
 
   await app.register(authRoutes, services.auth);
-  const { policy } = services;
   await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget() });
   await app.register(auditRoutes, { auditLog: services.auditLog });
-  await app.register(orgUnitRoutes, { org: services.org, policy, maxDepth: config.org.maxDepth });
-  await app.register(cameraRoutes, { cameras: services.cameras, policy });
-  await app.register(orgImportExportRoutes, { transfer: services.orgTransfer, policy });
+  await app.register(orgUnitRoutes, { org: services.org, maxDepth: config.org.maxDepth });
+  await app.register(cameraRoutes, { cameras: services.cameras });
+  await app.register(orgImportExportRoutes, { transfer: services.orgTransfer });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());
 

@@ -1,13 +1,9 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { Reach, ScopePolicy } from '../auth/index.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { actorOf, credentialsOf, ifMatchOf } from '../../platform/http/request.js';
 import { parseInstant } from '../../platform/dates.js';
-import type { Permission } from '../../platform/http/access.js';
 import { DEFAULT_LIMIT, Page } from '../../platform/http/pagination.js';
-import { CameraErrors } from './cameras.errors.js';
-import type { CameraRow } from './cameras.repo.js';
 import {
   AutoStartBody,
   BatchStatusBody,
@@ -22,13 +18,11 @@ import {
   NewCameraBody,
   RefreshView,
 } from './cameras.schemas.js';
-import type { CameraService } from './cameras.service.js';
+import type { CameraCaller, CameraService } from './cameras.service.js';
 import { FORWARDED_HEADER } from './cameras.service.js';
 
 export interface CameraRouteDeps {
   cameras: CameraService;
-  /** Which cameras a caller may see and act on (the units its grants cover). */
-  policy: ScopePolicy;
 }
 
 const BASE = '/api/v1/cameras';
@@ -40,35 +34,9 @@ const ifMatchHeader = Type.Object(
 
 const Status = { 200: Type.Ref(CameraStatusView) };
 
-export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app, { cameras, policy }, done) => {
-  /** The org units whose cameras the caller may reach with `permission`: 'all', or a set (today's tree). */
-  const reach = (request: FastifyRequest, permission: Permission) => policy.reach(request.principal!, permission);
-  const inside = (units: Reach, code: string) => policy.covers(units, code);
-
-  /** The camera, if the caller may read it (404 otherwise), and may use `permission` on it (403 otherwise). */
-  async function camera(request: FastifyRequest, id: string, permission: Permission = 'cameras:read'): Promise<CameraRow> {
-    const row = await cameras.row(id);
-    if (!inside(await reach(request, 'cameras:read'), row.org_unit_code)) throw CameraErrors.notFound(id);
-    if (permission !== 'cameras:read' && !inside(await reach(request, permission), row.org_unit_code)) throw CameraErrors.outOfScope();
-    return row;
-  }
-
-  /**
-   * What `camera` checks, as a check of the camera's org unit that the service runs on the row it
-   * reads (under its lock), so that a control call reads the camera once.
-   */
-  async function mayAct(request: FastifyRequest, id: string, permission: Permission): Promise<(orgUnitCode: string) => void> {
-    const readable = await reach(request, 'cameras:read');
-    const allowed = permission === 'cameras:read' ? readable : await reach(request, permission);
-    return (orgUnitCode) => {
-      if (!inside(readable, orgUnitCode)) throw CameraErrors.notFound(id);
-      if (!inside(allowed, orgUnitCode)) throw CameraErrors.outOfScope();
-    };
-  }
-
-  async function mayPlaceIn(request: FastifyRequest, orgUnitCode: string): Promise<void> {
-    if (!inside(await reach(request, 'cameras:write'), orgUnitCode)) throw CameraErrors.outOfScope();
-  }
+export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app, { cameras }, done) => {
+  /** Who asks: the scope policy in the service decides which cameras it may see and act on. */
+  const callerOf = (request: FastifyRequest): CameraCaller => ({ principal: request.principal!, actor: actorOf(request) });
 
   app.post(
     BASE,
@@ -84,8 +52,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      await mayPlaceIn(request, request.body.orgUnitCode);
-      return reply.code(201).send(await cameras.create(request.body, actorOf(request)));
+      return reply.code(201).send(await cameras.create(request.body, callerOf(request)));
     },
   );
 
@@ -104,13 +71,10 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
     },
     async (request) => {
       const q = request.query;
-      const seen = await reach(request, 'cameras:read');
-      let units: string[] | undefined = seen === 'all' ? undefined : [...seen];
-      if (q.orgUnitCode !== undefined) units = [...(await policy.narrow(seen, q.orgUnitCode))];
-      return cameras.list({
+      return cameras.list(callerOf(request), {
         limit: q.limit ?? DEFAULT_LIMIT,
         ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-        ...(units !== undefined ? { units } : {}),
+        ...(q.orgUnitCode !== undefined ? { orgUnitCode: q.orgUnitCode } : {}),
         ...(q.label !== undefined ? { label: q.label } : {}),
         ...(q.q !== undefined ? { text: q.q } : {}),
         ...(q.state !== undefined ? { state: q.state } : {}),
@@ -132,8 +96,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request) => {
-      const seen = await reach(request, 'cameras:read');
-      return cameras.batchStatus(request.body.cameraIds, (row) => inside(seen, row.org_unit_code), actorOf(request));
+      return cameras.batchStatus(callerOf(request), request.body.cameraIds);
     },
   );
 
@@ -150,8 +113,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request) => {
-      const units = await reach(request, 'cameras:control');
-      return cameras.refresh(actorOf(request), (row) => inside(units, row.org_unit_code));
+      return cameras.refresh(callerOf(request));
     },
   );
 
@@ -162,8 +124,8 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       schema: { tags: ['cameras'], summary: 'One camera', params: CameraParams, response: { 200: Type.Ref(CameraView) } },
     },
     async (request, reply) => {
-      const row = await camera(request, request.params.camera_id);
-      return reply.header('etag', `"${row.revision}"`).send(await cameras.get(row.id));
+      const found = await cameras.get(callerOf(request), request.params.camera_id);
+      return reply.header('etag', `"${found.revision}"`).send(found);
     },
   );
 
@@ -182,9 +144,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      await camera(request, request.params.camera_id, 'cameras:write');
-      if (request.body.orgUnitCode !== undefined) await mayPlaceIn(request, request.body.orgUnitCode);
-      const updated = await cameras.update(request.params.camera_id, request.body, actorOf(request), ifMatchOf(request));
+      const updated = await cameras.update(callerOf(request), request.params.camera_id, request.body, ifMatchOf(request));
       return reply.header('etag', `"${updated.revision}"`).send(updated);
     },
   );
@@ -203,8 +163,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      await camera(request, request.params.camera_id, 'cameras:write');
-      await cameras.remove(request.params.camera_id, actorOf(request), ifMatchOf(request));
+      await cameras.remove(callerOf(request), request.params.camera_id, ifMatchOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -239,10 +198,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
           response: Status,
         },
       },
-      async (request) => {
-        const id = request.params.camera_id;
-        return cameras[operation](id, actorOf(request), await mayAct(request, id, permission));
-      },
+      (request) => cameras[operation](callerOf(request), request.params.camera_id),
     );
   }
 
@@ -260,8 +216,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request) => {
-      await camera(request, request.params.camera_id);
-      return cameras.status(request.params.camera_id, actorOf(request));
+      return cameras.status(callerOf(request), request.params.camera_id);
     },
   );
 
@@ -279,8 +234,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request) => {
-      await camera(request, request.params.camera_id, 'cameras:write');
-      return cameras.setAutoStart(request.params.camera_id, request.body.enabled, actorOf(request));
+      return cameras.setAutoStart(callerOf(request), request.params.camera_id, request.body.enabled);
     },
   );
 
@@ -299,19 +253,14 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request) => {
-      await camera(request, request.params.camera_id);
       const q = request.query;
-      return cameras.logs(
-        request.params.camera_id,
-        {
-          limit: q.limit ?? DEFAULT_LIMIT,
-          ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-          ...(q.level !== undefined ? { levels: q.level } : {}),
-          ...(q.from !== undefined ? { from: parseInstant(q.from, 'from') } : {}),
-          ...(q.to !== undefined ? { to: parseInstant(q.to, 'to') } : {}),
-        },
-        actorOf(request),
-      );
+      return cameras.logs(callerOf(request), request.params.camera_id, {
+        limit: q.limit ?? DEFAULT_LIMIT,
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+        ...(q.level !== undefined ? { levels: q.level } : {}),
+        ...(q.from !== undefined ? { from: parseInstant(q.from, 'from') } : {}),
+        ...(q.to !== undefined ? { to: parseInstant(q.to, 'to') } : {}),
+      });
     },
   );
 
@@ -334,13 +283,12 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      await camera(request, request.params.camera_id);
       // A request forwarded by another process was audited there, and is never forwarded again.
       const forwarded = request.headers[FORWARDED_HEADER] !== undefined;
       const frame = await cameras.snapshot(
+        callerOf(request),
         request.params.camera_id,
-        forwarded ? undefined : actorOf(request),
-        forwarded ? undefined : { headers: credentialsOf(request) },
+        forwarded ? 'forwarded' : { headers: credentialsOf(request) },
       );
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(frame);
     },

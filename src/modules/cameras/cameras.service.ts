@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
+import type { Permission, Principal } from '../../platform/http/access.js';
 import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { UUID_PATTERN, uuidv7 } from '../../platform/ids.js';
 import type { Logger } from '../../platform/log.js';
@@ -19,6 +20,16 @@ import type { CameraState, CameraStatus } from './runtime/worker.js';
 import { checkSource } from './source.js';
 import type { SourceType } from './source.js';
 import type { Schema } from '../../platform/db/schema.js';
+import type { ScopePolicy } from '../auth/index.js';
+
+/**
+ * Who asks: the principal, whose grants decide which cameras it may see and act on (the scope
+ * policy: its reach in today's tree), and the actor the audit trail records.
+ */
+export interface CameraCaller {
+  principal: Principal;
+  actor: Actor;
+}
 
 export interface Camera {
   id: string;
@@ -87,6 +98,8 @@ export function toCamera(row: CameraRow): Camera {
 export interface CameraServiceDeps {
   db: Kysely<Schema>;
   audit: Audit;
+  /** Which cameras a caller may see and act on: those of the units its grants reach. */
+  policy: ScopePolicy;
   /** Seals the credentials registered (and opens them for the fleet's workers: the same box). */
   credentials: CameraCredentials;
   supervisor: Supervisor;
@@ -105,7 +118,7 @@ export interface CameraServiceDeps {
 export type { Actor };
 
 export function createCameraService(deps: CameraServiceDeps) {
-  const { db, audit, credentials, supervisor, fleet, metrics } = deps;
+  const { db, audit, policy, credentials, supervisor, fleet, metrics } = deps;
 
   async function statusesOf(rows: readonly CameraRow[]): Promise<CameraStatus[]> {
     const remote = await fleet.remoteStatuses(rows.map((r) => r.id));
@@ -238,6 +251,38 @@ export function createCameraService(deps: CameraServiceDeps) {
   }
 
   /**
+   * The check of a camera's org unit for a caller and a permission, built once and run on a row read
+   * elsewhere (a control call runs it under the camera's lock): a camera the caller may not read is
+   * not found (404, whether or not it exists); one it may read but not use `permission` on is 403.
+   */
+  async function admission(caller: CameraCaller, id: string, permission: Permission): Promise<(orgUnitCode: string) => void> {
+    const readable = await policy.reach(caller.principal, 'cameras:read');
+    const allowed = permission === 'cameras:read' ? readable : await policy.reach(caller.principal, permission);
+    return (orgUnitCode) => {
+      if (!policy.covers(readable, orgUnitCode)) throw CameraErrors.notFound(id);
+      if (!policy.covers(allowed, orgUnitCode)) throw CameraErrors.outOfScope();
+    };
+  }
+
+  /** The camera, if the caller may read it and use `permission` on it (see `admission`). */
+  async function visible(caller: CameraCaller, id: string, permission: Permission = 'cameras:read'): Promise<CameraRow> {
+    const row = await load(id);
+    (await admission(caller, id, permission))(row.org_unit_code);
+    return row;
+  }
+
+  /** A camera may be placed only at a unit the caller's `cameras:write` reaches. */
+  async function mayPlaceIn(caller: CameraCaller, orgUnitCode: string): Promise<void> {
+    if (!policy.covers(await policy.reach(caller.principal, 'cameras:write'), orgUnitCode)) throw CameraErrors.outOfScope();
+  }
+
+  /** Whether the caller reaches a camera's unit with `permission`, for filtering many rows. */
+  async function visibility(caller: CameraCaller, permission: Permission): Promise<(row: CameraRow) => boolean> {
+    const reach = await policy.reach(caller.principal, permission);
+    return (row) => policy.covers(reach, row.org_unit_code);
+  }
+
+  /**
    * An operator action on one camera: lock, check the caller may act on it (`may`, given its org unit:
    * throws when not), change the registry, record; then settle; answers the status. The camera's row is
    * read once, under its lock (the route does not read it first), and the row committed is reported.
@@ -246,18 +291,18 @@ export function createCameraService(deps: CameraServiceDeps) {
     operation: string,
     id: string,
     actor: Actor,
-    may: ((orgUnitCode: string) => void) | undefined,
+    may: (orgUnitCode: string) => void,
     act: (row: CameraRow, tx: Kysely<Schema>) => Promise<CameraRow | void>,
   ) {
     // A caller turned away by `may` (or asking for a camera that does not exist) is not counted as an
-    // operation, as when the route checked the camera before calling.
-    let admitted = may === undefined;
+    // operation, like the refusals of the other calls, which are checked before they are counted.
+    let admitted = false;
     return counted(
       operation,
       async () => {
         const committed = await db.transaction().execute(async (tx) => {
           const current = await load(id, tx, true);
-          may?.(current.org_unit_code);
+          may(current.org_unit_code);
           admitted = true;
           const next = (await act(current, tx)) ?? current;
           const summary = (r: CameraRow) => ({ active: r.active, autoStart: r.auto_start, running: r.desired_running });
@@ -274,7 +319,9 @@ export function createCameraService(deps: CameraServiceDeps) {
   }
 
   return {
-    async create(input: NewCamera, actor: Actor): Promise<Camera> {
+    async create(input: NewCamera, caller: CameraCaller): Promise<Camera> {
+      const { actor } = caller;
+      await mayPlaceIn(caller, input.orgUnitCode);
       const sourceType = checkSource(input.sourceUrl, input.sourceType);
       await checkAddress(input.sourceUrl);
       return counted('create', async () => {
@@ -305,10 +352,17 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    get: async (id: string) => toCamera(await load(id)),
-    row: (id: string) => load(id),
+    /** The camera, if the caller may read it (404 otherwise). */
+    get: async (caller: CameraCaller, id: string) => toCamera(await visible(caller, id)),
 
-    async list(options: { limit: number; cursor?: string; units?: readonly string[]; label?: string; text?: string; state?: CameraState }) {
+    /** Cameras of the units the caller reaches, within `orgUnitCode`'s subtree when given. */
+    async list(
+      caller: CameraCaller,
+      options: { limit: number; cursor?: string; orgUnitCode?: string; label?: string; text?: string; state?: CameraState },
+    ) {
+      const seen = await policy.reach(caller.principal, 'cameras:read');
+      const units =
+        options.orgUnitCode !== undefined ? [...(await policy.narrow(seen, options.orgUnitCode))] : seen === 'all' ? undefined : [...seen];
       const after = cameraCursor.decode(options.cursor)?.i;
       let ids: string[] | undefined;
       let matches = (_row: CameraRow) => true;
@@ -322,7 +376,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         const rows = await camerasRepo.list(db, {
           limit: options.limit,
           ...(cursor !== undefined ? { after: cursor } : {}),
-          ...(options.units !== undefined ? { units: options.units } : {}),
+          ...(units !== undefined ? { units } : {}),
           ...(options.label !== undefined ? { label: options.label } : {}),
           ...(options.text !== undefined ? { text: options.text } : {}),
           ...(ids !== undefined ? { ids } : {}),
@@ -340,7 +394,10 @@ export function createCameraService(deps: CameraServiceDeps) {
       }
     },
 
-    async update(id: string, patch: CameraPatch, actor: Actor, ifMatch?: number): Promise<Camera> {
+    async update(caller: CameraCaller, id: string, patch: CameraPatch, ifMatch?: number): Promise<Camera> {
+      const { actor } = caller;
+      await visible(caller, id, 'cameras:write');
+      if (patch.orgUnitCode !== undefined) await mayPlaceIn(caller, patch.orgUnitCode);
       return counted('update', async () => {
         if (patch.orgUnitCode !== undefined) await checkUnit(patch.orgUnitCode);
         if (patch.sourceUrl !== undefined) await checkAddress(patch.sourceUrl);
@@ -370,7 +427,9 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    async remove(id: string, actor: Actor, ifMatch?: number): Promise<void> {
+    async remove(caller: CameraCaller, id: string, ifMatch?: number): Promise<void> {
+      const { actor } = caller;
+      await visible(caller, id, 'cameras:write');
       await counted('delete', async () => {
         await db.transaction().execute(async (tx) => {
           const row = await load(id, tx, true);
@@ -382,33 +441,37 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    /** `may`: throws when the caller may not act on a camera of that org unit (checked under the camera's lock). */
-    start: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
-      control('start', id, actor, may, async (row, tx) => {
+    /** The operator actions: each checks the caller may control the camera, under the camera's lock. */
+    start: async (caller: CameraCaller, id: string) =>
+      control('start', id, caller.actor, await admission(caller, id, 'cameras:control'), async (row, tx) => {
         if (!row.active) throw CameraErrors.deactivated(id);
         return row.desired_running ? row : camerasRepo.update(tx, id, { desired_running: true });
       }),
 
-    stop: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
-      control('stop', id, actor, may, async (row, tx) =>
+    stop: async (caller: CameraCaller, id: string) =>
+      control('stop', id, caller.actor, await admission(caller, id, 'cameras:control'), async (row, tx) =>
         row.desired_running ? camerasRepo.update(tx, id, { desired_running: false }) : row,
       ),
 
-    restart: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
-      control('restart', id, actor, may, async (row, tx) => {
+    restart: async (caller: CameraCaller, id: string) =>
+      control('restart', id, caller.actor, await admission(caller, id, 'cameras:control'), async (row, tx) => {
         if (!row.active) throw CameraErrors.deactivated(id);
         return camerasRepo.update(tx, id, { desired_running: true, restart_seq: row.restart_seq + 1 });
       }),
 
-    activate: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
-      control('activate', id, actor, may, async (row, tx) => (row.active ? row : camerasRepo.update(tx, id, { active: true }))),
+    activate: async (caller: CameraCaller, id: string) =>
+      control('activate', id, caller.actor, await admission(caller, id, 'cameras:control'), async (row, tx) =>
+        row.active ? row : camerasRepo.update(tx, id, { active: true }),
+      ),
 
-    deactivate: (id: string, actor: Actor, may?: (orgUnitCode: string) => void) =>
-      control('deactivate', id, actor, may, async (row, tx) =>
+    deactivate: async (caller: CameraCaller, id: string) =>
+      control('deactivate', id, caller.actor, await admission(caller, id, 'cameras:control'), async (row, tx) =>
         row.active || row.desired_running ? camerasRepo.update(tx, id, { active: false, desired_running: false }) : row,
       ),
 
-    async setAutoStart(id: string, enabled: boolean, actor: Actor): Promise<Camera> {
+    async setAutoStart(caller: CameraCaller, id: string, enabled: boolean): Promise<Camera> {
+      const { actor } = caller;
+      await visible(caller, id, 'cameras:write');
       return counted('auto_start', () =>
         db.transaction().execute(async (tx) => {
           const row = await load(id, tx, true);
@@ -419,7 +482,9 @@ export function createCameraService(deps: CameraServiceDeps) {
       );
     },
 
-    async status(id: string, actor: Actor): Promise<CameraStatus> {
+    async status(caller: CameraCaller, id: string): Promise<CameraStatus> {
+      const { actor } = caller;
+      await visible(caller, id);
       return counted('status', async () => {
         const row = await load(id);
         const [status] = await statusesOf([row]);
@@ -428,8 +493,10 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    /** Statuses of many cameras; ids that are not ids, do not exist or fail `visible` are listed under notFound. */
-    async batchStatus(ids: readonly string[], visible: (row: CameraRow) => boolean, actor: Actor) {
+    /** Statuses of many cameras; ids that are not ids, do not exist or are outside the caller's units are listed under notFound. */
+    async batchStatus(caller: CameraCaller, ids: readonly string[]) {
+      const { actor } = caller;
+      const seen = await visibility(caller, 'cameras:read');
       return counted('batch_status', async () => {
         // Well-formed ids in the database's spelling (lower case); only those reach the query, which
         // PostgreSQL would refuse as a whole for one malformed uuid. The others are not found.
@@ -440,7 +507,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         const notFound: string[] = [];
         for (const id of unique) {
           const row = rows.get(id);
-          if (row && visible(row)) found.push(row);
+          if (row && seen(row)) found.push(row);
           else notFound.push(id);
         }
         const items = await statusesOf(found);
@@ -452,16 +519,18 @@ export function createCameraService(deps: CameraServiceDeps) {
     /**
      * The latest frame of a camera. A camera ingested by another process is fetched from it when
      * `forward` carries the caller's credentials (the holder checks them again); a forwarded request
-     * is answered by the holder itself, never forwarded again. A frame served is audited with who
-     * saw it (`actor`; none for a forwarded request, which the first process audits).
+     * is answered by the holder itself, never forwarded again, and not audited (the first process
+     * audits it). A frame served is audited with who saw it.
      */
-    async snapshot(id: string, actor: Actor | undefined, forward?: { headers: Record<string, string> }): Promise<Buffer> {
+    async snapshot(caller: CameraCaller, id: string, forward: { headers: Record<string, string> } | 'forwarded'): Promise<Buffer> {
+      await visible(caller, id);
+      const actor = forward === 'forwarded' ? undefined : caller.actor;
       return counted('snapshot', async () => {
         const row = await load(id);
         let frame = supervisor.latestFrame(id);
         if (!frame) {
-          const holder = forward ? await fleet.holderUrl(id) : undefined;
-          if (!holder || !forward) throw CameraErrors.noFrame(id);
+          const holder = forward === 'forwarded' ? undefined : await fleet.holderUrl(id);
+          if (!holder || forward === 'forwarded') throw CameraErrors.noFrame(id);
           frame = await fromHolder(holder, id, forward.headers);
         }
         if (actor) await viewed(actor, 'view_snapshot', row, { bytes: frame.length });
@@ -469,7 +538,13 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
-    async logs(id: string, options: { limit: number; cursor?: string; levels?: readonly string[]; from?: Date; to?: Date }, actor: Actor) {
+    async logs(
+      caller: CameraCaller,
+      id: string,
+      options: { limit: number; cursor?: string; levels?: readonly string[]; from?: Date; to?: Date },
+    ) {
+      const { actor } = caller;
+      await visible(caller, id);
       return counted('logs', async () => {
         await viewed(actor, 'view_logs', await load(id));
         const position = logCursor.decode(options.cursor);
@@ -504,10 +579,12 @@ export function createCameraService(deps: CameraServiceDeps) {
      * wanted, then this process runs a lease cycle (start, stop, restart as needed) and the others
      * are told to run one.
      */
-    async refresh(actor: Actor, visible: (row: CameraRow) => boolean = () => true): Promise<RefreshResult> {
+    async refresh(caller: CameraCaller): Promise<RefreshResult> {
+      const { actor } = caller;
+      const controllable = await visibility(caller, 'cameras:control');
       return counted('refresh', async () => {
         const wake = (await camerasRepo.all(db))
-          .filter((r) => visible(r) && r.active && r.auto_start && !r.desired_running)
+          .filter((r) => controllable(r) && r.active && r.auto_start && !r.desired_running)
           .map((r) => r.id);
         await camerasRepo.want(db, wake);
         const result = await fleet.reconcile();

@@ -14,6 +14,7 @@ import { uuidv7 } from '../../platform/ids.js';
 import { MemoryPubSub } from '../../platform/kv/memory.js';
 import { createMetrics } from '../../platform/metrics.js';
 import { createSecretBox } from '../../platform/secrets.js';
+import { createScopePolicy } from '../auth/index.js';
 import { createCameraRuntime } from './runtime.js';
 import type { CameraRuntimeSettings } from './runtime.js';
 
@@ -62,6 +63,8 @@ describe('camera runtime', () => {
       database,
       pubsub,
       audit: createAudit({ metrics }),
+      // Nothing here asks on behalf of a caller; the policy is not consulted.
+      policy: createScopePolicy({ subtreeOf: (roots) => Promise.resolve(roots) }),
       secrets: createSecretBox([{ id: 'k1', key: Buffer.alloc(32, 1) }]),
       unitExists: () => Promise.resolve(true),
       endpoints: () => [],

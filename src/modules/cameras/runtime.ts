@@ -24,6 +24,7 @@ import { createSupervisor } from './runtime/supervisor.js';
 import { createSourceGuard } from './source-guard.js';
 import type { ProtectedEndpoint, Resolver } from './source-guard.js';
 import { createNetworkRules } from './source-network.js';
+import type { ScopePolicy } from '../auth/index.js';
 
 /** Pub/sub channel: the camera registry changed; processes settle those cameras (or all) now. */
 export const CAMERAS_CHANGED_CHANNEL = 'cameras.changed';
@@ -51,6 +52,8 @@ export interface CameraRuntimeDeps {
   /** Tells the other processes of changes to the registry, and hears theirs. */
   pubsub: PubSub;
   audit: Audit;
+  /** Which cameras a caller may see and act on (the units its grants reach). */
+  policy: ScopePolicy;
   /** Seals camera credentials at rest (and opens them for the workers). */
   secrets: SecretBox;
   /** Whether an org unit exists (in force today or scheduled). */
@@ -137,6 +140,7 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
   const cameras = createCameraService({
     db,
     audit: deps.audit,
+    policy: deps.policy,
     credentials,
     supervisor,
     fleet,

@@ -1,18 +1,17 @@
 // Import and export of org units: CSV or JSON, one row per version. A plugin of its own, so that
 // the text/csv body parser stays inside it.
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { ScopePolicy } from '../auth/index.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { parseDate } from '../../platform/dates.js';
-import type { Permission } from '../../platform/http/access.js';
+import { actorOf } from '../../platform/http/request.js';
 import { MAX_IMPORT_ROWS, TRANSFER_COLUMNS, rowsToCsv } from './import-export.service.js';
 import type { ImportInput, OrgImportExport } from './import-export.service.js';
+import type { OrgCaller } from './org-units.service.js';
 import { DateString } from './org-units.schemas.js';
 
 export interface ImportExportRouteDeps {
   transfer: OrgImportExport;
-  policy: ScopePolicy;
 }
 
 const BASE = '/api/v1/organization-units';
@@ -84,11 +83,12 @@ const ExportQuery = Type.Object(
 
 const ExportJson = Type.Object({ versions: Type.Array(Row) }, { additionalProperties: false });
 
-export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRouteDeps> = (app, { transfer, policy }, done) => {
+export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRouteDeps> = (app, { transfer }, done) => {
   // CSV bodies arrive as text, within the server's body limit; the service reads them.
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, next) => next(null, body));
 
-  const reach = (request: FastifyRequest, permission: Permission) => policy.reach(request.principal!, permission);
+  /** Who asks: the scope policy in the service decides which units it may see and write. */
+  const callerOf = (request: FastifyRequest): OrgCaller => ({ principal: request.principal!, actor: actorOf(request) });
 
   app.post(
     `${BASE}/import`,
@@ -112,12 +112,7 @@ export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRou
       const input: ImportInput =
         typeof body === 'string' ? { format: 'csv', text: body } : { format: 'json', versions: (body as { versions: unknown[] }).versions };
       const dryRun = request.query.dryRun ?? false;
-      const principal = request.principal!;
-      const summary = await transfer.importUnits(
-        input,
-        { dryRun, writableUnder: await reach(request, 'org:write') },
-        { type: principal.type, id: principal.id, requestId: request.id, ip: request.ip },
-      );
+      const summary = await transfer.importUnits(callerOf(request), input, { dryRun });
       return reply.code(dryRun ? 200 : 201).send(summary);
     },
   );
@@ -145,11 +140,7 @@ export const orgImportExportRoutes: FastifyPluginCallbackTypebox<ImportExportRou
     },
     async (request, reply) => {
       const asOf = request.query.asOf === undefined ? undefined : parseDate(request.query.asOf, 'asOf');
-      const seen = await reach(request, 'org:read');
-      const rows = await transfer.exportUnits({
-        ...(asOf !== undefined ? { asOf } : {}),
-        visible: (code) => seen === 'all' || seen.has(code),
-      });
+      const rows = await transfer.exportUnits(callerOf(request), asOf !== undefined ? { asOf } : {});
       const format = request.query.format ?? 'json';
       void reply.header('content-disposition', `attachment; filename="org-units-${asOf ?? 'all'}.${format}"`);
       if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(rowsToCsv(rows));

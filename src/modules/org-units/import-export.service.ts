@@ -15,7 +15,7 @@ import { ImportErrors, OrgErrors } from './org-units.errors.js';
 import type { ImportProblem } from './org-units.errors.js';
 import { orgRepo } from './org-units.repo.js';
 import { CODE_PATTERN, versionView } from './org-units.service.js';
-import type { Actor, OrgServiceDeps } from './org-units.service.js';
+import type { Actor, OrgCaller, OrgServiceDeps } from './org-units.service.js';
 import type { ApiVersion, Timeline, Version } from './timeline.js';
 import { toApiVersion, versionAt } from './timeline.js';
 import type { Schema } from '../../platform/db/schema.js';
@@ -419,10 +419,10 @@ export function rowsToCsv(rows: readonly TransferRow[]): string {
 }
 
 /** What the import-export service needs: the org service's database, audit, settings and change notices, from the composition root. */
-export type OrgImportExportDeps = Pick<OrgServiceDeps, 'db' | 'audit' | 'unitTypes' | 'maxDepth' | 'onChange' | 'now'>;
+export type OrgImportExportDeps = Pick<OrgServiceDeps, 'db' | 'audit' | 'policy' | 'unitTypes' | 'maxDepth' | 'onChange' | 'now'>;
 
 export function createOrgImportExport(deps: OrgImportExportDeps) {
-  const { db, audit, unitTypes, maxDepth } = deps;
+  const { db, audit, policy, unitTypes, maxDepth } = deps;
   const now = deps.now ?? (() => new Date());
 
   /**
@@ -485,14 +485,12 @@ export function createOrgImportExport(deps: OrgImportExportDeps) {
   return {
     /**
      * Checks every row, then writes them all in one transaction, or nothing with `dryRun`.
-     * `writableUnder`: where the caller may hang units ('all': anywhere, roots included).
+     * Units hang only where the caller's `org:write` reaches (a global grant: anywhere, roots included).
      * 400 IMPORT_INVALID lists every problem; 403 FORBIDDEN when a unit would hang outside the caller's units.
      */
-    async importUnits(
-      input: ImportInput,
-      options: { dryRun: boolean; writableUnder: 'all' | ReadonlySet<string> },
-      actor: Actor,
-    ): Promise<ImportSummary> {
+    async importUnits(caller: OrgCaller, input: ImportInput, options: { dryRun: boolean }): Promise<ImportSummary> {
+      const { actor } = caller;
+      const allowed = await policy.reach(caller.principal, 'org:write');
       const run = async (): Promise<ImportSummary> => {
         const problems: ImportProblem[] = [];
         const add = (p: ImportProblem) => problems.push(p);
@@ -501,7 +499,6 @@ export function createOrgImportExport(deps: OrgImportExportDeps) {
         const { rows, badCodes } = read;
         const { codes, good } = timelines(rows, badCodes, add, actor, changedAt);
 
-        const allowed = options.writableUnder;
         if (allowed !== 'all') {
           const imported = new Set(codes);
           for (const row of rows) {
@@ -553,12 +550,13 @@ export function createOrgImportExport(deps: OrgImportExportDeps) {
     },
 
     /**
-     * Rows of the units `visible` lets through, every row after a row of its parent (exportOrder):
+     * Rows of the units the caller may see, every row after a row of its parent (exportOrder):
      * every version of each (without `asOf`), or only the version in force on `asOf`.
      */
-    async exportUnits(options: { asOf?: string; visible: (code: string) => boolean }): Promise<TransferRow[]> {
+    async exportUnits(caller: OrgCaller, options: { asOf?: string }): Promise<TransferRow[]> {
+      const seen = await policy.reach(caller.principal, 'org:read');
       const all = options.asOf === undefined ? await transferRepo.allTimelines(db) : await transferRepo.versionsOn(db, options.asOf);
-      const shown = new Map([...all].filter(([code]) => options.visible(code)));
+      const shown = new Map([...all].filter(([code]) => policy.covers(seen, code)));
       return exportOrder(shown, options.asOf).map(([code, v]) => toApiVersion(code, v));
     },
   };

@@ -15,6 +15,8 @@ import { orgRepo } from './org-units.repo.js';
 import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
 import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, toApiVersion, versionAt } from './timeline.js';
 import type { Schema } from '../../platform/db/schema.js';
+import type { Principal } from '../../platform/http/access.js';
+import type { ScopePolicy } from '../auth/index.js';
 
 export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -42,9 +44,20 @@ export interface TreeNode extends OrgUnit {
 
 export type FieldsInput = Partial<VersionFields>;
 
+/**
+ * Who asks: the principal, whose grants decide which units it may see and change (the scope policy:
+ * the subtrees of its grants in today's tree), and the actor the audit trail records.
+ */
+export interface OrgCaller {
+  principal: Principal;
+  actor: Actor;
+}
+
 export interface OrgServiceDeps {
   db: Kysely<Schema>;
   audit: Audit;
+  /** Which units a caller may see and change. */
+  policy: ScopePolicy;
   unitTypes: readonly string[];
   maxDepth: number;
   today: () => string;
@@ -87,7 +100,7 @@ const unitCursor = cursorCodec('org units', cursorShape({ c: cursorField.text })
 export type { Actor };
 
 export function createOrgService(deps: OrgServiceDeps) {
-  const { db, audit, unitTypes, maxDepth, today } = deps;
+  const { db, audit, policy, unitTypes, maxDepth, today } = deps;
   const now = deps.now ?? (() => new Date());
 
   function checkFields(fields: FieldsInput): void {
@@ -185,12 +198,40 @@ export function createOrgService(deps: OrgServiceDeps) {
     return true;
   }
 
+  /** A unit outside the caller's read scope does not exist for it (404). */
+  async function visible(caller: OrgCaller, code: string): Promise<void> {
+    if (!policy.covers(await policy.reach(caller.principal, 'org:read'), code)) throw OrgErrors.notFound(code);
+  }
+
+  /** Whether the caller may see a unit, for filtering many. */
+  async function visibility(caller: OrgCaller): Promise<(code: string) => boolean> {
+    const seen = await policy.reach(caller.principal, 'org:read');
+    return (code) => policy.covers(seen, code);
+  }
+
+  /**
+   * A write stays inside the caller's write scope: the unit (which it must see first), and any new
+   * parent (null: a root, which only a global grant may make).
+   */
+  async function writable(caller: OrgCaller, code: string | undefined, parentCode: string | null | undefined): Promise<void> {
+    if (code !== undefined) await visible(caller, code);
+    const allowed = await policy.reach(caller.principal, 'org:write');
+    if (allowed === 'all') return;
+    if (code !== undefined && !allowed.has(code)) throw OrgErrors.outOfScope();
+    if (parentCode === null || (parentCode !== undefined && !allowed.has(parentCode))) throw OrgErrors.outOfScope();
+  }
+
+  /** A date the caller asked for (YYYY-MM-DD), or today. */
+  const asOfDate = (asOf: string | undefined) => (asOf === undefined ? today() : parseDate(asOf, 'asOf'));
+
   return {
     today,
     async create(
+      caller: OrgCaller,
       input: FieldsInput & { code?: string; name: string; unitType: string; effectiveDate?: string; changeReason?: string | null },
-      actor: Actor,
     ): Promise<OrgUnit> {
+      const { actor } = caller;
+      await writable(caller, undefined, input.parentCode ?? null);
       checkFields(input);
       if (input.code !== undefined && !CODE_PATTERN.test(input.code)) throw OrgErrors.badCode(input.code);
       const from = input.effectiveDate === undefined ? today() : parseDate(input.effectiveDate, 'effectiveDate');
@@ -220,11 +261,13 @@ export function createOrgService(deps: OrgServiceDeps) {
     },
 
     async addVersion(
+      caller: OrgCaller,
       code: string,
       input: FieldsInput & { effectiveDate: string; changeReason?: string | null },
-      actor: Actor,
       ifMatch?: number,
     ): Promise<OrgUnit> {
+      const { actor } = caller;
+      await writable(caller, code, input.parentCode);
       checkFields(input);
       const from = parseDate(input.effectiveDate, 'effectiveDate');
       const { effectiveDate: _d, changeReason, ...fields } = input;
@@ -251,12 +294,14 @@ export function createOrgService(deps: OrgServiceDeps) {
     },
 
     async correctVersion(
+      caller: OrgCaller,
       code: string,
       effectiveDate: string,
       input: FieldsInput & { changeReason?: string | null },
-      actor: Actor,
       ifMatch?: number,
     ): Promise<OrgUnit> {
+      const { actor } = caller;
+      await writable(caller, code, input.parentCode);
       checkFields(input);
       const from = parseDate(effectiveDate, 'effectiveDate');
       const { changeReason, ...fields } = input;
@@ -281,7 +326,9 @@ export function createOrgService(deps: OrgServiceDeps) {
     },
 
     /** Removes a version; removing the only one removes the unit. Answers the unit's timeline after it. */
-    async removeVersion(code: string, effectiveDate: string, actor: Actor, ifMatch?: number): Promise<VersionView[]> {
+    async removeVersion(caller: OrgCaller, code: string, effectiveDate: string, ifMatch?: number): Promise<VersionView[]> {
+      const { actor } = caller;
+      await writable(caller, code, undefined);
       const from = parseDate(effectiveDate, 'effectiveDate');
       return written(() =>
         db.transaction().execute(async (tx) => {
@@ -303,7 +350,9 @@ export function createOrgService(deps: OrgServiceDeps) {
       );
     },
 
-    async suspend(code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, actor: Actor, ifMatch?: number) {
+    async suspend(caller: OrgCaller, code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, ifMatch?: number) {
+      const { actor } = caller;
+      await writable(caller, code, undefined);
       const date = parseDate(input.effectiveDate, 'effectiveDate');
       return written(() =>
         db.transaction().execute(async (tx) => {
@@ -321,7 +370,14 @@ export function createOrgService(deps: OrgServiceDeps) {
       );
     },
 
-    async reactivate(code: string, input: { effectiveDate: string; reason: string; cascade?: boolean }, actor: Actor, ifMatch?: number) {
+    async reactivate(
+      caller: OrgCaller,
+      code: string,
+      input: { effectiveDate: string; reason: string; cascade?: boolean },
+      ifMatch?: number,
+    ) {
+      const { actor } = caller;
+      await writable(caller, code, undefined);
       const date = parseDate(input.effectiveDate, 'effectiveDate');
       return written(() =>
         db.transaction().execute(async (tx) => {
@@ -337,22 +393,37 @@ export function createOrgService(deps: OrgServiceDeps) {
       );
     },
 
-    get: (code: string, asOf: string) => view(code, asOf),
+    /** The unit in force on `asOf` (YYYY-MM-DD; default today), if the caller may see it. */
+    async get(caller: OrgCaller, code: string, asOf: string | undefined): Promise<OrgUnit> {
+      await visible(caller, code);
+      return view(code, asOfDate(asOf));
+    },
 
-    async list(options: {
-      asOf: string;
-      limit: number;
-      cursor?: string;
-      parentCode?: string;
-      roots?: boolean;
-      status?: Status;
-      unitType?: string;
-      text?: string;
-      within?: readonly string[];
-    }): Promise<{ items: OrgUnit[]; nextCursor: string | null }> {
-      const { asOf, limit, cursor, ...filters } = options;
+    /** Units in force on `asOf` (default today) that the caller may see. */
+    async list(
+      caller: OrgCaller,
+      options: {
+        asOf: string | undefined;
+        limit: number;
+        cursor?: string;
+        parentCode?: string;
+        roots?: boolean;
+        status?: Status;
+        unitType?: string;
+        text?: string;
+      },
+    ): Promise<{ items: OrgUnit[]; nextCursor: string | null }> {
+      const seen = await policy.reach(caller.principal, 'org:read');
+      const { limit, cursor, ...filters } = options;
+      const asOf = asOfDate(options.asOf);
       const after = unitCursor.decode(cursor)?.c;
-      const codes = await orgRepo.list(db, { date: asOf, limit: limit + 1, ...(after !== undefined ? { after } : {}), ...filters });
+      const codes = await orgRepo.list(db, {
+        ...filters,
+        date: asOf,
+        limit: limit + 1,
+        ...(after !== undefined ? { after } : {}),
+        ...(seen !== 'all' ? { within: [...seen] } : {}),
+      });
       const page = codes.slice(0, limit);
       const [versions, paths] = await Promise.all([orgRepo.versionsAt(db, page, asOf), orgRepo.pathsAt(db, page, asOf)]);
       const byCode = new Map(versions.map((v) => [v.code, v]));
@@ -365,7 +436,8 @@ export function createOrgService(deps: OrgServiceDeps) {
       };
     },
 
-    async versions(code: string): Promise<VersionView[]> {
+    async versions(caller: OrgCaller, code: string): Promise<VersionView[]> {
+      await visible(caller, code);
       const unit = await orgRepo.unit(db, code);
       if (!unit) throw OrgErrors.notFound(code);
       return (await orgRepo.timeline(db, code)).map((v) => versionView(code, v, unit.revision));
@@ -375,7 +447,10 @@ export function createOrgService(deps: OrgServiceDeps) {
      * The subtree on a date. One scan reads every version in force then (a few ms for 10,000 units)
      * and the tree is built in memory: faster than walking it in SQL, and one consistent snapshot.
      */
-    async tree(code: string, asOf: string, depth: number, visible: (code: string) => boolean = () => true): Promise<TreeNode> {
+    async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<TreeNode> {
+      await visible(caller, code);
+      const seen = await visibility(caller);
+      const asOf = asOfDate(asOfText);
       const rows = await orgRepo.inForceAt(db, asOf);
       const byCode = new Map(rows.map((r) => [r.code, r]));
       const root = byCode.get(code);
@@ -408,7 +483,7 @@ export function createOrgService(deps: OrgServiceDeps) {
           children: [],
         };
         if (level >= depth) return node;
-        const below = (children.get(row.code) ?? []).filter((c) => visible(c.code));
+        const below = (children.get(row.code) ?? []).filter((c) => seen(c.code));
         below.sort((x, y) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
         node.children = below.map((c) =>
           build(c, { codePath: [...path.codePath, c.code], namePath: [...path.namePath, c.name] }, level + 1),
@@ -418,13 +493,17 @@ export function createOrgService(deps: OrgServiceDeps) {
       return build(root, { codePath, namePath }, 1);
     },
 
-    /** What changed in the unit and its subtree between two dates (inclusive), oldest first. */
-    async changes(code: string, from: string, to: string) {
+    /** What changed in the unit and its subtree between two dates (inclusive), oldest first; only units the caller may see. */
+    async changes(caller: OrgCaller, code: string, fromText: string, toText: string) {
+      await visible(caller, code);
+      const from = parseDate(fromText, 'from');
+      const to = parseDate(toText, 'to');
+      const seen = await visibility(caller);
       if (from > to) throw OrgErrors.badRange(from, to);
       if (!(await orgRepo.codeExists(db, code))) throw OrgErrors.notFound(code);
       const codes = new Set([code]);
       for (const date of [from, to]) for (const unit of await orgRepo.subtreeAt(db, code, date, maxDepth)) codes.add(unit.code);
-      const rows = await orgRepo.changes(db, [...codes], from, to);
+      const rows = (await orgRepo.changes(db, [...codes], from, to)).filter(({ version }) => seen(version.code));
       return rows.map(({ version, previous }) => ({
         code: version.code,
         effectiveDate: version.from,
