@@ -37,7 +37,14 @@ describe('vigil serve as a process', () => {
     expect(first.url).toBe(`http://127.0.0.1:${port}`);
     const health = await fetch(`${first.url}/health`);
     expect(health.status).toBe(200);
-    expect(((await health.json()) as { status: string }).status).toBe('healthy');
+    // The database check passes; the event loop's may degrade the whole on a busy machine (a p99
+    // delay over 500 ms right after start), which is still 200 and not what this test is about.
+    const report = (await health.json()) as { status: string; checks: { name: string; status: string }[] };
+    expect(report.checks.find((c) => c.name === 'database')?.status).toBe('healthy');
+    expect(['healthy', 'degraded']).toContain(report.status);
+    expect(report.checks.filter((c) => c.status !== 'healthy').map((c) => c.name)).toEqual(
+      report.status === 'healthy' ? [] : ['eventLoop'],
+    );
     expect(first.proc.stdout()).toContain('"migration":"0001-platform.sql"');
 
     first.proc.child.kill('SIGTERM');

@@ -81,7 +81,8 @@ describe.runIf(realRedisUrl)('Redis outage (through a TCP proxy)', () => {
   it('reports Redis healthy and up while the connection is open, and shares through it', async () => {
     const h = await health(vigil);
     expect(h.status).toBe(200);
-    expect(h.body.status).toBe('healthy');
+    // Every check but the event loop's is healthy (that one may degrade on a busy machine).
+    expect(h.body.checks.filter((c) => c.name !== 'eventLoop' && c.status !== 'healthy')).toEqual([]);
     expect(h.redis).toMatchObject({ status: 'healthy', message: 'connected' });
     expect(await redisUp(vigil)).toBe(1);
     expect(vigil.kv.status()).toEqual({ backend: 'redis', connected: true });
