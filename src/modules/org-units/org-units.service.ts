@@ -200,7 +200,7 @@ export function createOrgService(deps: OrgServiceDeps) {
 
   /** A unit outside the caller's read scope does not exist for it (404). */
   async function visible(caller: OrgCaller, code: string): Promise<void> {
-    if (!policy.covers(await policy.reach(caller.principal, 'org:read'), code)) throw OrgErrors.notFound(code);
+    if (!(await visibility(caller))(code)) throw OrgErrors.notFound(code);
   }
 
   /** Whether the caller may see a unit, for filtering many. */
@@ -448,8 +448,8 @@ export function createOrgService(deps: OrgServiceDeps) {
      * and the tree is built in memory: faster than walking it in SQL, and one consistent snapshot.
      */
     async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<TreeNode> {
-      await visible(caller, code);
       const seen = await visibility(caller);
+      if (!seen(code)) throw OrgErrors.notFound(code);
       const asOf = asOfDate(asOfText);
       const rows = await orgRepo.inForceAt(db, asOf);
       const byCode = new Map(rows.map((r) => [r.code, r]));
@@ -495,10 +495,10 @@ export function createOrgService(deps: OrgServiceDeps) {
 
     /** What changed in the unit and its subtree between two dates (inclusive), oldest first; only units the caller may see. */
     async changes(caller: OrgCaller, code: string, fromText: string, toText: string) {
-      await visible(caller, code);
+      const seen = await visibility(caller);
+      if (!seen(code)) throw OrgErrors.notFound(code);
       const from = parseDate(fromText, 'from');
       const to = parseDate(toText, 'to');
-      const seen = await visibility(caller);
       if (from > to) throw OrgErrors.badRange(from, to);
       if (!(await orgRepo.codeExists(db, code))) throw OrgErrors.notFound(code);
       const codes = new Set([code]);
