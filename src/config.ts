@@ -257,6 +257,19 @@ export const settings = {
     15_000,
   ),
   VIGIL_CAMERA_LOG_RETENTION_DAYS: int('Camera log events older than this many days are deleted by a daily job.', 1, 3_650, 30),
+  VIGIL_EVENT_RETENTION_DAYS: int('Detection events received longer ago than this many days are deleted by a daily job.', 1, 36_500, 90),
+  VIGIL_EVENT_SNAPSHOT_RETENTION_DAYS: int(
+    'Snapshots of detection events stored longer ago than this many days are deleted by the same job (the events stay).',
+    1,
+    36_500,
+    30,
+  ),
+  VIGIL_EVENT_BODY_LIMIT_BYTES: int(
+    'Largest body `POST /api/v1/events` accepts (a batch of events with snapshots); larger ones get 413.',
+    1024,
+    1_073_741_824,
+    33_554_432,
+  ),
   VIGIL_CAMERA_AUTO_START: bool('Start the active cameras that have auto-start when the service starts.', true),
   VIGIL_FFMPEG_PATH: text('The ffmpeg program that reads RTSP sources.', 'ffmpeg'),
   VIGIL_CAMERA_ALLOW_NETWORKS: networks(
@@ -298,6 +311,7 @@ export interface Config {
   secretKey: string | undefined;
   web: { publicUrl: string | undefined; corsOrigins: string[] };
   audit: { retentionDays: number };
+  events: { retentionDays: number; snapshotRetentionDays: number; bodyLimitBytes: number };
   rateLimit: { max: number; authMax: number; windowMs: number };
   timeZone: string;
   org: { unitTypes: string[]; maxDepth: number };
@@ -385,6 +399,11 @@ function shape(f: Flat): Config {
         .filter(Boolean),
     },
     audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
+    events: {
+      retentionDays: required(f.VIGIL_EVENT_RETENTION_DAYS, 'VIGIL_EVENT_RETENTION_DAYS'),
+      snapshotRetentionDays: required(f.VIGIL_EVENT_SNAPSHOT_RETENTION_DAYS, 'VIGIL_EVENT_SNAPSHOT_RETENTION_DAYS'),
+      bodyLimitBytes: required(f.VIGIL_EVENT_BODY_LIMIT_BYTES, 'VIGIL_EVENT_BODY_LIMIT_BYTES'),
+    },
     timeZone: required(f.VIGIL_TIMEZONE, 'VIGIL_TIMEZONE'),
     org: {
       unitTypes: required(f.VIGIL_ORG_UNIT_TYPES, 'VIGIL_ORG_UNIT_TYPES'),

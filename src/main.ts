@@ -20,6 +20,7 @@ import { createAuditLog } from './modules/audit/index.js';
 import { createOrgImportExport, createOrgScope, createOrgService, ORG_CHANGED_CHANNEL } from './modules/org-units/index.js';
 import type { OrgServiceDeps } from './modules/org-units/index.js';
 import { createCameraRuntime } from './modules/cameras/index.js';
+import { createEventMetrics, createEventRetention, createEventService } from './modules/events/index.js';
 import type { ProtectedEndpoint, Resolver } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import { todayIn } from './platform/dates.js';
@@ -165,6 +166,14 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
   let stopRuntime: (() => Promise<void>) | undefined;
   let unsubscribeOrg: (() => Promise<void>) | undefined;
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log, metrics });
+  const eventRetention = createEventRetention({
+    database,
+    retentionDays: config.events.retentionDays,
+    snapshotRetentionDays: config.events.snapshotRetentionDays,
+    log,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+  });
   try {
     await users.ensureFirstAdmin({ email: config.auth.adminEmail, password: config.auth.adminPassword, dataDir: config.dataDir });
     kv = createKv({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, log, metrics });
@@ -221,6 +230,17 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       ...(options.resolveCameraHost ? { resolve: options.resolveCameraHost } : {}),
     });
     stopRuntime = () => runtime.stop();
+    const events = createEventService({
+      db: database.db,
+      audit,
+      policy,
+      metrics: createEventMetrics(metrics.registry),
+      log,
+      now,
+      timeZone: config.timeZone,
+      locateCameras: (ids) => runtime.cameras.locate(ids),
+      latestFrame: (caller, cameraId) => runtime.cameras.snapshot(caller, cameraId, { headers: caller.credentials ?? {} }),
+    });
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
     const ops = createOpsService({
@@ -255,6 +275,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       orgTransfer,
       policy,
       cameras: runtime.cameras,
+      events,
     });
     await options.configure?.(app);
     await app.ready();
@@ -283,6 +304,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
         if (workers) return;
         workers = true;
         retention.start();
+        eventRetention.start();
         await runtime.start({ advertiseUrl: config.http.advertiseUrl ?? advertisedUrl(config.http.host, app) });
       },
       shutdown: (reason: string) =>
@@ -302,6 +324,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
           clearTimeout(timer);
           await metricsApp?.close();
           await retention.stop();
+          await eventRetention.stop();
           await runtime.stop();
           await closeUnsubscribeOrg();
           await openKv.close();
@@ -311,6 +334,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     };
   } catch (error) {
     await retention.stop();
+    await eventRetention.stop();
     await stopRuntime?.();
     await unsubscribeOrg?.();
     await kv?.close();

@@ -15,6 +15,8 @@ import { auditRoutes } from './modules/audit/index.js';
 import type { AuditLog } from './modules/audit/index.js';
 import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/index.js';
 import type { CameraService } from './modules/cameras/index.js';
+import { EventView, eventRoutes } from './modules/events/index.js';
+import type { EventService } from './modules/events/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgImportExport, OrgService } from './modules/org-units/index.js';
 import { orgImportExportRoutes } from './modules/org-units/index.js';
@@ -52,6 +54,8 @@ export interface Services {
   /** Who may see and do what, where: the permission matrix and the scope of grants in today's tree. */
   policy: ScopePolicy;
   cameras: CameraService;
+  /** Detection events and their review. */
+  events: EventService;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -183,6 +187,7 @@ export async function buildServer(services: Services) {
   app.addSchema(OrgUnitTreeView);
   app.addSchema(CameraView);
   app.addSchema(CameraStatusView);
+  app.addSchema(EventView);
 
   // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
   await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
@@ -197,11 +202,15 @@ export async function buildServer(services: Services) {
         title: 'Vigil API',
         version: VERSION,
         description:
-          'Camera fleets across many sites: the organization with its effective-dated history, and cameras with their live ingest. Authenticate with a bearer access token, an API key or the access cookie (see the security schemes). Errors share one shape (`Error`); codes are listed in docs/errors.md.',
+          'Camera fleets across many sites: the organization with its effective-dated history, cameras with their live ingest, and detection events with their review. Authenticate with a bearer access token, an API key or the access cookie (see the security schemes). Errors share one shape (`Error`); codes are listed in docs/errors.md.',
       },
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
         { name: 'audit', description: 'The audit trail of changes and security events.' },
+        {
+          name: 'events',
+          description: 'Detection events reported by detectors (API keys with the detector role), their snapshots, and their review.',
+        },
         {
           name: 'cameras',
           description: 'Cameras at org units and their live ingest: registry, start/stop/restart, status, logs, snapshots.',
@@ -223,6 +232,7 @@ export async function buildServer(services: Services) {
   await app.register(auditRoutes, { auditLog: services.auditLog });
   await app.register(orgUnitRoutes, { org: services.org, maxDepth: config.org.maxDepth });
   await app.register(cameraRoutes, { cameras: services.cameras });
+  await app.register(eventRoutes, { events: services.events, bodyLimitBytes: config.events.bodyLimitBytes });
   await app.register(orgImportExportRoutes, { transfer: services.orgTransfer });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());

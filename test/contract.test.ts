@@ -11,6 +11,7 @@ import { authErrors } from '../src/modules/auth/index.js';
 import { opsErrors } from '../src/modules/ops/index.js';
 import { orgErrors } from '../src/modules/org-units/index.js';
 import { cameraErrors } from '../src/modules/cameras/index.js';
+import { eventErrors } from '../src/modules/events/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -106,6 +107,7 @@ const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   'org-units': orgErrors.statuses,
   ops: opsErrors.statuses,
   cameras: cameraErrors.statuses,
+  events: eventErrors.statuses,
 };
 
 /**

@@ -55,7 +55,7 @@ describe('vigil users', () => {
     expect(dup.err).toContain('a user with email OP@example.com already exists');
     const role = await cli(['users', 'grant', 'op@example.com', '--role', 'root'], env);
     expect(role.code).toBe(1);
-    expect(role.err).toContain('role must be one of admin, operator, viewer');
+    expect(role.err).toContain('role must be one of admin, operator, viewer, detector');
     expect((await cli(['users', 'grant', 'op@example.com'], env)).code).toBe(2);
     expect((await cli(['users', 'fly'], env)).code).toBe(2);
     expect((await cli(['users', 'disable'], env)).code).toBe(2);
@@ -93,7 +93,7 @@ describe('vigil apikeys', () => {
     expect((await cli(['apikeys', 'create', '--name', 'x', '--role', 'viewer', '--expires-days', 'soon'], env)).code).toBe(2);
     const role = await cli(['apikeys', 'create', '--name', 'x', '--role', 'root'], env);
     expect(role).toMatchObject({ code: 1 });
-    expect(role.err).toContain('role must be one of admin, operator, viewer');
+    expect(role.err).toContain('role must be one of admin, operator, viewer, detector');
     expect((await cli(['apikeys', 'create', '--name', 'ci', '--role', 'operator'], env)).code).toBe(0);
     const dup = await cli(['apikeys', 'create', '--name', 'CI', '--role', 'operator'], env);
     expect(dup.code).toBe(1);

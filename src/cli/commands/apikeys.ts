@@ -12,7 +12,7 @@ const HELP = `Manages API keys for machines (CI, scripts, Prometheus). Changes a
   list [--all] [--json]
                     list keys in force (--all: revoked ones too); the keys themselves are never shown
   revoke ID|NAME    stop a key at once (other running processes within 5 s)
-Send a key as "Authorization: Bearer vgl_…". Roles: admin, operator, viewer; --unit limits the key to that unit's subtree.`;
+Send a key as "Authorization: Bearer vgl_…". Roles: admin, operator, viewer, detector (writes detection events); --unit limits the key to that unit's subtree.`;
 
 function describe(key: ApiKey): string {
   const scope = key.orgUnitCode ? `${key.role}@${key.orgUnitCode}` : key.role;

@@ -15,7 +15,7 @@ const HELP = `Manages the people who sign in to Vigil. Changes are audited with 
   enable EMAIL      let a disabled user sign in again
   reset-password EMAIL [--password-stdin]
                     set a new password (generated and printed once unless read from stdin)
-  grant EMAIL --role R [--unit CODE]     grant admin, operator or viewer, globally or on a unit's subtree
+  grant EMAIL --role R [--unit CODE]     grant admin, operator, viewer or detector, globally or on a unit's subtree
   revoke EMAIL --role R [--unit CODE]    remove that grant
 Passwords need at least 12 characters and must not be a common one.`;
 

@@ -5,7 +5,9 @@ import { DEFAULT_LIMIT, Page, PageQuery } from '../../platform/http/pagination.j
 import { actorOf } from './auth.routes.js';
 import type { ApiKeyCaller, ApiKeysService } from './api-keys.service.js';
 
-const Role = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]);
+const Role = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer'), Type.Literal('detector')], {
+  description: '`detector`: may write detection events and read cameras, within its unit (see docs/security.md).',
+});
 
 const ApiKeyView = Type.Object(
   {

@@ -2,6 +2,9 @@
 // for clients). The factories below are the only way the module makes them.
 import { errorCatalogue, platformErrors } from '../../platform/errors.js';
 import type { PolicyViolation } from './password-policy.js';
+import { ROLES } from './users.repo.js';
+
+const ROLES_TEXT = ROLES.join(', ');
 
 export type AuthErrorCode =
   // users and grants
@@ -66,7 +69,7 @@ export const AuthErrors = {
   invalidEmail: (email: string) => raise('INVALID_EMAIL', `"${email}" is not an email address`, { email }),
   emailTaken: (email: string) => raise('EMAIL_TAKEN', `a user with email ${email} already exists`, { email }),
   userNotFound: (who: string) => raise('USER_NOT_FOUND', `no user ${who}`, { user: who }),
-  unknownRole: (role: string) => raise('UNKNOWN_ROLE', `role must be one of admin, operator, viewer, got "${role}"`, { role }),
+  unknownRole: (role: string) => raise('UNKNOWN_ROLE', `role must be one of ${ROLES_TEXT}, got "${role}"`, { role }),
   grantNotFound: (email: string, role: string, unit: string | null) =>
     raise('GRANT_NOT_FOUND', `${email} holds no ${role} grant ${unit ? `on ${unit}` : 'globally'}`, {
       email,

@@ -33,7 +33,7 @@ export const CookieRefreshBody = Type.Object(
 
 export const Grant = Type.Object(
   {
-    role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')]),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer'), Type.Literal('detector')]),
     orgUnitCode: Type.Union([Type.String(), Type.Null()], { description: 'null: everywhere; a code: that unit and its subtree.' }),
   },
   { additionalProperties: false },

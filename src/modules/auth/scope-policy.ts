@@ -6,13 +6,16 @@ import type { Permission, Principal } from '../../platform/http/access.js';
 import { PERMISSIONS } from '../../platform/http/access.js';
 import type { RoleName } from '../../platform/db/schema.js';
 
-const READS: Permission[] = ['ops:read', 'org:read', 'cameras:read', 'alerts:read'];
+const READS: Permission[] = ['ops:read', 'org:read', 'cameras:read', 'events:read', 'alerts:read'];
 
 /** The permission matrix (also in docs/security.md). */
 export const ROLE_PERMISSIONS: Readonly<Record<RoleName, ReadonlySet<Permission>>> = {
   admin: new Set(PERMISSIONS),
-  operator: new Set([...READS, 'audit:read', 'cameras:control', 'alerts:write', 'agents:use']),
+  operator: new Set([...READS, 'audit:read', 'cameras:control', 'events:write', 'events:review', 'alerts:write', 'agents:use']),
   viewer: new Set(READS),
+  // A detector (usually an API key on a site's unit) reports what it sees: it writes events for the
+  // cameras it may read, and nothing else.
+  detector: new Set(['cameras:read', 'events:write']),
 };
 
 /** Whether any of the principal's grants carries `permission` (somewhere). */

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { RoleName as Role, Schema } from '../../platform/db/schema.js';
 
 export type { RoleName as Role } from '../../platform/db/schema.js';
-export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
+export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer', 'detector'];
 
 export type UserRow = Selectable<Schema['users']>;
 export type GrantRow = Selectable<Schema['role_grants']>;

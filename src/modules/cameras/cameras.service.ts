@@ -352,6 +352,12 @@ export function createCameraService(deps: CameraServiceDeps) {
       });
     },
 
+    /** Where these cameras are (those that exist), for modules that place records by camera; no caller, no audit. */
+    async locate(ids: readonly string[]): Promise<Map<string, { orgUnitCode: string; name: string }>> {
+      const rows = await camerasRepo.findMany(db, ids);
+      return new Map(rows.map((row) => [row.id, { orgUnitCode: row.org_unit_code, name: row.name }]));
+    },
+
     /** The camera, if the caller may read it (404 otherwise). */
     get: async (caller: CameraCaller, id: string) => toCamera(await visible(caller, id)),
 

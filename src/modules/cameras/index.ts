@@ -21,3 +21,4 @@ export { createAttemptGate } from './runtime/attempt-gate.js';
 export type { RuntimeSettings, CameraState, CameraStatus } from './runtime/worker.js';
 export type { SourceGuard, Resolver, ProtectedEndpoint } from './source-guard.js';
 export type { Fleet } from './runtime/fleet.js';
+export { isJpeg } from './jpeg.js';

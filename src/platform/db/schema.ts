@@ -5,13 +5,14 @@ import type { JWK } from 'jose';
 import type { ColumnType, Generated } from 'kysely';
 
 /** Roles of users and API keys (the `role` check constraints). */
-export type RoleName = 'admin' | 'operator' | 'viewer';
+export type RoleName = 'admin' | 'operator' | 'viewer' | 'detector';
 export type OrgUnitStatus = 'ACTIVE' | 'INACTIVE';
 export type CameraSourceType = 'mjpeg' | 'snapshot' | 'rtsp';
 export type CameraEventLevel = 'debug' | 'info' | 'warn' | 'error';
 export type CameraEventKind = 'state' | 'error' | 'operator';
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous';
 export type AuditResult = 'success' | 'failure' | 'denied';
+export type DetectionStatus = 'pending' | 'confirmed' | 'false_positive' | 'resolved';
 export type SessionEndReason = 'logout' | 'logout_all' | 'reuse' | 'ended' | 'disabled';
 
 export interface Schema {
@@ -142,4 +143,29 @@ export interface Schema {
     request_id: string | null;
     ip: string | null;
   };
+
+  detection_events: {
+    id: string;
+    camera_id: string;
+    org_unit_code: string;
+    type: string;
+    occurred_at: Date;
+    received_at: Date;
+    confidence: number;
+    // jsonb columns are written as JSON text (see audit_events).
+    bbox: ColumnType<{ x: number; y: number; width: number; height: number } | null, string | null, string | null>;
+    track_id: string | null;
+    attributes: ColumnType<Record<string, unknown>, string, string>;
+    idempotency_key: string | null;
+    has_snapshot: boolean;
+    status: DetectionStatus;
+    notes: string | null;
+    handled_by_type: string | null;
+    handled_by: string | null;
+    handled_at: Date | null;
+    revision: number;
+    reported_by_type: string;
+    reported_by: string | null;
+  };
+  detection_event_snapshots: { event_id: string; jpeg: Buffer; stored_at: Date };
 }

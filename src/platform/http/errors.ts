@@ -1,5 +1,6 @@
 // Turns any error, from any layer, into the unified shape:
 // { code, message, details, timestamp, requestId }. A 500 never carries a stack or internals.
+import { describeErrors } from '../validate.js';
 import type { IncomingMessage } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,29 +18,7 @@ export const ErrorResponse = Type.Object(
   { $id: 'ErrorResponse', title: 'Error', additionalProperties: false },
 );
 
-interface AjvError {
-  instancePath?: string;
-  keyword?: string;
-  message?: string;
-  params?: Record<string, unknown>;
-}
-
-function validationErrors(errors: AjvError[], context: string | undefined): { path: string; message: string }[] {
-  return errors.map((e) => {
-    let path = (e.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
-    let message = e.message ?? 'is invalid';
-    if (e.keyword === 'required' && typeof e.params?.missingProperty === 'string') {
-      path = path ? `${path}.${e.params.missingProperty}` : e.params.missingProperty;
-      message = 'is required';
-    } else if (e.keyword === 'additionalProperties' && typeof e.params?.additionalProperty === 'string') {
-      path = path ? `${path}.${e.params.additionalProperty}` : e.params.additionalProperty;
-      message = 'is not an accepted field';
-    } else if (e.keyword === 'enum' && Array.isArray(e.params?.allowedValues)) {
-      message = `must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
-    }
-    return { path: `${context ?? 'body'}${path ? `.${path}` : ''}`, message };
-  });
-}
+type AjvError = Parameters<typeof describeErrors>[0][number];
 
 /** Fastify's errors about the request body, by their code. */
 const bodyErrors: Record<string, (bodyLimit: number, message: string) => AppError> = {
@@ -56,7 +35,7 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
   const fe = error as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const context = fe.validationContext ?? 'body';
-    return PlatformErrors.validation(validationErrors(fe.validation, context), context === 'querystring' ? 'query' : context);
+    return PlatformErrors.validation(describeErrors(fe.validation, context), context === 'querystring' ? 'query' : context);
   }
   const bodyError = fe.code === undefined ? undefined : bodyErrors[fe.code]?.(bodyLimit, fe.message ?? 'malformed');
   if (bodyError) return bodyError;
