@@ -182,6 +182,7 @@ export function formatScenario(result: ScenarioResult): string {
 export interface ExtraResults {
   orgUnits?: { ok: boolean };
   cameras?: { ok: boolean };
+  events?: { ok: boolean };
 }
 
 export function writeResults(
@@ -192,7 +193,11 @@ export function writeResults(
   extra: ExtraResults = {},
 ): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const ok = results.every((r) => r.problems.length === 0) && (extra.orgUnits?.ok ?? true) && (extra.cameras?.ok ?? true);
+  const ok =
+    results.every((r) => r.problems.length === 0) &&
+    (extra.orgUnits?.ok ?? true) &&
+    (extra.cameras?.ok ?? true) &&
+    (extra.events?.ok ?? true);
   const document = {
     generatedAt: new Date().toISOString(),
     environment,
@@ -201,6 +206,7 @@ export function writeResults(
     scenarios: results,
     ...(extra.orgUnits ? { orgUnits: extra.orgUnits } : {}),
     ...(extra.cameras ? { cameras: extra.cameras } : {}),
+    ...(extra.events ? { events: extra.events } : {}),
   };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

@@ -13,6 +13,7 @@ import { compare, formatScenario, summarize, writeResults } from './report.js';
 import type { Measurement, ScenarioResult, Settings } from './report.js';
 import type { CamerasResult } from './cameras/index.js';
 import type { OrgUnitsResult } from './org-units/index.js';
+import type { EventsResult } from './events/index.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
@@ -22,6 +23,8 @@ const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.
 const ORG_UNITS = 'org-units';
 /** Cameras ingested by one Vigil process (see bench/cameras/). */
 const CAMERAS = 'cameras';
+/** Detection events ingested over HTTP (see bench/events/). */
+const EVENTS = 'events';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -132,7 +135,7 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS];
+  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS];
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
@@ -140,6 +143,8 @@ async function main(): Promise<number> {
   const orgSettings = orgModule?.readOrgUnitsSettings(process.env);
   const camerasModule = !settings.scenarios || settings.scenarios.includes(CAMERAS) ? await import('./cameras/index.js') : undefined;
   const camerasSettings = camerasModule?.readCamerasSettings(process.env);
+  const eventsModule = !settings.scenarios || settings.scenarios.includes(EVENTS) ? await import('./events/index.js') : undefined;
+  const eventsSettings = eventsModule?.readEventsSettings(process.env);
   installChildCleanup();
 
   const environment = {
@@ -168,7 +173,16 @@ async function main(): Promise<number> {
     progress(`${CAMERAS}: ramp ${camerasSettings.steps.join(', ')} cameras, ${environment.cpus} CPUs, node ${environment.node}`);
     cameras = await camerasModule.runCameras(camerasSettings, progress);
   }
-  writeResults(RESULTS_FILE, settings, environment, results, { ...(orgUnits ? { orgUnits } : {}), ...(cameras ? { cameras } : {}) });
+  let events: EventsResult | undefined;
+  if (eventsModule && eventsSettings) {
+    progress(`${EVENTS}: ${eventsSettings.events} events per batch size, ${environment.cpus} CPUs, node ${environment.node}`);
+    events = await eventsModule.runEvents(eventsSettings, progress);
+  }
+  writeResults(RESULTS_FILE, settings, environment, results, {
+    ...(orgUnits ? { orgUnits } : {}),
+    ...(cameras ? { cameras } : {}),
+    ...(events ? { events } : {}),
+  });
 
   const out = [''];
   if (results.length > 0) {
@@ -181,6 +195,7 @@ async function main(): Promise<number> {
   }
   if (orgModule && orgUnits) out.push(orgModule.formatOrgUnits(orgUnits));
   if (camerasModule && cameras) out.push(camerasModule.formatCameras(cameras), '');
+  if (eventsModule && events) out.push(eventsModule.formatEvents(events), '');
   out.push(`results: ${RESULTS_FILE}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -188,6 +203,7 @@ async function main(): Promise<number> {
     ...results.filter((r) => r.problems.length > 0).map((r) => r.name),
     ...(orgUnits && !orgUnits.ok ? [ORG_UNITS] : []),
     ...(cameras && !cameras.ok ? [CAMERAS] : []),
+    ...(events && !events.ok ? [EVENTS] : []),
   ];
   if (failed.length > 0) {
     process.stderr.write(`bench: requests failed in ${failed.join(', ')}; these numbers measure nothing\n`);
