@@ -264,6 +264,49 @@ export const settings = {
     36_500,
     30,
   ),
+  VIGIL_ALERT_EVALUATION_INTERVAL_MS: int(
+    'How often alert rules are evaluated (camera state changes and new events are evaluated when they happen too).',
+    100,
+    600_000,
+    1_000,
+  ),
+  VIGIL_ALERT_RETENTION_DAYS: int(
+    'Resolved alerts and sent notifications older than this many days are deleted by a daily job.',
+    1,
+    36_500,
+    90,
+  ),
+  VIGIL_ALERTMANAGER_RESEND_S: int(
+    'How often firing alerts are sent again to Alertmanager channels (they expire there after 4× this).',
+    5,
+    3_600,
+    60,
+  ),
+  VIGIL_ALERT_RETRY_BASE_MS: int(
+    'First wait before retrying a failed notification; it doubles at each attempt (with jitter).',
+    10,
+    3_600_000,
+    1_000,
+  ),
+  VIGIL_ALERT_RETRY_MAX_MS: int('Longest wait between two attempts of a notification (tried for up to 24 hours).', 10, 86_400_000, 300_000),
+  VIGIL_ALERT_CLAIM_LEASE_MS: int(
+    'How long a process keeps a notification it is sending from the others; one that dies mid-send leaves it to be sent again after this.',
+    1_000,
+    3_600_000,
+    60_000,
+  ),
+  VIGIL_ALERT_BREAKER_RESET_MS: int(
+    'How long the circuit breaker of a failing notification endpoint stays open before one notification tries it again.',
+    10,
+    3_600_000,
+    30_000,
+  ),
+  VIGIL_ALERT_DELIVERY_TIMEOUT_MS: int('How long a webhook or Alertmanager has to answer a notification.', 100, 120_000, 10_000),
+  VIGIL_SMTP_URL: url(
+    'SMTP server for email channels, e.g. `smtp://mail.example:587` or `smtps://user:pass@mail.example`. Unset: email channels are refused.',
+    ['smtp:', 'smtps:'],
+  ),
+  VIGIL_SMTP_FROM: text('Sender address of alert emails.', 'vigil@localhost'),
   VIGIL_EVENT_BODY_LIMIT_BYTES: int(
     'Largest body `POST /api/v1/events` accepts (a batch of events with snapshots); larger ones get 413.',
     1024,
@@ -312,6 +355,17 @@ export interface Config {
   web: { publicUrl: string | undefined; corsOrigins: string[] };
   audit: { retentionDays: number };
   events: { retentionDays: number; snapshotRetentionDays: number; bodyLimitBytes: number };
+  alerts: {
+    evaluationIntervalMs: number;
+    retentionDays: number;
+    alertmanagerResendS: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    claimLeaseMs: number;
+    deliveryTimeoutMs: number;
+    breakerResetMs: number;
+    smtp: { url: string; from: string } | undefined;
+  };
   rateLimit: { max: number; authMax: number; windowMs: number };
   timeZone: string;
   org: { unitTypes: string[]; maxDepth: number };
@@ -399,6 +453,17 @@ function shape(f: Flat): Config {
         .filter(Boolean),
     },
     audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
+    alerts: {
+      evaluationIntervalMs: required(f.VIGIL_ALERT_EVALUATION_INTERVAL_MS, 'VIGIL_ALERT_EVALUATION_INTERVAL_MS'),
+      retentionDays: required(f.VIGIL_ALERT_RETENTION_DAYS, 'VIGIL_ALERT_RETENTION_DAYS'),
+      alertmanagerResendS: required(f.VIGIL_ALERTMANAGER_RESEND_S, 'VIGIL_ALERTMANAGER_RESEND_S'),
+      retryBaseMs: required(f.VIGIL_ALERT_RETRY_BASE_MS, 'VIGIL_ALERT_RETRY_BASE_MS'),
+      retryMaxMs: required(f.VIGIL_ALERT_RETRY_MAX_MS, 'VIGIL_ALERT_RETRY_MAX_MS'),
+      claimLeaseMs: required(f.VIGIL_ALERT_CLAIM_LEASE_MS, 'VIGIL_ALERT_CLAIM_LEASE_MS'),
+      deliveryTimeoutMs: required(f.VIGIL_ALERT_DELIVERY_TIMEOUT_MS, 'VIGIL_ALERT_DELIVERY_TIMEOUT_MS'),
+      breakerResetMs: required(f.VIGIL_ALERT_BREAKER_RESET_MS, 'VIGIL_ALERT_BREAKER_RESET_MS'),
+      smtp: f.VIGIL_SMTP_URL ? { url: f.VIGIL_SMTP_URL, from: required(f.VIGIL_SMTP_FROM, 'VIGIL_SMTP_FROM') } : undefined,
+    },
     events: {
       retentionDays: required(f.VIGIL_EVENT_RETENTION_DAYS, 'VIGIL_EVENT_RETENTION_DAYS'),
       snapshotRetentionDays: required(f.VIGIL_EVENT_SNAPSHOT_RETENTION_DAYS, 'VIGIL_EVENT_SNAPSHOT_RETENTION_DAYS'),

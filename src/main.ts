@@ -21,6 +21,8 @@ import { createOrgImportExport, createOrgScope, createOrgService, ORG_CHANGED_CH
 import type { OrgServiceDeps } from './modules/org-units/index.js';
 import { createCameraRuntime } from './modules/cameras/index.js';
 import { createEventMetrics, createEventRetention, createEventService } from './modules/events/index.js';
+import { createAlerting } from './modules/alerts/index.js';
+import type { Alerting } from './modules/alerts/index.js';
 import type { ProtectedEndpoint, Resolver } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
 import { todayIn } from './platform/dates.js';
@@ -62,6 +64,8 @@ export interface Vigil {
   database: Database;
   kv: Kv;
   metrics: Metrics;
+  /** The alert evaluator and notification dispatcher (tests and tools run their rounds by hand). */
+  alerting: Alerting;
   /** Opens the API port (and METRICS_PORT when set); resolves to the API's address. */
   listen(): Promise<string>;
   /**
@@ -164,6 +168,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
   });
   let kv: Kv | undefined;
   let stopRuntime: (() => Promise<void>) | undefined;
+  let stopAlerting: (() => Promise<void>) | undefined;
   let unsubscribeOrg: (() => Promise<void>) | undefined;
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log, metrics });
   const eventRetention = createEventRetention({
@@ -214,6 +219,8 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     };
     const org = createOrgService(orgDeps);
     const orgTransfer = createOrgImportExport(orgDeps);
+    // Camera state changes and new events ask the alert evaluator for a round (it is built below).
+    let alertNudge: () => void = () => undefined;
     // The port this process serves on, once known (PORT=0 picks one when listening): no camera source may reach it.
     let httpPort = config.http.port;
     const runtime = createCameraRuntime({
@@ -227,6 +234,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       secrets,
       unitExists: async (code) => (await orgScope.snapshot()).has(code),
       endpoints: () => vigilEndpoints(config, httpPort),
+      onStateChange: () => alertNudge(),
       ...(options.resolveCameraHost ? { resolve: options.resolveCameraHost } : {}),
     });
     stopRuntime = () => runtime.stop();
@@ -240,7 +248,71 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       timeZone: config.timeZone,
       locateCameras: (ids) => runtime.cameras.locate(ids),
       latestFrame: (caller, cameraId) => runtime.cameras.snapshot(caller, cameraId, { headers: caller.credentials ?? {} }),
+      onIngested: () => alertNudge(),
     });
+    let advertised: string | undefined;
+    const alerting = createAlerting({
+      database,
+      audit,
+      policy,
+      secrets,
+      log,
+      metrics,
+      pubsub: kv.pubsub,
+      signals: {
+        cameras: async (executor) =>
+          (await runtime.cameras.facts(executor)).map(({ row, wanted, status }) => ({
+            id: row.id,
+            name: row.name,
+            orgUnitCode: row.orgUnitCode,
+            labels: row.labels,
+            active: row.active,
+            wanted,
+            state: status.state,
+            fps: status.fps,
+          })),
+        reconnectsSince: (executor, since) => runtime.cameras.reconnectsSince(since, executor),
+        eventCounts: events.signals.counts,
+        eventTimes: events.signals.times,
+        latestEvents: events.signals.latest,
+      },
+      org: async () => {
+        const snapshot = await orgScope.snapshot();
+        return {
+          has: (code) => snapshot.has(code),
+          subtreeOf: (roots) => snapshot.subtreeOf(roots),
+          nameOf: (code) => snapshot.nameOf(code),
+        };
+      },
+      locateCameras: (ids) => runtime.cameras.locate(ids),
+      target: async (url) => {
+        const result = await runtime.guard.target(url);
+        if (result.kind === 'allowed') return { kind: 'allowed', address: result.target.address, family: result.target.family };
+        return result.kind === 'refused' ? { kind: 'refused', reason: result.refusal.reason } : { kind: 'unresolved' };
+      },
+      refuseUrl: async (url) => (await runtime.guard.literal(url))?.reason,
+      settings: {
+        evaluateIntervalMs: config.alerts.evaluationIntervalMs,
+        alertmanagerResendS: config.alerts.alertmanagerResendS,
+        retentionDays: config.alerts.retentionDays,
+        smtp: config.alerts.smtp,
+        externalUrl: () =>
+          config.web.publicUrl ?? config.http.advertiseUrl ?? advertised ?? `http://${config.http.host}:${config.http.port}`,
+        dispatcher: {
+          batchSize: 20,
+          claimLeaseMs: config.alerts.claimLeaseMs,
+          pollMs: 500,
+          retryBaseMs: config.alerts.retryBaseMs,
+          retryMaxMs: config.alerts.retryMaxMs,
+          maxAgeMs: 86_400_000,
+          timeoutMs: config.alerts.deliveryTimeoutMs,
+          breakerResetMs: config.alerts.breakerResetMs,
+        },
+      },
+      now,
+    });
+    alertNudge = () => alerting.nudge();
+    stopAlerting = () => alerting.stop();
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
     const ops = createOpsService({
@@ -276,6 +348,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       policy,
       cameras: runtime.cameras,
       events,
+      alerting,
     });
     await options.configure?.(app);
     await app.ready();
@@ -291,6 +364,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       database,
       kv,
       metrics,
+      alerting,
       async listen() {
         const url = await app.listen({ host: config.http.host, port: config.http.port });
         httpPort = listeningPort(app) ?? httpPort;
@@ -305,7 +379,9 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
         workers = true;
         retention.start();
         eventRetention.start();
-        await runtime.start({ advertiseUrl: config.http.advertiseUrl ?? advertisedUrl(config.http.host, app) });
+        advertised = config.http.advertiseUrl ?? advertisedUrl(config.http.host, app);
+        await runtime.start({ advertiseUrl: advertised });
+        await alerting.start();
       },
       shutdown: (reason: string) =>
         (stopping ??= (async () => {
@@ -325,6 +401,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
           await metricsApp?.close();
           await retention.stop();
           await eventRetention.stop();
+          await alerting.stop();
           await runtime.stop();
           await closeUnsubscribeOrg();
           await openKv.close();
@@ -335,6 +412,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
   } catch (error) {
     await retention.stop();
     await eventRetention.stop();
+    await stopAlerting?.();
     await stopRuntime?.();
     await unsubscribeOrg?.();
     await kv?.close();

@@ -17,6 +17,8 @@ import { CameraStatusView, CameraView, cameraRoutes } from './modules/cameras/in
 import type { CameraService } from './modules/cameras/index.js';
 import { EventView, eventRoutes } from './modules/events/index.js';
 import type { EventService } from './modules/events/index.js';
+import { AlertView, RuleView, SilenceView, alertRoutes } from './modules/alerts/index.js';
+import type { Alerting } from './modules/alerts/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgImportExport, OrgService } from './modules/org-units/index.js';
 import { orgImportExportRoutes } from './modules/org-units/index.js';
@@ -56,6 +58,8 @@ export interface Services {
   cameras: CameraService;
   /** Detection events and their review. */
   events: EventService;
+  /** Alert rules, alerts, silences and the live stream. */
+  alerting: Alerting;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -188,6 +192,9 @@ export async function buildServer(services: Services) {
   app.addSchema(CameraView);
   app.addSchema(CameraStatusView);
   app.addSchema(EventView);
+  app.addSchema(RuleView);
+  app.addSchema(AlertView);
+  app.addSchema(SilenceView);
 
   // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
   await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
@@ -202,10 +209,15 @@ export async function buildServer(services: Services) {
         title: 'Vigil API',
         version: VERSION,
         description:
-          'Camera fleets across many sites: the organization with its effective-dated history, cameras with their live ingest, and detection events with their review. Authenticate with a bearer access token, an API key or the access cookie (see the security schemes). Errors share one shape (`Error`); codes are listed in docs/errors.md.',
+          'Camera fleets across many sites: the organization with its effective-dated history, cameras with their live ingest, detection events with their review, and alerts with their notifications. Authenticate with a bearer access token, an API key or the access cookie (see the security schemes). Errors share one shape (`Error`); codes are listed in docs/errors.md.',
       },
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
+        {
+          name: 'alerts',
+          description:
+            'Alert rules over cameras and detection events, the alerts they raise (with their history), silences, and a live stream of changes.',
+        },
         { name: 'audit', description: 'The audit trail of changes and security events.' },
         {
           name: 'events',
@@ -233,6 +245,7 @@ export async function buildServer(services: Services) {
   await app.register(orgUnitRoutes, { org: services.org, maxDepth: config.org.maxDepth });
   await app.register(cameraRoutes, { cameras: services.cameras });
   await app.register(eventRoutes, { events: services.events, bodyLimitBytes: config.events.bodyLimitBytes });
+  await app.register(alertRoutes, { alerting: services.alerting, isShuttingDown: services.isShuttingDown });
   await app.register(orgImportExportRoutes, { transfer: services.orgTransfer });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   app.addHook('onClose', () => ops.close());

@@ -12,6 +12,7 @@ import { opsErrors } from '../src/modules/ops/index.js';
 import { orgErrors } from '../src/modules/org-units/index.js';
 import { cameraErrors } from '../src/modules/cameras/index.js';
 import { eventErrors } from '../src/modules/events/index.js';
+import { alertErrors } from '../src/modules/alerts/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -108,6 +109,7 @@ const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   ops: opsErrors.statuses,
   cameras: cameraErrors.statuses,
   events: eventErrors.statuses,
+  alerts: alertErrors.statuses,
 };
 
 /**

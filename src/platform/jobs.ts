@@ -24,7 +24,7 @@ export interface SingletonJob<R> {
   runOnce(): Promise<JobOutcome<R>>;
 }
 
-export interface SingletonJobOptions<R> {
+export interface SingletonJobOptions<R, P = undefined> {
   /** Lower-case, dashed: `audit-retention`. Names the lock (`job:<name>`), the log lines and the metrics' `job` label. */
   name: string;
   database: Database;
@@ -35,8 +35,18 @@ export interface SingletonJobOptions<R> {
   initialDelayMs: number;
   /** Each wait is stretched or shrunk by up to this fraction (0.1: ±10 %). */
   jitter?: number;
+  /**
+   * Read before the round opens its transaction, in every process whose timer fires (cheap, cached
+   * reads only: on PGlite a read through the database handle cannot run while the round holds the
+   * one connection).
+   */
+  prepare?: () => Promise<P>;
   /** The round's work, in the transaction that holds the job's lock. */
-  run: (tx: Transaction<Schema>) => Promise<R>;
+  run: (tx: Transaction<Schema>, prepared: P) => Promise<R>;
+  /** Called after a round that ran has committed, with its result. */
+  after?: (result: R) => void;
+  /** The level of the line a round that ran logs (a job that runs every second logs at debug). */
+  logLevel?: 'info' | 'debug';
   /** What the log line of a round that ran says of its result. */
   describe?: (result: R) => Record<string, unknown>;
   random?: () => number;
@@ -44,7 +54,7 @@ export interface SingletonJobOptions<R> {
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
-export function createSingletonJob<R>(options: SingletonJobOptions<R>): SingletonJob<R> {
+export function createSingletonJob<R, P = undefined>(options: SingletonJobOptions<R, P>): SingletonJob<R> {
   const { name, database, log, metrics } = options;
   if (!NAME.test(name)) throw new Error(`a job's name is lower-case and dashed, got "${name}"`);
   const jitter = options.jitter ?? 0.1;
@@ -58,15 +68,17 @@ export function createSingletonJob<R>(options: SingletonJobOptions<R>): Singleto
   async function runOnce(): Promise<JobOutcome<R>> {
     const end = metrics.jobDuration.startTimer({ job: name });
     try {
+      const prepared = (options.prepare ? await options.prepare() : undefined) as P;
       const outcome = await database.db.transaction().execute(async (tx): Promise<JobOutcome<R>> => {
         if (!(await tryLockTransaction(tx, `job:${name}`))) return { ran: false };
-        return { ran: true, result: await options.run(tx) };
+        return { ran: true, result: await options.run(tx, prepared) };
       });
       end();
       metrics.jobRuns.inc({ job: name, outcome: outcome.ran ? 'ran' : 'skipped' });
       if (outcome.ran) {
         metrics.jobLastSuccess.set({ job: name }, Date.now() / 1000);
-        log.info({ job: name, ...options.describe?.(outcome.result) }, 'job ran');
+        log[options.logLevel ?? 'info']({ job: name, ...options.describe?.(outcome.result) }, 'job ran');
+        options.after?.(outcome.result);
       } else log.debug({ job: name }, 'job skipped: another process holds its lock');
       return outcome;
     } catch (error) {

@@ -124,4 +124,13 @@ export const camerasRepo = {
       if (Number(result.numDeletedRows) < batch) return deleted;
     }
   },
+
+  /** Reconnects (entries into `reconnecting`) per camera since `since`. */
+  reconnectsSince: async (db: Db, since: Date): Promise<Map<string, number>> => {
+    const { rows } = await sql<{ camera_id: string; n: string }>`
+      select camera_id, count(*) as n from camera_events
+      where at > ${since} and kind in ('state', 'error') and details->>'state' = 'reconnecting'
+      group by camera_id`.execute(db);
+    return new Map(rows.map((r) => [r.camera_id, Number(r.n)]));
+  },
 };

@@ -120,8 +120,11 @@ export type { Actor };
 export function createCameraService(deps: CameraServiceDeps) {
   const { db, audit, policy, credentials, supervisor, fleet, metrics } = deps;
 
-  async function statusesOf(rows: readonly CameraRow[]): Promise<CameraStatus[]> {
-    const remote = await fleet.remoteStatuses(rows.map((r) => r.id));
+  async function statusesOf(rows: readonly CameraRow[], executor: Kysely<Schema> = db): Promise<CameraStatus[]> {
+    const remote = await fleet.remoteStatuses(
+      rows.map((r) => r.id),
+      executor,
+    );
     return rows.map((row) => statusOf(row, remote.get(row.id)));
   }
 
@@ -357,6 +360,19 @@ export function createCameraService(deps: CameraServiceDeps) {
       const rows = await camerasRepo.findMany(db, ids);
       return new Map(rows.map((row) => [row.id, { orgUnitCode: row.org_unit_code, name: row.name }]));
     },
+
+    /**
+     * Every camera with its runtime status, as this process knows it (its own workers, the statuses
+     * the other processes publish, else the registry): what the alert evaluator judges. No caller.
+     */
+    async facts(executor: Kysely<Schema> = db): Promise<{ row: Camera; wanted: boolean; status: CameraStatus }[]> {
+      const rows = await camerasRepo.all(executor);
+      const statuses = await statusesOf(rows, executor);
+      return rows.map((row, i) => ({ row: toCamera(row), wanted: row.desired_running, status: statuses[i]! }));
+    },
+
+    /** Reconnects per camera since `since` (from the cameras' logs). No caller. */
+    reconnectsSince: (since: Date, executor: Kysely<Schema> = db) => camerasRepo.reconnectsSince(executor, since),
 
     /** The camera, if the caller may read it (404 otherwise). */
     get: async (caller: CameraCaller, id: string) => toCamera(await visible(caller, id)),

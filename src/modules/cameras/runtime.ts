@@ -62,6 +62,8 @@ export interface CameraRuntimeDeps {
   endpoints: () => ProtectedEndpoint[];
   /** Resolves camera source host names (tests stub it); default dns.lookup with all: true. */
   resolve?: Resolver;
+  /** Told of each state change of a camera this process runs (the alert evaluator looks at once). */
+  onStateChange?: (cameraId: string, state: string) => void;
 }
 
 export function createCameraRuntime(deps: CameraRuntimeDeps) {
@@ -107,6 +109,7 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     },
     hooks: {
       onState(id, state, previous, error) {
+        deps.onStateChange?.(id, state);
         const level = state === 'error' ? 'error' : state === 'reconnecting' || state === 'degraded' ? 'warn' : 'info';
         log[level]({ cameraId: id, state, previous, ...(error ? { error } : {}) }, 'camera state changed');
         events.add({
@@ -162,6 +165,8 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     cameras,
     fleet,
     retention,
+    /** The camera network rules, which other outbound connections (alert notifications) follow too. */
+    guard,
 
     /**
      * Starts the runtime: log retention, listening to the other processes' changes, auto-start (on a

@@ -163,4 +163,48 @@ export const eventsRepo = {
       if (n < batch) return deleted;
     }
   },
+
+  /** Events per camera that occurred in (since, until], of one type or (null) any. */
+  countsByCamera: async (db: Db, type: string | null, since: Date, until: Date): Promise<Map<string, number>> => {
+    let query = db
+      .selectFrom('detection_events')
+      .select(['camera_id', sql<string>`count(*)`.as('n')])
+      .where('occurred_at', '>', since)
+      .where('occurred_at', '<=', until);
+    if (type !== null) query = query.where('type', '=', type);
+    const rows = await query.groupBy('camera_id').execute();
+    return new Map(rows.map((r) => [r.camera_id, Number(r.n)]));
+  },
+
+  /** Occurrence times per camera (newest first) in (since, until], of one type. */
+  timesByCamera: async (db: Db, type: string, since: Date, until: Date): Promise<Map<string, Date[]>> => {
+    const rows = await db
+      .selectFrom('detection_events')
+      .select(['camera_id', 'occurred_at'])
+      .where('type', '=', type)
+      .where('occurred_at', '>', since)
+      .where('occurred_at', '<=', until)
+      .orderBy('camera_id')
+      .orderBy('occurred_at', 'desc')
+      .execute();
+    const out = new Map<string, Date[]>();
+    for (const row of rows) {
+      const list = out.get(row.camera_id) ?? [];
+      list.push(row.occurred_at);
+      out.set(row.camera_id, list);
+    }
+    return out;
+  },
+
+  /** The latest occurrence per camera in (since, until], of one type or (null) any. */
+  latestByCamera: async (db: Db, type: string | null, since: Date, until: Date): Promise<Map<string, Date>> => {
+    let query = db
+      .selectFrom('detection_events')
+      .select(['camera_id', sql<Date>`max(occurred_at)`.as('at')])
+      .where('occurred_at', '>', since)
+      .where('occurred_at', '<=', until);
+    if (type !== null) query = query.where('type', '=', type);
+    const rows = await query.groupBy('camera_id').execute();
+    return new Map(rows.map((r) => [r.camera_id, new Date(r.at)]));
+  },
 };

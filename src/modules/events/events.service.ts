@@ -89,6 +89,8 @@ export interface EventServiceDeps {
   now?: () => Date;
   /** VIGIL_TIMEZONE: the calendar of the `day` counts. */
   timeZone: string;
+  /** Told after events were stored (the alert evaluator looks at once). */
+  onIngested?: () => void;
 }
 
 /** How far ahead of the server clock an `occurredAt` may be (a detector's clock drifts). */
@@ -288,6 +290,7 @@ export function createEventService(deps: EventServiceDeps) {
         for (const item of results) {
           if (item && item.result !== 'rejected') metrics.ingested.inc({ type: item.event.type, result: item.result });
         }
+        if (results.some((item) => item?.result === 'created')) deps.onIngested?.();
       }
       const done = results.map((item, index) => {
         if (!item) throw new Error(`event item ${index} was neither stored nor refused`);
@@ -299,6 +302,15 @@ export function createEventService(deps: EventServiceDeps) {
         duplicates: done.filter((i) => i.result === 'duplicate').length,
         rejected: done.filter((i) => i.result === 'rejected').length,
       };
+    },
+
+    /** What alert rules judge, per camera, for a window ending at `until`: no caller, all cameras. */
+    signals: {
+      counts: (executor: Kysely<Schema>, type: string | null, since: Date, until: Date) =>
+        eventsRepo.countsByCamera(executor, type, since, until),
+      times: (executor: Kysely<Schema>, type: string, since: Date, until: Date) => eventsRepo.timesByCamera(executor, type, since, until),
+      latest: (executor: Kysely<Schema>, type: string | null, since: Date, until: Date) =>
+        eventsRepo.latestByCamera(executor, type, since, until),
     },
 
     get: async (caller: EventCaller, id: string) => toEvent(await visible(caller, id)),

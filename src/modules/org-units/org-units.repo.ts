@@ -298,9 +298,9 @@ export const orgRepo = {
    * that day, or, for a unit not in force yet (scheduled to start later), from its first future
    * version. Units that ended on or before `date` are left out.
    */
-  async scopeTreeOn(db: Db, date: string): Promise<{ code: string; parent_code: string | null }[]> {
-    const { rows } = await sql<{ code: string; parent_code: string | null }>`
-      select distinct on (code) code, parent_code from org_unit_versions
+  async scopeTreeOn(db: Db, date: string): Promise<{ code: string; parent_code: string | null; name: string }[]> {
+    const { rows } = await sql<{ code: string; parent_code: string | null; name: string }>`
+      select distinct on (code) code, parent_code, name from org_unit_versions
       where effective_to is null or effective_to > ${date}::date
       order by code, effective_from`.execute(db);
     return rows;

@@ -16,6 +16,8 @@ export interface OrgSnapshot {
   isWithin(x: string, y: string): boolean;
   /** Every unit inside any of `roots` (the roots included). */
   subtreeOf(roots: readonly string[]): string[];
+  /** The unit's name today (or in its first future version); undefined for an unknown code. */
+  nameOf(code: string): string | undefined;
 }
 
 export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; now?: () => number }) {
@@ -27,11 +29,13 @@ export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; 
   async function load(date: string): Promise<OrgSnapshot> {
     const rows = await orgRepo.scopeTreeOn(deps.db, date);
     const parents = new Map(rows.map((r) => [r.code, r.parent_code]));
+    const names = new Map(rows.map((r) => [r.code, r.name]));
     const children = new Map<string, string[]>();
     for (const [code, parent] of parents) if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), code]);
     return {
       date,
       has: (code) => parents.has(code),
+      nameOf: (code) => names.get(code),
       isWithin(x, y) {
         let current: string | null | undefined = x;
         for (let steps = 0; current != null && steps < 128; steps++) {

@@ -13,6 +13,8 @@ export type CameraEventKind = 'state' | 'error' | 'operator';
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous';
 export type AuditResult = 'success' | 'failure' | 'denied';
 export type DetectionStatus = 'pending' | 'confirmed' | 'false_positive' | 'resolved';
+export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
+export type AlertState = 'pending' | 'firing' | 'resolved';
 export type SessionEndReason = 'logout' | 'logout_all' | 'reuse' | 'ended' | 'disabled';
 
 export interface Schema {
@@ -168,4 +170,77 @@ export interface Schema {
     reported_by: string | null;
   };
   detection_event_snapshots: { event_id: string; jpeg: Buffer; stored_at: Date };
+
+  alert_rules: {
+    id: string;
+    name: string;
+    enabled: boolean;
+    org_unit_code: string | null;
+    camera_ids: string[];
+    label_matchers: ColumnType<Record<string, string>, string, string>;
+    condition: ColumnType<unknown, string, string>;
+    for_s: number;
+    keep_firing_for_s: number;
+    severity: AlertSeverity;
+    labels: ColumnType<Record<string, string>, string, string>;
+    annotations: ColumnType<Record<string, string>, string, string>;
+    channels: ColumnType<unknown[], string, string>;
+    channels_sealed: string | null;
+    repeat_interval_s: number;
+    revision: number;
+    created_at: Date;
+    updated_at: Date;
+    created_by: string | null;
+  };
+  alert_instances: {
+    id: string;
+    rule_id: string | null;
+    fingerprint: string;
+    camera_id: string | null;
+    org_unit_code: string | null;
+    state: AlertState;
+    severity: AlertSeverity;
+    labels: ColumnType<Record<string, string>, string, string>;
+    annotations: ColumnType<Record<string, string>, string, string>;
+    value: number | null;
+    active_since: Date;
+    fired_at: Date | null;
+    resolved_at: Date | null;
+    false_since: Date | null;
+    last_notified_at: Date | null;
+    last_resent_at: Date | null;
+    acked_by: string | null;
+    acked_at: Date | null;
+    revision: number;
+  };
+  alert_outbox: {
+    id: string;
+    instance_id: string | null;
+    rule_id: string | null;
+    channel_index: number;
+    channel_type: 'webhook' | 'alertmanager' | 'email';
+    endpoint: string;
+    event_type: 'firing' | 'resolved' | 'repeat' | 'resend';
+    payload: ColumnType<unknown, string, string>;
+    secret_sealed: string | null;
+    idempotency_key: string;
+    created_at: Date;
+    next_attempt_at: Date;
+    attempts: number;
+    claimed_until: Date | null;
+    last_error: string | null;
+    delivered_at: Date | null;
+    failed_at: Date | null;
+  };
+  alert_silences: {
+    id: string;
+    matchers: ColumnType<{ name: string; value: string; isRegex: boolean; isEqual: boolean }[], string, string>;
+    starts_at: Date;
+    ends_at: Date;
+    created_by: string | null;
+    comment: string;
+    org_unit_code: string | null;
+    created_at: Date;
+    expired_at: Date | null;
+  };
 }

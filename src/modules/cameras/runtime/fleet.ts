@@ -273,10 +273,10 @@ export function createFleet(deps: FleetDeps) {
     },
 
     /** Statuses other processes published, for cameras not run here (fresh ones only). */
-    async remoteStatuses(ids: readonly string[]): Promise<Map<string, CameraStatus>> {
+    async remoteStatuses(ids: readonly string[], executor: Kysely<Schema> = db): Promise<Map<string, CameraStatus>> {
       const remote = ids.filter((id) => supervisor.status(id) === undefined);
       if (remote.length === 0) return new Map();
-      const rows = await leasesRepo.publishedStatuses(db, remote, leaseMs);
+      const rows = await leasesRepo.publishedStatuses(executor, remote, leaseMs);
       return new Map(rows.map((r) => [r.camera_id, (typeof r.status === 'string' ? JSON.parse(r.status) : r.status) as CameraStatus]));
     },
     /**
