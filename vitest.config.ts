@@ -22,6 +22,7 @@ export const processTests = [
   'test/metrics-promtool.test.ts',
   'test/database-outage.test.ts',
   'test/redis-outage.test.ts',
+  'test/alerts-process.test.ts',
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];

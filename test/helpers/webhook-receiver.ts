@@ -22,6 +22,8 @@ export interface WebhookReceiver {
   answer(status: number): void;
   /** Hold requests without answering (until released or the server closes). */
   hold(on: boolean): void;
+  /** Requests held now. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     answer(next) {
       status = next;
     },
+    held: () => held.length,
     hold(on) {
       holding = on;
       if (!on) for (const respond of held.splice(0)) respond();
