@@ -133,19 +133,29 @@ describe('health endpoints', () => {
     const res = await vigil.app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     const body = res.json();
+    // Every check passes, but for the event loop's, which may degrade the whole on a busy machine (a
+    // p99 delay over 500 ms; it failed a CI run that shared the machine): still 200, as documented.
+    const checks = body.checks as { name: string; status: string }[];
+    const degraded = checks.filter((c) => c.status !== 'healthy').map((c) => c.name);
+    expect(degraded).toEqual(body.status === 'healthy' ? [] : ['eventLoop']);
     expect(body).toEqual({
       service: 'vigil',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-      status: 'healthy',
+      status: degraded.length === 0 ? 'healthy' : 'degraded',
       timestamp: expect.any(String),
       uptime: expect.any(Number),
       checks: expect.any(Array),
-      summary: { total: body.checks.length, healthy: body.checks.length, degraded: 0, failed: 0 },
+      summary: { total: checks.length, healthy: checks.length - degraded.length, degraded: degraded.length, failed: 0 },
     });
-    const names = (body.checks as { name: string }[]).map((c) => c.name);
+    const names = checks.map((c) => c.name);
     expect(names).toContain('database');
-    for (const check of body.checks)
-      expect(check).toEqual({ name: expect.any(String), status: 'healthy', latencyMs: expect.any(Number), message: expect.any(String) });
+    for (const check of checks)
+      expect(check).toEqual({
+        name: expect.any(String),
+        status: check.name === 'eventLoop' ? expect.stringMatching(/^(healthy|degraded)$/) : 'healthy',
+        latencyMs: expect.any(Number),
+        message: expect.any(String),
+      });
   });
 
   it('answers liveness and readiness', async () => {
