@@ -23,6 +23,7 @@ export const processTests = [
   'test/database-outage.test.ts',
   'test/redis-outage.test.ts',
   'test/alerts-process.test.ts',
+  'test/alerts-channels.test.ts',
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];

@@ -183,6 +183,7 @@ export interface ExtraResults {
   orgUnits?: { ok: boolean };
   cameras?: { ok: boolean };
   events?: { ok: boolean };
+  alerts?: { ok: boolean };
 }
 
 export function writeResults(
@@ -207,6 +208,7 @@ export function writeResults(
     ...(extra.orgUnits ? { orgUnits: extra.orgUnits } : {}),
     ...(extra.cameras ? { cameras: extra.cameras } : {}),
     ...(extra.events ? { events: extra.events } : {}),
+    ...(extra.alerts ? { alerts: extra.alerts } : {}),
   };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

@@ -14,6 +14,7 @@ import type { Measurement, ScenarioResult, Settings } from './report.js';
 import type { CamerasResult } from './cameras/index.js';
 import type { OrgUnitsResult } from './org-units/index.js';
 import type { EventsResult } from './events/index.js';
+import type { AlertsResult } from './alerts/index.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
@@ -25,6 +26,8 @@ const ORG_UNITS = 'org-units';
 const CAMERAS = 'cameras';
 /** Detection events ingested over HTTP (see bench/events/). */
 const EVENTS = 'events';
+/** Alert evaluation and notification (see bench/alerts/). */
+const ALERTS = 'alerts';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -135,7 +138,7 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS];
+  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS, ALERTS];
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
@@ -145,6 +148,8 @@ async function main(): Promise<number> {
   const camerasSettings = camerasModule?.readCamerasSettings(process.env);
   const eventsModule = !settings.scenarios || settings.scenarios.includes(EVENTS) ? await import('./events/index.js') : undefined;
   const eventsSettings = eventsModule?.readEventsSettings(process.env);
+  const alertsModule = !settings.scenarios || settings.scenarios.includes(ALERTS) ? await import('./alerts/index.js') : undefined;
+  const alertsSettings = alertsModule?.readAlertsSettings(process.env);
   installChildCleanup();
 
   const environment = {
@@ -178,7 +183,13 @@ async function main(): Promise<number> {
     progress(`${EVENTS}: ${eventsSettings.events} events per batch size, ${environment.cpus} CPUs, node ${environment.node}`);
     events = await eventsModule.runEvents(eventsSettings, progress);
   }
+  let alerts: AlertsResult | undefined;
+  if (alertsModule && alertsSettings) {
+    progress(`${ALERTS}: ${alertsSettings.rules} rules, ${environment.cpus} CPUs, node ${environment.node}`);
+    alerts = await alertsModule.runAlerts(alertsSettings, progress);
+  }
   writeResults(RESULTS_FILE, settings, environment, results, {
+    ...(alerts ? { alerts } : {}),
     ...(orgUnits ? { orgUnits } : {}),
     ...(cameras ? { cameras } : {}),
     ...(events ? { events } : {}),
@@ -196,6 +207,7 @@ async function main(): Promise<number> {
   if (orgModule && orgUnits) out.push(orgModule.formatOrgUnits(orgUnits));
   if (camerasModule && cameras) out.push(camerasModule.formatCameras(cameras), '');
   if (eventsModule && events) out.push(eventsModule.formatEvents(events), '');
+  if (alertsModule && alerts) out.push(alertsModule.formatAlerts(alerts), '');
   out.push(`results: ${RESULTS_FILE}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -204,6 +216,7 @@ async function main(): Promise<number> {
     ...(orgUnits && !orgUnits.ok ? [ORG_UNITS] : []),
     ...(cameras && !cameras.ok ? [CAMERAS] : []),
     ...(events && !events.ok ? [EVENTS] : []),
+    ...(alerts && !alerts.ok ? [ALERTS] : []),
   ];
   if (failed.length > 0) {
     process.stderr.write(`bench: requests failed in ${failed.join(', ')}; these numbers measure nothing\n`);

@@ -95,7 +95,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const mail = row.payload as { to: string[]; subject: string; text: string };
       await deps.mail({
         ...mail,
-        messageId: `<${row.idempotency_key.replace(/[^A-Za-z0-9.:-]/g, '_')}@vigil>`,
+        messageId: `<${row.idempotency_key.replace(/[^A-Za-z0-9.-]/g, '.')}@vigil>`,
         headers: { 'X-Vigil-Idempotency-Key': row.idempotency_key },
       });
       return;

@@ -311,12 +311,9 @@ export async function evaluateRound(
     }
     const current = r.current!;
     if (s.kind === 'resolve') {
-      const updated = await alertsRepo.updateInstance(tx, current.id, {
-        state: 'resolved',
-        resolved_at: now,
-        value: r.verdict.value,
-        annotations: JSON.stringify(r.annotations),
-      });
+      // The value and annotations stay as they were while it fired (as Prometheus keeps them): the
+      // resolved notice tells what the alert was about, not the value that ended it.
+      const updated = await alertsRepo.updateInstance(tx, current.id, { state: 'resolved', resolved_at: now });
       summary.resolved += 1;
       summary.changed.push(updated);
       // A pending alert never notified: its end is not news either.
