@@ -220,7 +220,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     const org = createOrgService(orgDeps);
     const orgTransfer = createOrgImportExport(orgDeps);
     // Camera state changes and new events ask the alert evaluator for a round (it is built below).
-    let alertNudge: () => void = () => undefined;
+    let alertNudge: (cameraIds?: readonly string[]) => void = () => undefined;
     // The port this process serves on, once known (PORT=0 picks one when listening): no camera source may reach it.
     let httpPort = config.http.port;
     const runtime = createCameraRuntime({
@@ -234,7 +234,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       secrets,
       unitExists: async (code) => (await orgScope.snapshot()).has(code),
       endpoints: () => vigilEndpoints(config, httpPort),
-      onStateChange: () => alertNudge(),
+      onStateChange: (cameraId) => alertNudge([cameraId]),
       ...(options.resolveCameraHost ? { resolve: options.resolveCameraHost } : {}),
     });
     stopRuntime = () => runtime.stop();
@@ -248,7 +248,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       timeZone: config.timeZone,
       locateCameras: (ids) => runtime.cameras.locate(ids),
       latestFrame: (caller, cameraId) => runtime.cameras.snapshot(caller, cameraId, { headers: caller.credentials ?? {} }),
-      onIngested: () => alertNudge(),
+      onIngested: (cameraIds) => alertNudge(cameraIds),
     });
     let advertised: string | undefined;
     const alerting = createAlerting({
@@ -311,7 +311,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       },
       now,
     });
-    alertNudge = () => alerting.nudge();
+    alertNudge = (cameraIds) => alerting.nudge(cameraIds);
     stopAlerting = () => alerting.stop();
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;

@@ -161,6 +161,75 @@ describe('alert delivery across a crash', () => {
   });
 });
 
+describe('alert state across a restart', () => {
+  let hook: WebhookReceiver | undefined;
+  let nodes: Cluster | undefined;
+  let database: TestDatabase | undefined;
+  afterAll(async () => {
+    await nodes?.close();
+    await hook?.close();
+    await database?.drop();
+  });
+
+  it('keeps a pending alert’s timer across a restart: it fires once `for` has passed since the condition began, not since the restart', async () => {
+    hook = await startWebhookReceiver();
+    database = realDatabaseUrl ? await createTestDatabase() : undefined;
+    nodes = cluster(database);
+    const first = await nodes.serve();
+    const headers = await signIn(first.url, ADMIN);
+    const { ids, key } = await setUp(first.url, hook, 1);
+    // A second rule on the same camera that must hold for 8 s.
+    const rule = await fetch(`${first.url}/api/v1/alerts/rules`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'Seen for a while',
+        scope: { orgUnitCode: 'SITE' },
+        condition: { type: 'event_count_over', eventType: 'person', threshold: 0, window: '1h' },
+        for: '8s',
+        severity: 'low',
+        channels: [{ type: 'webhook', url: `${hook.url}/slow` }],
+      }),
+    });
+    expect(rule.status).toBe(201);
+    await report(first.url, key, ids[0]!);
+    const pending = await pollUntil(
+      async () =>
+        ((await (await fetch(`${first.url}/api/v1/alerts?state=pending`, { headers })).json()) as { items: { activeSince: string }[] })
+          .items,
+      (items) => items.length === 1,
+      { timeoutMs: 30_000, what: 'the pending alert' },
+    );
+    const since = pending[0]!.activeSince;
+    await nodes.kill(first.proc);
+    const second = await nodes.serve();
+    const again = await signIn(second.url, ADMIN);
+    const fired = await pollUntil(
+      async () =>
+        (
+          (await (await fetch(`${second.url}/api/v1/alerts?state=firing`, { headers: again })).json()) as {
+            items: { activeSince: string; firedAt: string; labels: Record<string, string> }[];
+          }
+        ).items.filter((a) => a.labels.alertname === 'Seen for a while'),
+      (items) => items.length === 1,
+      { timeoutMs: 60_000, what: 'the alert to fire after the restart' },
+    );
+    // The same alert, its clock from before the restart; fired once `for` had passed.
+    expect(fired[0]!.activeSince).toBe(since);
+    expect(Date.parse(fired[0]!.firedAt) - Date.parse(since)).toBeGreaterThanOrEqual(8_000);
+    await pollUntil(
+      () => hook!.received.filter((r) => r.path === '/slow').length,
+      (n) => n >= 1,
+      { timeoutMs: 30_000, what: 'its notification' },
+    );
+    expect(hook.received.filter((r) => r.path === '/slow' && r.status === 200)).toHaveLength(1);
+    // The rule without `for` fired before the restart and not again after it.
+    expect(
+      hook.received.filter((r) => r.path === '/hook' && (r.body as { status: string }).status === 'firing' && r.status === 200),
+    ).toHaveLength(1);
+  });
+});
+
 describe.runIf(realDatabaseUrl)('two processes evaluating alerts (PostgreSQL)', () => {
   let hook: WebhookReceiver | undefined;
   let nodes: Cluster | undefined;

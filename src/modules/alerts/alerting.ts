@@ -63,8 +63,11 @@ export interface Alerting {
   metrics: AlertMetrics;
   evaluator: SingletonJob<RoundSummary>;
   dispatcher: Dispatcher;
-  /** Asks for a round soon (a camera changed state, events arrived, a rule changed), here and in the other processes. */
-  nudge(): void;
+  /**
+   * Asks for a round soon, here and in the other processes: a focused one on these cameras (they
+   * changed state, or got events), or (no ids) a full one (a rule changed).
+   */
+  nudge(cameraIds?: readonly string[]): void;
   /** Alert changes within the caller's reach, for the live stream; returns the unsubscribe. */
   subscribe(handler: (alert: Alert) => void): Promise<() => Promise<void>>;
   start(): Promise<void>;
@@ -151,16 +154,17 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       return summary;
     },
     describe: (s) => ({ rules: s.rules, series: s.series, fired: s.fired, resolved: s.resolved, notifications: s.notifications }),
-    after: (summary) => {
-      metrics.evaluations.inc(summary.series);
-      if (summary.suppressed.silenced > 0) metrics.notifications.inc({ channel: 'any', result: 'silenced' }, summary.suppressed.silenced);
-      if (summary.suppressed.inhibited > 0)
-        metrics.notifications.inc({ channel: 'any', result: 'inhibited' }, summary.suppressed.inhibited);
-      publishChanged(summary.changed);
-      roundAt(summary.nextDue);
-      if (summary.notifications > 0 || summary.changed.length > 0) dispatcher.nudge();
-    },
+    after: (summary) => afterRound(summary),
   });
+
+  function afterRound(summary: RoundSummary): void {
+    metrics.evaluations.inc(summary.series);
+    if (summary.suppressed.silenced > 0) metrics.notifications.inc({ channel: 'any', result: 'silenced' }, summary.suppressed.silenced);
+    if (summary.suppressed.inhibited > 0) metrics.notifications.inc({ channel: 'any', result: 'inhibited' }, summary.suppressed.inhibited);
+    publishChanged(summary.changed);
+    roundAt(summary.nextDue);
+    if (summary.notifications > 0 || summary.changed.length > 0) dispatcher.nudge();
+  }
 
   let mail: ((m: Mail) => Promise<void>) | undefined;
   if (settings.smtp) {
@@ -195,16 +199,84 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     describe: (deleted) => ({ deleted }),
   });
 
+  // Focused rounds: the alerts of the cameras that changed, at once. The same lock as the full
+  // rounds (one evaluator at a time); a round that finds the lock taken keeps its cameras for the next try.
+  let focus = new Set<string>();
+  let focusTimer: NodeJS.Timeout | undefined;
+  let focusRunning = false;
+  const focused = createSingletonJob<
+    RoundSummary,
+    { org: OrgView; rules: Awaited<ReturnType<AlertService['enabledRules']>>; cameras: Set<string> }
+  >({
+    name: EVALUATOR_JOB,
+    database,
+    log,
+    metrics: deps.metrics,
+    intervalMs: settings.evaluateIntervalMs,
+    initialDelayMs: 0,
+    logLevel: 'debug',
+    prepare: async () => {
+      const cameras = focus;
+      focus = new Set();
+      return {
+        cameras,
+        org: await deps.org(),
+        rules: await service.enabledRules((id, error) => log.error({ ruleId: id, err: error }, 'an alert rule could not be read; skipped')),
+      };
+    },
+    run: async (tx, { org, rules, cameras }) => {
+      const end = metrics.rounds.startTimer();
+      const summary = await evaluateRound(tx, deps.signals, org, rules, now(), evaluatorSettings, cameras);
+      end();
+      return summary;
+    },
+    describe: (s) => ({ focused: true, series: s.series, fired: s.fired, resolved: s.resolved }),
+    after: (summary) => afterRound(summary),
+  });
+  function focusOn(ids: readonly string[], delayMs = 5): void {
+    for (const id of ids) focus.add(id);
+    if (!started || focusTimer || focusRunning || focus.size === 0) return;
+    focusTimer = setTimeout(() => {
+      focusTimer = undefined;
+      const cameras = new Set(focus);
+      focusRunning = true;
+      focused
+        .runOnce()
+        .then(
+          (outcome) => {
+            // Another round held the lock: try these cameras again shortly.
+            if (!outcome.ran) for (const id of cameras) focus.add(id);
+          },
+          (error: unknown) => {
+            for (const id of cameras) focus.add(id);
+            log.error({ err: error }, 'a focused alert evaluation round failed');
+          },
+        )
+        .finally(() => {
+          focusRunning = false;
+          if (focus.size > 0) focusOn([], 25);
+        });
+    }, delayMs);
+    focusTimer.unref();
+  }
+
   let unsubscribeNudge: (() => Promise<void>) | undefined;
   let lastNudge = 0;
-  function nudge(): void {
-    localNudge();
+  function nudge(cameraIds?: readonly string[]): void {
+    if (cameraIds) focusOn(cameraIds);
+    else localNudge();
+    if (cameraIds) {
+      deps.pubsub
+        .publish(ALERTS_NUDGE_CHANNEL, JSON.stringify(cameraIds.slice(0, 1000)))
+        .catch((error: unknown) => log.debug({ err: error }, 'could not nudge the alert evaluator'));
+      return;
+    }
     // The other processes too (the one holding the lock evaluates); at most every 100 ms.
     const t = Date.now();
     if (t - lastNudge < 100) return;
     lastNudge = t;
     deps.pubsub
-      .publish(ALERTS_NUDGE_CHANNEL, '1')
+      .publish(ALERTS_NUDGE_CHANNEL, 'all')
       .catch((error: unknown) => log.debug({ err: error }, 'could not nudge the alert evaluator'));
   }
 
@@ -225,7 +297,15 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     async start() {
       if (started) return;
       started = true;
-      unsubscribeNudge = await deps.pubsub.subscribe(ALERTS_NUDGE_CHANNEL, () => localNudge());
+      unsubscribeNudge = await deps.pubsub.subscribe(ALERTS_NUDGE_CHANNEL, (message) => {
+        if (message === 'all') return localNudge();
+        try {
+          const ids = JSON.parse(message) as unknown;
+          if (Array.isArray(ids)) focusOn(ids.filter((id): id is string => typeof id === 'string'));
+        } catch {
+          localNudge();
+        }
+      });
       evaluator.start();
       dispatcher.start();
       retention.start();
@@ -234,6 +314,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       started = false;
       clearTimeout(nudgeTimer);
       clearTimeout(dueTimer);
+      clearTimeout(focusTimer);
+      focusTimer = undefined;
       nudgeTimer = undefined;
       await unsubscribeNudge?.();
       await evaluator.stop();

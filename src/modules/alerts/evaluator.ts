@@ -166,8 +166,12 @@ export async function judge(
   rules: readonly CompiledRule[],
   now: Date,
   active: ReadonlyMap<string, InstanceRow>,
+  /** Only these cameras (a focused round after a change), site alerts left to the full rounds. */
+  focus?: ReadonlySet<string>,
 ): Promise<SeriesResult[]> {
-  const cameras = await signals.cameras(db);
+  const all = await signals.cameras(db);
+  const cameras = focus ? all.filter((c) => focus.has(c.id)) : all;
+  if (focus) rules = rules.filter((rule) => rule.condition.type !== 'site_offline');
   const cache = factCache(signals, db, now);
   for (const rule of rules) await cache.prepare(rule.condition);
   const results: SeriesResult[] = [];
@@ -220,10 +224,16 @@ export async function evaluateRound(
   rules: readonly CompiledRule[],
   now: Date,
   settings: EvaluatorSettings,
+  /**
+   * A focused round: only the alerts of these cameras (those that just changed state or got
+   * events), so that a change is judged in milliseconds whatever the number of rules; the periodic
+   * rounds judge everything.
+   */
+  focus?: ReadonlySet<string>,
 ): Promise<RoundSummary> {
   const activeRows = await alertsRepo.activeInstances(tx);
   const active = new Map(activeRows.map((row) => [key(row.rule_id ?? '', row.fingerprint), row]));
-  const results = await judge(tx, signals, org, rules, now, active);
+  const results = await judge(tx, signals, org, rules, now, active, focus);
   const silences = await alertsRepo.activeSilences(tx, now);
   const summary: RoundSummary = {
     rules: rules.length,
@@ -342,6 +352,7 @@ export async function evaluateRound(
   const byId = new Map(rules.map((rule) => [rule.id, rule]));
   for (const [k, row] of active) {
     if (visited.has(k)) continue;
+    if (focus && (row.camera_id === null || !focus.has(row.camera_id))) continue;
     if (row.state === 'pending') {
       forget.push(row.id);
       continue;

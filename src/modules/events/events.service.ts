@@ -89,8 +89,8 @@ export interface EventServiceDeps {
   now?: () => Date;
   /** VIGIL_TIMEZONE: the calendar of the `day` counts. */
   timeZone: string;
-  /** Told after events were stored (the alert evaluator looks at once). */
-  onIngested?: () => void;
+  /** Told after events were stored, with their cameras (the alert evaluator looks at once). */
+  onIngested?: (cameraIds: readonly string[]) => void;
 }
 
 /** How far ahead of the server clock an `occurredAt` may be (a detector's clock drifts). */
@@ -290,7 +290,8 @@ export function createEventService(deps: EventServiceDeps) {
         for (const item of results) {
           if (item && item.result !== 'rejected') metrics.ingested.inc({ type: item.event.type, result: item.result });
         }
-        if (results.some((item) => item?.result === 'created')) deps.onIngested?.();
+        const touched = new Set(results.flatMap((item) => (item?.result === 'created' ? [item.event.cameraId] : [])));
+        if (touched.size > 0) deps.onIngested?.([...touched]);
       }
       const done = results.map((item, index) => {
         if (!item) throw new Error(`event item ${index} was neither stored nor refused`);
