@@ -369,6 +369,36 @@ describe('alerts', () => {
     expect(regex.json()).toMatchObject({ code: 'INVALID_SILENCE', details: { field: 'matchers.0.value' } });
   });
 
+  it('lets a firing site alert inhibit the alerts of its cameras: one notification for the site, not one per camera', async () => {
+    const db = vigil.database.db;
+    // Two more cameras at S1; all three should run, and none does (no workers here): offline.
+    const more = [];
+    for (const name of ['Mixer', 'Proofer']) {
+      more.push(
+        (await call(admin, 'POST', '/api/v1/cameras', { orgUnitCode: 'S1', name, sourceUrl: `http://127.0.0.1:9/${name}` })).json<{
+          id: string;
+        }>().id,
+      );
+    }
+    const ids = [camA, ...more];
+    await call(admin, 'POST', RULES, countRule({ name: 'Camera offline', condition: { type: 'camera_offline' }, annotations: {} }));
+    await call(admin, 'POST', RULES, countRule({ name: 'Site down', condition: { type: 'site_offline', fraction: 0.6 }, annotations: {} }));
+    try {
+      await sql`update cameras set desired_running = true where id = any(${ids}::uuid[])`.execute(db);
+      await round();
+      const firing = await alerts('&state=firing');
+      expect(firing.map((a) => a.labels.alertname).sort()).toEqual(['Camera offline', 'Camera offline', 'Camera offline', 'Site down']);
+      // Only the site alert reached the receiver; the three camera alerts fire, inhibited.
+      expect(bodies().map((b) => b.alerts[0]!.labels.alertname)).toEqual(['Site down']);
+      expect(bodies()[0]!.alerts[0]!.labels).toMatchObject({ site: 'true', org_unit: 'S1' });
+      const metrics = (await call(admin, 'GET', '/metrics')).body;
+      expect(metrics).toMatch(/notifications_total\{channel="any",result="inhibited"\} [3-9]/);
+    } finally {
+      await sql`update cameras set desired_running = false where id = any(${ids}::uuid[])`.execute(db);
+      for (const id of more) await call(admin, 'DELETE', `/api/v1/cameras/${id}`);
+    }
+  });
+
   it('tests a rule without changing anything, and resolves the alerts of a deleted rule', async () => {
     const rule = (await call(admin, 'POST', RULES, countRule())).json<Rule>();
     await report(camA, 7);
