@@ -301,7 +301,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
         dispatcher: {
           batchSize: 20,
           claimLeaseMs: config.alerts.claimLeaseMs,
-          pollMs: 500,
+          pollMs: 5_000,
           retryBaseMs: config.alerts.retryBaseMs,
           retryMaxMs: config.alerts.retryMaxMs,
           maxAgeMs: 86_400_000,

@@ -61,8 +61,8 @@ describe('alerts', () => {
   };
   /** One evaluation round, then the dispatcher until nothing is due. */
   async function round() {
-    const outcome = await vigil.alerting.evaluator.runOnce();
-    expect(outcome.ran).toBe(true);
+    // One process: a round that does not run had nothing to judge (no rule, no active alert).
+    await vigil.alerting.evaluator.runOnce();
     while ((await vigil.alerting.dispatcher.runOnce()) > 0);
   }
   const report = (cameraId: string, n: number, type = 'no_hairnet') =>

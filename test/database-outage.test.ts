@@ -78,6 +78,9 @@ describe.runIf(realDatabaseUrl)('PostgreSQL outage (through a TCP proxy)', () =>
     await proxy.start();
     vigil = await startTestVigil({
       listen: true,
+      // What is measured is requests: background jobs (the camera fleet, the alert evaluator and
+      // dispatcher) keep opening connections while the server is silent, which the pool counts.
+      workers: false,
       // Only the database goes through the proxy; Redis is not part of this test.
       useRealServers: false,
       // The default connect timeout (3 s) stays: a refused port must be answered long before it.

@@ -41,6 +41,8 @@ export interface SingletonJobOptions<R, P = undefined> {
    * one connection).
    */
   prepare?: () => Promise<P>;
+  /** Whether there is nothing to do this round (no transaction is opened: counted as `idle`). */
+  idle?: (prepared: P) => boolean;
   /** The round's work, in the transaction that holds the job's lock. */
   run: (tx: Transaction<Schema>, prepared: P) => Promise<R>;
   /** Called after a round that ran has committed, with its result. */
@@ -69,6 +71,11 @@ export function createSingletonJob<R, P = undefined>(options: SingletonJobOption
     const end = metrics.jobDuration.startTimer({ job: name });
     try {
       const prepared = (options.prepare ? await options.prepare() : undefined) as P;
+      if (options.idle?.(prepared)) {
+        end();
+        metrics.jobRuns.inc({ job: name, outcome: 'idle' });
+        return { ran: false };
+      }
       const outcome = await database.db.transaction().execute(async (tx): Promise<JobOutcome<R>> => {
         if (!(await tryLockTransaction(tx, `job:${name}`))) return { ran: false };
         return { ran: true, result: await options.run(tx, prepared) };

@@ -143,10 +143,14 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     intervalMs: settings.evaluateIntervalMs,
     initialDelayMs: Math.min(1_000, settings.evaluateIntervalMs),
     logLevel: 'debug',
-    prepare: async () => ({
-      org: await deps.org(),
-      rules: await service.enabledRules((id, error) => log.error({ ruleId: id, err: error }, 'an alert rule could not be read; skipped')),
-    }),
+    prepare: async () => {
+      const rules = await service.enabledRules((id, error) =>
+        log.error({ ruleId: id, err: error }, 'an alert rule could not be read; skipped'),
+      );
+      // No rule and no active alert: nothing to judge, no transaction to open.
+      return { org: await deps.org(), rules, idle: rules.length === 0 && !(await alertsRepo.hasActive(db)) };
+    },
+    idle: (prepared) => prepared.idle,
     run: async (tx, { org, rules }) => {
       const end = metrics.rounds.startTimer();
       const summary = await evaluateRound(tx, deps.signals, org, rules, now(), evaluatorSettings);
@@ -204,9 +208,11 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   let focus = new Set<string>();
   let focusTimer: NodeJS.Timeout | undefined;
   let focusRunning = false;
+  /** Whether the last focused round had nothing to judge (not a busy lock: its cameras are dropped). */
+  let focusIdle = false;
   const focused = createSingletonJob<
     RoundSummary,
-    { org: OrgView; rules: Awaited<ReturnType<AlertService['enabledRules']>>; cameras: Set<string> }
+    { org: OrgView; rules: Awaited<ReturnType<AlertService['enabledRules']>>; cameras: Set<string>; idle: boolean }
   >({
     name: EVALUATOR_JOB,
     database,
@@ -218,12 +224,13 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     prepare: async () => {
       const cameras = focus;
       focus = new Set();
-      return {
-        cameras,
-        org: await deps.org(),
-        rules: await service.enabledRules((id, error) => log.error({ ruleId: id, err: error }, 'an alert rule could not be read; skipped')),
-      };
+      const rules = await service.enabledRules((id, error) =>
+        log.error({ ruleId: id, err: error }, 'an alert rule could not be read; skipped'),
+      );
+      focusIdle = rules.length === 0 && !(await alertsRepo.hasActive(db));
+      return { cameras, org: await deps.org(), rules, idle: focusIdle };
     },
+    idle: (prepared) => prepared.idle,
     run: async (tx, { org, rules, cameras }) => {
       const end = metrics.rounds.startTimer();
       const summary = await evaluateRound(tx, deps.signals, org, rules, now(), evaluatorSettings, cameras);
@@ -245,7 +252,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
         .then(
           (outcome) => {
             // Another round held the lock: try these cameras again shortly.
-            if (!outcome.ran) for (const id of cameras) focus.add(id);
+            if (!outcome.ran && !focusIdle) for (const id of cameras) focus.add(id);
           },
           (error: unknown) => {
             for (const id of cameras) focus.add(id);

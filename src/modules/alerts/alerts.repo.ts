@@ -59,6 +59,8 @@ export const alertsRepo = {
   enabledRules: (db: Db) => db.selectFrom('alert_rules').selectAll().where('enabled', '=', true).orderBy('id').execute(),
 
   // Alert instances.
+  hasActive: async (db: Db) =>
+    (await db.selectFrom('alert_instances').select('id').where('state', '<>', 'resolved').limit(1).executeTakeFirst()) !== undefined,
   activeInstances: (db: Db) => db.selectFrom('alert_instances').selectAll().where('state', '<>', 'resolved').execute(),
   activeOfRule: (db: Db, ruleId: string) =>
     db.selectFrom('alert_instances').selectAll().where('rule_id', '=', ruleId).where('state', '<>', 'resolved').execute(),

@@ -27,6 +27,7 @@ export interface DispatcherSettings {
   batchSize: number;
   /** How long a claim keeps other processes off a notification being sent. */
   claimLeaseMs: number;
+  /** The longest wait between two passes (a pass is also made when this process's rounds write notifications, and when a retry is due). */
   pollMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -68,6 +69,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   let running: Promise<number> | undefined;
   let again = false;
   let stopped = true;
+  /** The earliest notification due, as the last pass saw it (null: none). */
+  let nextDue: Date | null = null;
 
   function breakerFor(endpoint: string) {
     let breaker = breakers.get(endpoint);
@@ -142,6 +145,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   async function runOnce(): Promise<number> {
+    // A read first: with nothing due (the usual case) no write is made, twice a second, forever.
+    const due = await alertsRepo.nextDue(db);
+    nextDue = due;
+    if (due === null || due > now()) return 0;
     const rows = await alertsRepo.claim(db, now(), settings.batchSize, settings.claimLeaseMs);
     // One endpoint's notifications in order; endpoints side by side.
     const byEndpoint = new Map<string, OutboxRow[]>();
@@ -175,10 +182,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         running = undefined;
       });
     void running.then((claimed) => {
-      // A full batch: more may be due at once.
+      // A full batch: more may be due at once. Otherwise the next pass is when the next retry is due,
+      // or after `pollMs` at the latest (notifications written by another process's rounds).
       const soon = again || claimed === settings.batchSize;
       again = false;
-      schedule(soon ? 0 : settings.pollMs);
+      const untilDue = nextDue === null ? settings.pollMs : nextDue.getTime() - now().getTime();
+      schedule(soon ? 0 : Math.min(settings.pollMs, Math.max(10, untilDue)));
     });
   }
 
