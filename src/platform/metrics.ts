@@ -112,7 +112,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     jobRuns: new Counter({
       name: 'job_runs_total',
-      help: 'Rounds of background jobs that run once across processes, by job and outcome (ran, skipped: another process ran it, failed).',
+      help: 'Rounds of background jobs that run once across processes, by job and outcome (ran; skipped: another process held its lock; idle: nothing to do; failed).',
       labelNames: ['job', 'outcome'],
       registers: [registry],
     }),
