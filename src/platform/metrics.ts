@@ -16,7 +16,7 @@ export interface Metrics {
   temporalOperations: Counter<'operation' | 'status'>;
   /** Requests refused with 429 by the rate limiter, by route template. */
   rateLimited: Counter<'route'>;
-  /** Rounds of singleton jobs (platform/jobs.ts), by job and outcome: ran, skipped (another process ran it), failed. */
+  /** Rounds of singleton jobs (platform/jobs.ts), by job and outcome: ran, skipped (another process held its lock), idle (nothing to do), failed. */
   jobRuns: Counter<'job' | 'outcome'>;
   jobDuration: Histogram<'job'>;
   /** When each job last ran to the end in this process, as a Unix time. */
