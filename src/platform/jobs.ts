@@ -12,7 +12,8 @@ import type { Schema } from './db/schema.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
-export type JobOutcome<R> = { ran: true; result: R } | { ran: false };
+/** A round that did not run: another process held the lock, or (`idle`) there was nothing to do. */
+export type JobOutcome<R> = { ran: true; result: R } | { ran: false; idle?: true };
 
 export interface SingletonJob<R> {
   readonly name: string;
@@ -74,7 +75,7 @@ export function createSingletonJob<R, P = undefined>(options: SingletonJobOption
       if (options.idle?.(prepared)) {
         end();
         metrics.jobRuns.inc({ job: name, outcome: 'idle' });
-        return { ran: false };
+        return { ran: false, idle: true };
       }
       const outcome = await database.db.transaction().execute(async (tx): Promise<JobOutcome<R>> => {
         if (!(await tryLockTransaction(tx, `job:${name}`))) return { ran: false };

@@ -208,8 +208,6 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   let focus = new Set<string>();
   let focusTimer: NodeJS.Timeout | undefined;
   let focusRunning = false;
-  /** Whether the last focused round had nothing to judge (not a busy lock: its cameras are dropped). */
-  let focusIdle = false;
   const focused = createSingletonJob<
     RoundSummary,
     { org: OrgView; rules: Awaited<ReturnType<AlertService['enabledRules']>>; cameras: Set<string>; idle: boolean }
@@ -227,8 +225,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       const rules = await service.enabledRules((id, error) =>
         log.error({ ruleId: id, err: error }, 'an alert rule could not be read; skipped'),
       );
-      focusIdle = rules.length === 0 && !(await alertsRepo.hasActive(db));
-      return { cameras, org: await deps.org(), rules, idle: focusIdle };
+      return { cameras, org: await deps.org(), rules, idle: rules.length === 0 && !(await alertsRepo.hasActive(db)) };
     },
     idle: (prepared) => prepared.idle,
     run: async (tx, { org, rules, cameras }) => {
@@ -251,8 +248,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
         .runOnce()
         .then(
           (outcome) => {
-            // Another round held the lock: try these cameras again shortly.
-            if (!outcome.ran && !focusIdle) for (const id of cameras) focus.add(id);
+            // Another round held the lock (not: nothing to judge): try these cameras again shortly.
+            if (!outcome.ran && !outcome.idle) for (const id of cameras) focus.add(id);
           },
           (error: unknown) => {
             for (const id of cameras) focus.add(id);

@@ -11,8 +11,11 @@ export type NewOutboxRow = Insertable<Schema['alert_outbox']>;
 export type SilenceRow = Selectable<Schema['alert_silences']>;
 type Db = Kysely<Schema>;
 
-/** `in ()` is not SQL: an empty list of units matches nothing. */
-const none = sql<boolean>`false`;
+/** Records on these units, and (`global`: a global reach) those on no unit. */
+const onUnits = (units: readonly string[], global: boolean) =>
+  global
+    ? sql<boolean>`(org_unit_code = any(${[...units]}::text[]) or org_unit_code is null)`
+    : sql<boolean>`org_unit_code = any(${[...units]}::text[])`;
 
 export interface AlertFilter {
   units?: readonly string[];
@@ -44,15 +47,7 @@ export const alertsRepo = {
   listRules: (db: Db, options: { limit: number; after?: string; units?: readonly string[]; global: boolean; enabled?: boolean }) => {
     let query = db.selectFrom('alert_rules').selectAll();
     if (options.after !== undefined) query = query.where('id', '>', options.after);
-    if (options.units !== undefined) {
-      const units = [...options.units];
-      query = query.where((eb) =>
-        eb.or([
-          ...(units.length > 0 ? [eb('org_unit_code', 'in', units)] : [none]),
-          ...(options.global ? [eb('org_unit_code', 'is', null)] : []),
-        ]),
-      );
-    }
+    if (options.units !== undefined) query = query.where(onUnits(options.units, options.global));
     if (options.enabled !== undefined) query = query.where('enabled', '=', options.enabled);
     return query.orderBy('id').limit(options.limit).execute();
   },
@@ -98,15 +93,7 @@ export const alertsRepo = {
       .selectAll()
       .where((eb) => {
         const all = [];
-        if (filter.units !== undefined) {
-          const units = [...filter.units];
-          all.push(
-            eb.or([
-              ...(units.length > 0 ? [eb('org_unit_code', 'in', units)] : [none]),
-              ...(filter.global ? [eb('org_unit_code', 'is', null)] : []),
-            ]),
-          );
-        }
+        if (filter.units !== undefined) all.push(onUnits(filter.units, filter.global));
         if (filter.state !== undefined) all.push(eb('state', '=', filter.state));
         if (filter.severity !== undefined) all.push(eb('severity', '=', filter.severity));
         if (filter.ruleId !== undefined) all.push(eb('rule_id', '=', filter.ruleId));
@@ -214,15 +201,7 @@ export const alertsRepo = {
   listSilences: (db: Db, options: { limit: number; after?: string; units?: readonly string[]; global: boolean }) => {
     let query = db.selectFrom('alert_silences').selectAll();
     if (options.after !== undefined) query = query.where('id', '<', options.after);
-    if (options.units !== undefined) {
-      const units = [...options.units];
-      query = query.where((eb) =>
-        eb.or([
-          ...(units.length > 0 ? [eb('org_unit_code', 'in', units)] : [none]),
-          ...(options.global ? [eb('org_unit_code', 'is', null)] : []),
-        ]),
-      );
-    }
+    if (options.units !== undefined) query = query.where(onUnits(options.units, options.global));
     return query.orderBy('id', 'desc').limit(options.limit).execute();
   },
 };

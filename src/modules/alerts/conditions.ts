@@ -1,25 +1,6 @@
 // What a rule's condition says of one camera (or, for a site alert, of the rule's unit), from the
 // facts one evaluation round gathered. Pure: the round reads the facts once for every rule.
 
-export type Condition =
-  | { type: 'camera_offline' }
-  | { type: 'fps_below'; threshold: number }
-  | { type: 'reconnects_over'; count: number; window: string }
-  | { type: 'event_count_over'; eventType: string; threshold: number; window: string }
-  | { type: 'event_continuous'; eventType: string; duration: string; maxGap: string }
-  | { type: 'no_events'; eventType?: string; window: string }
-  | { type: 'site_offline'; fraction: number };
-
-export const CONDITION_TYPES = [
-  'camera_offline',
-  'fps_below',
-  'reconnects_over',
-  'event_count_over',
-  'event_continuous',
-  'no_events',
-  'site_offline',
-] as const;
-
 /** A camera as a round sees it: the registry and its runtime status. */
 export interface CameraFact {
   id: string;
