@@ -10,6 +10,8 @@ import { defineConfig } from 'vitest/config';
 //  process  spawned processes (bin/vigil.js, ffmpeg, promtool, an RTSP server) and real-time
 //           network behaviour (outages through a TCP proxy, graceful shutdown, a 500-camera fleet):
 //           real timing, so generous timeouts sized for a slow, shared 2-core CI machine.
+//  browser  test/browser/*.test.ts: Debian's chromium, driven by playwright-core, against a spawned
+//           `vigil serve` (test/helpers/browser.ts); generous timeouts too.
 
 /** The process tier is named file by file: a new test that spawns processes is added here. */
 export const processTests = [
@@ -27,6 +29,7 @@ export const processTests = [
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];
+const browserTests = ['test/browser/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -39,7 +42,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: dbTests,
           // Short: a unit test that needs longer says so itself (a heavy fixture), or is not one.
           testTimeout: 15_000,
@@ -61,7 +64,7 @@ export default defineConfig({
         test: {
           name: 'api',
           include: ['test/**/*.test.ts'],
-          exclude: [...dbTests, ...processTests],
+          exclude: [...dbTests, ...processTests, ...browserTests],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -72,6 +75,15 @@ export default defineConfig({
           name: 'process',
           include: processTests,
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: browserTests,
+          testTimeout: 180_000,
           hookTimeout: 180_000,
         },
       },

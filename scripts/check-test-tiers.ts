@@ -8,14 +8,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { packageRoot } from '../src/platform/paths.js';
 
-const tiers = ['unit', 'db', 'api', 'process'] as const;
+const tiers = ['unit', 'db', 'api', 'process', 'browser'] as const;
 type Tier = (typeof tiers)[number];
 
 /** A helper imported by a test file, and the tiers that may import it. */
 const helperRules: { pattern: RegExp; what: string; allowed: Tier[] }[] = [
-  { pattern: /from '[./]*(test\/)?helpers\/process\.js'/, what: 'spawns vigil (test/helpers/process.ts)', allowed: ['process'] },
+  { pattern: /from '[./]*(test\/)?helpers\/process\.js'/, what: 'spawns vigil (test/helpers/process.ts)', allowed: ['process', 'browser'] },
+  { pattern: /from '[./]*(test\/)?helpers\/browser\.js'/, what: 'drives chromium (test/helpers/browser.ts)', allowed: ['browser'] },
   { pattern: /from '[./]*(test\/)?helpers\/app\.js'/, what: 'starts Vigil (test/helpers/app.ts)', allowed: ['api', 'process'] },
-  { pattern: /from '[./]*(test\/)?helpers\/databases\.js'/, what: 'opens a test database', allowed: ['db', 'api', 'process'] },
+  { pattern: /from '[./]*(test\/)?helpers\/databases\.js'/, what: 'opens a test database', allowed: ['db', 'api', 'process', 'browser'] },
 ];
 
 function testFiles(dir: string): string[] {

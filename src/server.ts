@@ -28,6 +28,7 @@ import { createPrincipalResolver, installAccessControl } from './platform/http/a
 import { documentAccess, securitySchemes } from './platform/http/openapi.js';
 import { installRateLimits } from './platform/http/rate-limit.js';
 import { installSecurityHeaders, securityHeaders } from './platform/http/security-headers.js';
+import { installWebConsole } from './platform/http/web-console.js';
 import { clientErrorHandler, frameworkErrorHandler } from './platform/http/edge-errors.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
 import { PlatformErrors } from './platform/errors.js';
@@ -248,6 +249,8 @@ export async function buildServer(services: Services) {
   await app.register(alertRoutes, { alerting: services.alerting, isShuttingDown: services.isShuttingDown });
   await app.register(orgImportExportRoutes, { transfer: services.orgTransfer });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
+  // The web console at `/` (every address the API does not answer that a browser asks for as a page).
+  installWebConsole(app);
   app.addHook('onClose', () => ops.close());
 
   return app;

@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 
 import type { TokenKeys } from './tokens.js';
-import { CookieRefreshBody, CsrfResponse, Jwks, LoginBody, SessionList, SessionParams, SessionResponse, UserView } from './auth.schemas.js';
+import { CookieRefreshBody, CsrfResponse, Jwks, LoginBody, MeView, SessionList, SessionParams, SessionResponse } from './auth.schemas.js';
+import { ROLE_PERMISSIONS } from './scope-policy.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import { COOKIE, CSRF_HEADER, clearSessionCookies, setSessionCookies } from './cookies.js';
 import type { Csrf } from './cookies.js';
@@ -160,10 +161,16 @@ export const authRoutes: FastifyPluginCallbackTypebox<AuthRouteDeps> = (app, dep
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user and their role grants',
-        response: { 200: Type.Ref(UserView) },
+        description:
+          'The user with their grants, and `permissions`: what those grants allow somewhere (the web console shows only the controls a user may use; each request is still authorized on its own).',
+        response: { 200: MeView },
       },
     },
-    async (request) => users.getById(userIdOf(request)),
+    async (request) => {
+      const user = await users.getById(userIdOf(request));
+      const permissions = new Set(user.grants.flatMap((grant) => [...ROLE_PERMISSIONS[grant.role]]));
+      return { ...user, permissions: [...permissions].sort() };
+    },
   );
 
   app.get(

@@ -50,6 +50,17 @@ export const UserView = Type.Object(
   { $id: 'User', additionalProperties: false },
 );
 
+/** `/api/auth/me`: the user, and what their grants let them do somewhere (for a page to show only what may be done). */
+export const MeView = Type.Object(
+  {
+    ...UserView.properties,
+    permissions: Type.Array(Type.String(), {
+      description: 'The permissions any of the grants carries, on some unit or everywhere; the API still decides each request.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const SessionResponse = Type.Object(
   {
     tokenType: Type.Union([Type.Literal('Bearer'), Type.Literal('Cookie')], {

@@ -1,0 +1,33 @@
+// The web console's build: web/ → dist/web, served by the Vigil server at `/` (src/platform/http/web-console.ts).
+// JSX is compiled by esbuild (no Babel, no plugin); pages are split into their own chunks so the
+// first load carries only the shell.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: '/',
+  esbuild: { jsx: 'automatic' },
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    reportCompressedSize: false,
+    chunkSizeWarningLimit: 400,
+    rollupOptions: {
+      // React Query and React Router mark their modules "use client" (for server components); a
+      // browser bundle has no server side, so the directive means nothing here.
+      onwarn(warning, warn) {
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
+  },
+  server: {
+    // `npm run dev:web`: the console with hot reload, its API calls sent to `npm run dev` on 8080.
+    proxy: { '/api': 'http://127.0.0.1:8080', '/health': 'http://127.0.0.1:8080' },
+  },
+});
