@@ -131,6 +131,16 @@ describe('loadConfig', () => {
     expect(problems[1]).toMatch(/^VIGIL_CAMERA_DENY_NETWORKS must be .*, got "10.0.0.1\/8"$/);
   });
 
+  it('audits a view once per 10 minutes by default, in seconds from the environment, every view with 0', () => {
+    expect(loadConfig({}).config.audit.viewWindowMs).toBe(600_000);
+    expect(loadConfig({ VIGIL_AUDIT_VIEW_WINDOW_S: '30' }).config.audit.viewWindowMs).toBe(30_000);
+    expect(loadConfig({ VIGIL_AUDIT_VIEW_WINDOW_S: '0' }).config.audit.viewWindowMs).toBe(0);
+    expect(problemsOf(() => loadConfig({ VIGIL_AUDIT_VIEW_WINDOW_S: '-1' }))).toEqual([
+      'VIGIL_AUDIT_VIEW_WINDOW_S must be an integer 0-86400, got "-1"',
+    ]);
+    expect(problemsOf(() => loadConfig({ VIGIL_AUDIT_VIEW_WINDOW_S: '10m' }))).toHaveLength(1);
+  });
+
   it('never echoes a secret in a problem line', () => {
     const file = configFile(JSON.stringify({ METRICS_TOKEN: { nested: 'hunter2' } }));
     const problems = problemsOf(() => loadConfig({ VIGIL_CONFIG: file }));

@@ -193,6 +193,12 @@ export const settings = {
     'value',
   ),
   VIGIL_AUDIT_RETENTION_DAYS: int('Audit events older than this many days are deleted by the daily retention job.', 1, 36_500, 90),
+  VIGIL_AUDIT_VIEW_WINDOW_S: int(
+    "Views (a camera's status, logs and frames, an event's snapshot) are audited once per viewer, resource and this many seconds, by each process; 0 audits every view. Control actions and changes are always audited one by one.",
+    0,
+    86_400,
+    600,
+  ),
   VIGIL_ADMIN_EMAIL: text('On a database with no users, start-up creates the first admin with this email.', 'admin@vigil.local'),
   VIGIL_ADMIN_PASSWORD: text(
     'Password of that first admin; one that breaks the password policy (12+ characters, not common, not containing the email name) stops start-up before the database is opened. Unset: a strong one is generated into `DATA_DIR/initial-admin-password` (mode 0600).',
@@ -353,7 +359,11 @@ export interface Config {
   health: { timeoutMs: number };
   secretKey: string | undefined;
   web: { publicUrl: string | undefined; corsOrigins: string[] };
-  audit: { retentionDays: number };
+  audit: {
+    retentionDays: number;
+    /** How long a view stays recorded for its viewer and resource; 0: every view is recorded. */
+    viewWindowMs: number;
+  };
   events: { retentionDays: number; snapshotRetentionDays: number; bodyLimitBytes: number };
   alerts: {
     evaluationIntervalMs: number;
@@ -452,7 +462,10 @@ function shape(f: Flat): Config {
         .map((o) => o.trim())
         .filter(Boolean),
     },
-    audit: { retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS') },
+    audit: {
+      retentionDays: required(f.VIGIL_AUDIT_RETENTION_DAYS, 'VIGIL_AUDIT_RETENTION_DAYS'),
+      viewWindowMs: required(f.VIGIL_AUDIT_VIEW_WINDOW_S, 'VIGIL_AUDIT_VIEW_WINDOW_S') * 1000,
+    },
     alerts: {
       evaluationIntervalMs: required(f.VIGIL_ALERT_EVALUATION_INTERVAL_MS, 'VIGIL_ALERT_EVALUATION_INTERVAL_MS'),
       retentionDays: required(f.VIGIL_ALERT_RETENTION_DAYS, 'VIGIL_ALERT_RETENTION_DAYS'),

@@ -25,6 +25,7 @@ import { createAlerting } from './modules/alerts/index.js';
 import type { Alerting } from './modules/alerts/index.js';
 import type { ProtectedEndpoint, Resolver } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
+import { createViewAudit } from './platform/audit-views.js';
 import { todayIn } from './platform/dates.js';
 import { loadSecretBox } from './platform/secrets.js';
 import type { SecretBox } from './platform/secrets.js';
@@ -170,6 +171,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
   let stopRuntime: (() => Promise<void>) | undefined;
   let stopAlerting: (() => Promise<void>) | undefined;
   let unsubscribeOrg: (() => Promise<void>) | undefined;
+  let flushViews: () => Promise<void> = () => Promise.resolve();
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log, metrics });
   const eventRetention = createEventRetention({
     database,
@@ -200,6 +202,9 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     const now = options.now ?? (() => new Date());
     const today = () => todayIn(config.timeZone, now());
     const openKvForOrg = kv;
+    // Views of cameras and snapshots: audited once per viewer, resource and window, after the answer.
+    const views = createViewAudit({ db: database.db, audit, metrics, log, windowMs: config.audit.viewWindowMs, now });
+    flushViews = () => views.flush();
     // Another process changed the tree: drop our copy of today's tree.
     unsubscribeOrg = await kv.pubsub.subscribe(ORG_CHANGED_CHANNEL, () => orgScope.invalidate());
     const orgDeps: OrgServiceDeps = {
@@ -230,6 +235,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       database,
       pubsub: kv.pubsub,
       audit,
+      views,
       policy,
       secrets,
       unitExists: async (code) => (await orgScope.snapshot()).has(code),
@@ -241,6 +247,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     const events = createEventService({
       db: database.db,
       audit,
+      views,
       policy,
       metrics: createEventMetrics(metrics.registry),
       log,
@@ -398,6 +405,8 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
             await closing;
           }
           clearTimeout(timer);
+          // The views of the last requests are written before the database closes.
+          await flushViews();
           await metricsApp?.close();
           await retention.stop();
           await eventRetention.stop();
@@ -414,6 +423,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     await eventRetention.stop();
     await stopAlerting?.();
     await stopRuntime?.();
+    await flushViews();
     await unsubscribeOrg?.();
     await kv?.close();
     await database.close();

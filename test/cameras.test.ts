@@ -67,7 +67,13 @@ describe('cameras', () => {
   beforeAll(async () => {
     sim = await startCameraSimulator({ count: 6, fps: 10 });
     vigil = await startTestVigil({
-      env: { VIGIL_CAMERA_BACKOFF_BASE_MS: '100', VIGIL_CAMERA_BACKOFF_MAX_MS: '500', VIGIL_CAMERA_AUTO_START: 'false' },
+      env: {
+        VIGIL_CAMERA_BACKOFF_BASE_MS: '100',
+        VIGIL_CAMERA_BACKOFF_MAX_MS: '500',
+        VIGIL_CAMERA_AUTO_START: 'false',
+        // A view is audited once per viewer and window: a window longer than this file, however slow the machine.
+        VIGIL_AUDIT_VIEW_WINDOW_S: '86400',
+      },
     });
     admin = await vigil.adminAuth();
     for (const unit of [
@@ -446,23 +452,32 @@ describe('cameras', () => {
         'camera.refresh',
         'camera.update',
         'camera.delete',
-        // Reads of a camera's runtime and content are audited too.
+        // Reads of a camera's runtime and content are audited too, once per viewer and window
+        // (test/audit-views.test.ts); a batch status as one camera.view_status per camera.
         'camera.view_status',
-        'camera.view_statuses',
         'camera.view_logs',
         'camera.view_snapshot',
       ]),
     );
-    // A read is recorded with who made it, on which camera, in which unit.
+    // A read is recorded with who made it, on which camera, in which unit: the operator's batch
+    // status above recorded its view of cam1's status, and reading it again records nothing more.
     const operatorId = (await call(operator, 'GET', '/api/auth/me')).json<{ id: string }>().id;
-    const reads = () =>
-      sql<{ n: number }>`select count(*)::int as n from audit_events
-        where action = 'camera.view_status' and actor_id = ${operatorId} and resource_id = ${cam1.id} and org_unit_code = 'S1'`.execute(
-        vigil.database.db,
+    const reads = async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from audit_events
+          where action = 'camera.view_status' and actor_id = ${operatorId} and resource_id = ${cam1.id} and org_unit_code = 'S1'`.execute(
+          vigil.database.db,
+        )
+      ).rows[0]!.n;
+    const deduplicated = async () =>
+      Number(
+        /^audit_views_total\{outcome="deduplicated"\} (\d+)/m.exec((await vigil.app.inject({ method: 'GET', url: '/metrics' })).body)![1],
       );
-    const before = (await reads()).rows[0]!.n;
+    expect(await reads()).toBe(1);
+    const skipped = await deduplicated();
     expect((await call(operator, 'GET', `${BASE}/${cam1.id}/status`)).statusCode).toBe(200);
-    expect((await reads()).rows[0]!.n).toBe(before + 1);
+    expect(await deduplicated()).toBe(skipped + 1);
+    expect(await reads()).toBe(1);
     const metrics = (await vigil.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/^camera_operations_total\{operation="start",status="success"\} [1-9]/m);
     expect(metrics).toMatch(/^camera_operations_total\{operation="start",status="rejected"\} [1-9]/m);

@@ -122,6 +122,19 @@ describe('audit trail', () => {
     }
   });
 
+  it('writes many events in one statement, all or none', async () => {
+    await audit.writeMany(db, [event({ resourceId: 'w-1' }), event({ resourceId: 'w-2', after: { password: 'hunter22' } })]);
+    const records = await allEvents();
+    expect(records.map((r) => r.resourceId).sort()).toEqual(['w-1', 'w-2']);
+    expect(records.find((r) => r.resourceId === 'w-2')?.after).toEqual({ password: '[REDACTED]' });
+    await expect(audit.writeMany(db, [event({ resourceId: 'w-3' }), event({ action: 'NotAnAction' })])).rejects.toThrow(
+      /invalid audit event/,
+    );
+    expect(await allEvents()).toHaveLength(2);
+    await audit.writeMany(db, []);
+    expect(await auditCounter(metrics)).toEqual({ success: 2, failure: 2 });
+  });
+
   it('has the table refuse a malformed action even when written without the helper', async () => {
     const refused = db.transaction().execute(async (tx) => {
       await tx.insertInto('org_units').values(unit(4)).execute();

@@ -5,6 +5,8 @@ import type { AuditResult, Schema } from './db/schema.js';
 
 type Db = Kysely<Schema>;
 
+export type AuditInsert = Omit<Insertable<Schema['audit_events']>, 'before' | 'after'> & { before: string; after: string };
+
 export interface AuditRowFilters {
   from?: Date;
   to?: Date;
@@ -21,15 +23,20 @@ export interface AuditRowFilters {
 }
 
 export const auditRepo = {
-  /** `before` and `after` are JSON text, stored as jsonb (pg would send a JavaScript array as a PostgreSQL array). */
-  insert: (db: Db, row: Omit<Insertable<Schema['audit_events']>, 'before' | 'after'> & { before: string; after: string }) =>
+  /**
+   * One statement for all the rows. `before` and `after` are JSON text, stored as jsonb (pg would
+   * send a JavaScript array as a PostgreSQL array).
+   */
+  insert: (db: Db, rows: readonly AuditInsert[]) =>
     db
       .insertInto('audit_events')
-      .values({
-        ...row,
-        before: sql`cast(cast(${row.before} as text) as jsonb)`,
-        after: sql`cast(cast(${row.after} as text) as jsonb)`,
-      })
+      .values(
+        rows.map((row) => ({
+          ...row,
+          before: sql`cast(cast(${row.before} as text) as jsonb)`,
+          after: sql`cast(cast(${row.after} as text) as jsonb)`,
+        })),
+      )
       .execute(),
 
   /** Newest first by (at, id), with `at` also as text to the microsecond (`at_exact`, for cursors). */

@@ -1,5 +1,7 @@
 // The audit trail. Every module records its changes through `write`, on the transaction that makes
-// the change, so that both commit or neither does: no audit, no write. Secrets never reach the table.
+// the change, so that both commit or neither does: no audit, no write. Views (reads worth recording)
+// go through audit-views.ts instead: once per viewer and window, outside any transaction. Secrets
+// never reach the table.
 import type { Kysely } from 'kysely';
 import type { Database } from './db/database.js';
 import { cursorCodec, cursorField, cursorShape } from './http/pagination.js';
@@ -8,6 +10,7 @@ import { isSecretKey, REDACTED, redactString } from './log.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { auditRepo } from './audit.repo.js';
+import type { AuditInsert } from './audit.repo.js';
 import { createSingletonJob } from './jobs.js';
 import type { SingletonJob } from './jobs.js';
 import type { Schema } from './db/schema.js';
@@ -138,36 +141,49 @@ function mask(value: unknown): unknown {
 export function createAudit(deps: { metrics: Pick<Metrics, 'auditWrites'>; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
 
+  function toRow(event: AuditEvent, at: Date): AuditInsert {
+    return {
+      id: uuidv7(at.getTime()),
+      at,
+      actor_type: event.actorType,
+      actor_id: event.actorId,
+      action: event.action,
+      resource_type: event.resourceType,
+      resource_id: event.resourceId,
+      org_unit_code: event.orgUnitCode ?? null,
+      before: JSON.stringify(maskSecrets(event.before)),
+      after: JSON.stringify(maskSecrets(event.after)),
+      result: event.result,
+      request_id: event.requestId ?? null,
+      ip: event.ip ?? null,
+    };
+  }
+
+  async function insert(db: Kysely<Schema>, events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      for (const event of events) validate(event);
+      const at = now();
+      await auditRepo.insert(
+        db,
+        events.map((event) => toRow(event, at)),
+      );
+    } catch (error) {
+      deps.metrics.auditWrites.inc({ status: 'failure' }, events.length);
+      throw error;
+    }
+    deps.metrics.auditWrites.inc({ status: 'success' }, events.length);
+  }
+
   return {
     /**
      * Records `event` on `db`, which must be the transaction making the change: if this throws,
      * the caller's transaction fails and the change with it.
      */
-    async write(db: Kysely<Schema>, event: AuditEvent): Promise<void> {
-      try {
-        validate(event);
-        const at = now();
-        await auditRepo.insert(db, {
-          id: uuidv7(at.getTime()),
-          at,
-          actor_type: event.actorType,
-          actor_id: event.actorId,
-          action: event.action,
-          resource_type: event.resourceType,
-          resource_id: event.resourceId,
-          org_unit_code: event.orgUnitCode ?? null,
-          before: JSON.stringify(maskSecrets(event.before)),
-          after: JSON.stringify(maskSecrets(event.after)),
-          result: event.result,
-          request_id: event.requestId ?? null,
-          ip: event.ip ?? null,
-        });
-      } catch (error) {
-        deps.metrics.auditWrites.inc({ status: 'failure' });
-        throw error;
-      }
-      deps.metrics.auditWrites.inc({ status: 'success' });
-    },
+    write: (db: Kysely<Schema>, event: AuditEvent): Promise<void> => insert(db, [event]),
+
+    /** Records several events in one statement, all or none (views of many resources at once: audit-views.ts). */
+    writeMany: (db: Kysely<Schema>, events: readonly AuditEvent[]): Promise<void> => insert(db, events),
 
     /** Newest first, by (at, id); a bad cursor is 400 INVALID_CURSOR. */
     async list(db: Kysely<Schema>, filters: AuditListFilters): Promise<AuditPage> {

@@ -10,8 +10,10 @@ export interface Metrics {
   httpActiveConnections: Gauge;
   cacheRequests: Counter<'cache' | 'result'>;
   redisUp: Gauge;
-  /** Audit records written (`success`) or that failed and so failed the change they record (`failure`). */
+  /** Audit records written (`success`) or that failed and so failed the change they record, or left views unrecorded (`failure`). */
   auditWrites: Counter<'status'>;
+  /** Views of audited resources (platform/audit-views.ts): recorded, deduplicated (already recorded within the window) or failed. */
+  auditViews: Counter<'outcome'>;
   /** Writes to effective-dated data, by operation and outcome (success, rejected: 4xx, error: 5xx), counted from the HTTP answer. */
   temporalOperations: Counter<'operation' | 'status'>;
   /** Requests refused with 429 by the rate limiter, by route template. */
@@ -94,8 +96,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     auditWrites: new Counter({
       name: 'audit_writes_total',
-      help: 'Audit records written, by status (success, or failure: the change they record failed with them).',
+      help: 'Audit records written, by status (success, or failure: the change they record failed with them, or the views they record went unrecorded).',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    auditViews: new Counter({
+      name: 'audit_views_total',
+      help: 'Views of audited resources (camera status, logs and frames, event snapshots), by outcome: recorded (an audit row written), deduplicated (already recorded for this viewer within VIGIL_AUDIT_VIEW_WINDOW_S), failed (the row could not be written; logged).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     temporalOperations: new Counter({

@@ -90,7 +90,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         tags: ['cameras'],
         summary: 'Status of many cameras at once',
         description:
-          'Up to 1,000 ids; those that are not valid ids, do not exist or are outside your units are listed under `notFound`. Audited as `camera.view_statuses` (one record per request, with the counts).',
+          'Up to 1,000 ids; those that are not valid ids, do not exist or are outside your units are listed under `notFound`. Audited as `camera.view_status`, one record per camera not yet recorded for you within `VIGIL_AUDIT_VIEW_WINDOW_S`.',
         body: BatchStatusBody,
         response: { 200: BatchStatusView },
       },
@@ -210,7 +210,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         tags: ['cameras'],
         summary: 'Runtime status of a camera',
         description:
-          'State and since when, measured fps and bytes per second, last frame time, reconnects, last error, frame size. Audited as `camera.view_status`.',
+          'State and since when, measured fps and bytes per second, last frame time, reconnects, last error, frame size. Audited as `camera.view_status`, once per viewer and `VIGIL_AUDIT_VIEW_WINDOW_S`.',
         params: CameraParams,
         response: Status,
       },
@@ -246,7 +246,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         tags: ['cameras'],
         summary: "A camera's log",
         description:
-          'State changes, errors and operator actions (with who did them), newest first; filter by level and time. Audited as `camera.view_logs`.',
+          'State changes, errors and operator actions (with who did them), newest first; filter by level and time. Audited as `camera.view_logs`, once per viewer and `VIGIL_AUDIT_VIEW_WINDOW_S`.',
         params: CameraParams,
         querystring: LogsQuery,
         response: { 200: LogsView },
@@ -272,7 +272,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
         tags: ['cameras'],
         summary: 'The latest frame as JPEG',
         description:
-          'The latest frame of the camera, from whichever process ingests it: a request that reaches another process is fetched from the holder with the same credentials. 404 `NO_FRAME_YET` when the camera has no frame yet (not started, or still connecting); 502 `CAMERA_HOLDER_UNREACHABLE` when the holding process does not answer. A frame served is audited as `camera.view_snapshot`.',
+          'The latest frame of the camera, from whichever process ingests it: a request that reaches another process is fetched from the holder with the same credentials. 404 `NO_FRAME_YET` when the camera has no frame yet (not started, or still connecting); 502 `CAMERA_HOLDER_UNREACHABLE` when the holding process does not answer. A frame served is audited as `camera.view_snapshot`, once per viewer and `VIGIL_AUDIT_VIEW_WINDOW_S`.',
         params: CameraParams,
         response: {
           200: {
@@ -283,7 +283,7 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
       },
     },
     async (request, reply) => {
-      // A request forwarded by another process was audited there, and is never forwarded again.
+      // A request forwarded by another process is audited there, and is never forwarded again.
       const forwarded = request.headers[FORWARDED_HEADER] !== undefined;
       const frame = await cameras.snapshot(
         callerOf(request),

@@ -2,6 +2,7 @@
 // this process. Credentials are sealed (credentials.ts) and never leave the service.
 import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
+import type { ViewAudit } from '../../platform/audit-views.js';
 import { byActor } from '../../platform/audit.js';
 import { AppError } from '../../platform/errors.js';
 import type { Permission, Principal } from '../../platform/http/access.js';
@@ -113,6 +114,8 @@ export interface CameraServiceDeps {
   unitExists: (code: string) => Promise<boolean>;
   /** The camera network rules: a source whose host is an address they refuse is not registered. */
   guard: SourceGuard;
+  /** Records views (status, logs, frames) once per viewer, camera and window. */
+  views: Pick<ViewAudit, 'viewed'>;
 }
 
 export type { Actor };
@@ -213,19 +216,16 @@ export function createCameraService(deps: CameraServiceDeps) {
   }
 
   /**
-   * A read of a camera's runtime or content (status, logs, snapshot): audited with who read it, but
-   * not written to the camera's own log, which is for what happened to the camera.
+   * A read of a camera's runtime or content (status, logs, snapshot): audited with who read it, once
+   * per viewer, camera and action within the view window (platform/audit-views.ts), after the answer
+   * and outside any transaction; not written to the camera's own log, which is for what happened to it.
    */
-  async function viewed(actor: Actor, action: string, row: CameraRow | null, after: Record<string, unknown> | null = null) {
-    await audit.write(db, {
-      ...byActor(actor),
-      action: `camera.${action}`,
-      resourceType: 'camera',
-      resourceId: row?.id ?? null,
-      orgUnitCode: row?.org_unit_code ?? null,
-      after,
-      result: 'success',
-    });
+  function viewed(actor: Actor, action: string, rows: readonly CameraRow[], after?: Record<string, unknown>) {
+    deps.views.viewed(
+      actor,
+      `camera.${action}`,
+      rows.map((row) => ({ resourceType: 'camera', resourceId: row.id, orgUnitCode: row.org_unit_code, ...(after ? { after } : {}) })),
+    );
   }
 
   async function load(id: string, executor: Kysely<Schema> = db, lock = false): Promise<CameraRow> {
@@ -510,7 +510,7 @@ export function createCameraService(deps: CameraServiceDeps) {
       return counted('status', async () => {
         const row = await load(id);
         const [status] = await statusesOf([row]);
-        await viewed(actor, 'view_status', row);
+        viewed(actor, 'view_status', [row]);
         return status!;
       });
     },
@@ -533,7 +533,8 @@ export function createCameraService(deps: CameraServiceDeps) {
           else notFound.push(id);
         }
         const items = await statusesOf(found);
-        await viewed(actor, 'view_statuses', null, { cameras: found.length, notFound: notFound.length });
+        // One row per camera not yet recorded for this caller, scoped to the camera's unit like a single read.
+        viewed(actor, 'view_status', found, { batch: true });
         return { items, notFound };
       });
     },
@@ -542,7 +543,7 @@ export function createCameraService(deps: CameraServiceDeps) {
      * The latest frame of a camera. A camera ingested by another process is fetched from it when
      * `forward` carries the caller's credentials (the holder checks them again); a forwarded request
      * is answered by the holder itself, never forwarded again, and not audited (the first process
-     * audits it). A frame served is audited with who saw it.
+     * audits it). A frame served is audited with who saw it (once per viewer and window).
      */
     async snapshot(caller: CameraCaller, id: string, forward: { headers: Record<string, string> } | 'forwarded'): Promise<Buffer> {
       await visible(caller, id);
@@ -555,7 +556,7 @@ export function createCameraService(deps: CameraServiceDeps) {
           if (!holder || forward === 'forwarded') throw CameraErrors.noFrame(id);
           frame = await fromHolder(holder, id, forward.headers);
         }
-        if (actor) await viewed(actor, 'view_snapshot', row, { bytes: frame.length });
+        if (actor) viewed(actor, 'view_snapshot', [row], { bytes: frame.length });
         return frame;
       });
     },
@@ -568,7 +569,7 @@ export function createCameraService(deps: CameraServiceDeps) {
       const { actor } = caller;
       await visible(caller, id);
       return counted('logs', async () => {
-        await viewed(actor, 'view_logs', await load(id));
+        const row = await load(id);
         const position = logCursor.decode(options.cursor);
         const rows = await camerasRepo.events(db, {
           cameraId: id,
@@ -580,6 +581,7 @@ export function createCameraService(deps: CameraServiceDeps) {
         });
         const page = rows.slice(0, options.limit);
         const last = page.at(-1);
+        viewed(actor, 'view_logs', [row]);
         return {
           items: page.map((r) => ({
             id: r.id,

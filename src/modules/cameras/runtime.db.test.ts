@@ -63,7 +63,12 @@ describe('camera runtime', () => {
       database,
       pubsub,
       audit: createAudit({ metrics }),
-      // Nothing here asks on behalf of a caller; the policy is not consulted.
+      // Nothing here asks on behalf of a caller: no view is recorded and the policy is not consulted.
+      views: {
+        viewed: () => {
+          throw new Error('no view is recorded without a caller');
+        },
+      },
       policy: createScopePolicy({ subtreeOf: (roots) => Promise.resolve(roots) }),
       secrets: createSecretBox([{ id: 'k1', key: Buffer.alloc(32, 1) }]),
       unitExists: () => Promise.resolve(true),

@@ -8,6 +8,7 @@
 // Auto-start is for the service starting, not for one more process joining a running fleet: a
 // rolling restart must not undo an operator's stop.
 import type { Audit } from '../../platform/audit.js';
+import type { ViewAudit } from '../../platform/audit-views.js';
 import type { Database } from '../../platform/db/database.js';
 import { uuidv7 } from '../../platform/ids.js';
 import type { PubSub } from '../../platform/kv/kv.js';
@@ -52,6 +53,8 @@ export interface CameraRuntimeDeps {
   /** Tells the other processes of changes to the registry, and hears theirs. */
   pubsub: PubSub;
   audit: Audit;
+  /** Records views of cameras (status, logs, frames) once per viewer, camera and window. */
+  views: Pick<ViewAudit, 'viewed'>;
   /** Which cameras a caller may see and act on (the units its grants reach). */
   policy: ScopePolicy;
   /** Seals camera credentials at rest (and opens them for the workers). */
@@ -156,6 +159,7 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     log,
     unitExists: deps.unitExists,
     guard,
+    views: deps.views,
   });
   const retention = createCameraEventRetention({ database, retentionDays: settings.logRetentionDays, log, metrics });
   /** The subscription to the other processes' changes, once asked for (not awaited: a shared store that is down does not hold up the start). */

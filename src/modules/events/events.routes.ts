@@ -194,7 +194,7 @@ export const eventRoutes: FastifyPluginCallbackTypebox<EventRouteDeps> = (app, {
         tags: ['events'],
         summary: "The event's snapshot as JPEG",
         description:
-          '404 `SNAPSHOT_NOT_FOUND` when the event has none (none was sent or captured, or retention removed it). Audited as `event.view_snapshot`.',
+          '404 `SNAPSHOT_NOT_FOUND` when the event has none (none was sent or captured, or retention removed it). Audited as `event.view_snapshot`, once per viewer and `VIGIL_AUDIT_VIEW_WINDOW_S`.',
         params: EventParams,
         response: {
           200: { description: 'The snapshot.', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } },

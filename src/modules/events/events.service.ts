@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
+import type { ViewAudit } from '../../platform/audit-views.js';
 import type { Schema } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import type { Principal } from '../../platform/http/access.js';
@@ -79,6 +80,8 @@ export interface CameraPlace {
 export interface EventServiceDeps {
   db: Kysely<Schema>;
   audit: Audit;
+  /** Records views of snapshots once per viewer, event and window. */
+  views: Pick<ViewAudit, 'viewed'>;
   policy: ScopePolicy;
   metrics: EventMetrics;
   log: Logger;
@@ -316,20 +319,17 @@ export function createEventService(deps: EventServiceDeps) {
 
     get: async (caller: EventCaller, id: string) => toEvent(await visible(caller, id)),
 
-    /** The event's snapshot (404 SNAPSHOT_NOT_FOUND when it has none); audited with who saw it. */
+    /**
+     * The event's snapshot (404 SNAPSHOT_NOT_FOUND when it has none); audited with who saw it, once
+     * per viewer and event within the view window, after the answer (platform/audit-views.ts).
+     */
     async snapshot(caller: EventCaller, id: string): Promise<Buffer> {
       const row = await visible(caller, id);
       const jpeg = row.has_snapshot ? await eventsRepo.snapshot(db, id) : undefined;
       if (!jpeg) throw EventErrors.noSnapshot(id);
-      await audit.write(db, {
-        ...byActor(caller.actor),
-        action: 'event.view_snapshot',
-        resourceType: 'detection_event',
-        resourceId: id,
-        orgUnitCode: row.org_unit_code,
-        after: { bytes: jpeg.length },
-        result: 'success',
-      });
+      deps.views.viewed(caller.actor, 'event.view_snapshot', [
+        { resourceType: 'detection_event', resourceId: id, orgUnitCode: row.org_unit_code, after: { bytes: jpeg.length } },
+      ]);
       return jpeg;
     },
 
