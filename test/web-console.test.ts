@@ -1,0 +1,113 @@
+// The web console as the server serves it: the page for page addresses a browser asks for, hashed
+// assets with long caching and gzip, and the API's and probes' addresses untouched (the unified 404).
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installErrorHandling } from '../src/platform/http/errors.js';
+import { installWebConsole, loadWebConsole, webConsoleDir } from '../src/platform/http/web-console.js';
+import { startTestVigil } from './helpers/app.js';
+import type { TestVigil } from './helpers/app.js';
+
+const PAGE = { accept: 'text/html,application/xhtml+xml' };
+
+describe('the web console, served by the app', () => {
+  let vigil: TestVigil;
+  beforeAll(async () => {
+    vigil = await startTestVigil();
+  });
+  afterAll(async () => {
+    await vigil?.stop();
+  });
+
+  it('answers page addresses a browser asks for with the console (or says how to build it), never cached', async () => {
+    for (const url of ['/', '/cameras', '/organization/SITE?asOf=2026-01-01']) {
+      const res = await vigil.app.inject({ method: 'GET', url, headers: PAGE });
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      if (existsSync(path.join(webConsoleDir, 'index.html'))) {
+        expect(res.statusCode).toBe(200);
+        expect(res.body).toContain('<div id="root"></div>');
+      } else {
+        expect(res.statusCode).toBe(503);
+        expect(res.body).toContain('npm run build');
+      }
+      // The same security headers as the API: the page may run only its own scripts.
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+  });
+
+  it('keeps the API’s and the probes’ addresses: an unknown one is the unified 404, even asked for as a page', async () => {
+    for (const url of ['/api/v1/nope', '/api', '/health/nope', '/metrics/x', '/.well-known/nope']) {
+      const res = await vigil.app.inject({ method: 'GET', url, headers: PAGE });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    // Known routes still answer as before.
+    expect((await vigil.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    expect((await vigil.app.inject({ method: 'GET', url: '/api/v1/cameras' })).statusCode).toBe(401);
+  });
+
+  it('answers a page address asked for as JSON (a script, not a browser) with the unified 404', async () => {
+    const res = await vigil.app.inject({ method: 'GET', url: '/cameras', headers: { accept: 'application/json' } });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+    const missing = await vigil.app.inject({ method: 'GET', url: '/assets/missing-abc.js', headers: PAGE });
+    expect(missing.statusCode).toBe(404);
+  });
+});
+
+describe('the web console’s files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-web-'));
+  const script = `console.log(${JSON.stringify('x'.repeat(4000))});`;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function app() {
+    mkdirSync(path.join(dir, 'assets'), { recursive: true });
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
+    writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), script);
+    writeFileSync(path.join(dir, 'assets', 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    const server = Fastify();
+    installErrorHandling(server, 1024);
+    server.addHook('onRoute', (route) => void ((route.config as Record<string, unknown> | undefined)?.permission ?? ''));
+    installWebConsole(server, loadWebConsole(dir));
+    await server.ready();
+    return server;
+  }
+
+  it('serves hashed assets cached for a year, gzipped when the browser takes it, and answers 304 to a matching ETag', async () => {
+    const server = await app();
+    const plain = await server.inject({ method: 'GET', url: '/assets/index-abc123.js' });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.body).toBe(script);
+    expect(plain.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const zipped = await server.inject({ method: 'GET', url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.rawPayload.length).toBeLessThan(script.length / 10);
+    expect(gunzipSync(zipped.rawPayload).toString()).toBe(script);
+    const again = await server.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'if-none-match': plain.headers.etag as string },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    // Small or binary files are sent as they are.
+    const png = await server.inject({ method: 'GET', url: '/assets/logo.png', headers: { 'accept-encoding': 'gzip' } });
+    expect(png.headers['content-encoding']).toBeUndefined();
+    expect(png.headers['content-type']).toBe('image/png');
+    await server.close();
+  });
+
+  it('does not serve files outside its folder', async () => {
+    const server = await app();
+    for (const url of ['/../package.json', '/assets/../../package.json', '/%2e%2e/package.json']) {
+      const res = await server.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+      expect(res.statusCode, url).toBe(404);
+    }
+    await server.close();
+  });
+});
