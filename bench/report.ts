@@ -184,6 +184,7 @@ export interface ExtraResults {
   cameras?: { ok: boolean };
   events?: { ok: boolean };
   alerts?: { ok: boolean };
+  web?: { ok: boolean };
 }
 
 export function writeResults(
@@ -198,7 +199,9 @@ export function writeResults(
     results.every((r) => r.problems.length === 0) &&
     (extra.orgUnits?.ok ?? true) &&
     (extra.cameras?.ok ?? true) &&
-    (extra.events?.ok ?? true);
+    (extra.events?.ok ?? true) &&
+    (extra.alerts?.ok ?? true) &&
+    (extra.web?.ok ?? true);
   const document = {
     generatedAt: new Date().toISOString(),
     environment,

@@ -15,6 +15,7 @@ import type { CamerasResult } from './cameras/index.js';
 import type { OrgUnitsResult } from './org-units/index.js';
 import type { EventsResult } from './events/index.js';
 import type { AlertsResult } from './alerts/index.js';
+import type { WebResult } from './web/index.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
@@ -28,6 +29,8 @@ const CAMERAS = 'cameras';
 const EVENTS = 'events';
 /** Alert evaluation and notification (see bench/alerts/). */
 const ALERTS = 'alerts';
+/** The web console's budgets: initial JavaScript, the camera wall (see bench/web/). */
+const WEB = 'web';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -138,7 +141,7 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS, ALERTS];
+  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS, ALERTS, WEB];
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
@@ -150,6 +153,8 @@ async function main(): Promise<number> {
   const eventsSettings = eventsModule?.readEventsSettings(process.env);
   const alertsModule = !settings.scenarios || settings.scenarios.includes(ALERTS) ? await import('./alerts/index.js') : undefined;
   const alertsSettings = alertsModule?.readAlertsSettings(process.env);
+  const webModule = !settings.scenarios || settings.scenarios.includes(WEB) ? await import('./web/index.js') : undefined;
+  const webSettings = webModule?.readWebSettings(process.env);
   installChildCleanup();
 
   const environment = {
@@ -188,7 +193,13 @@ async function main(): Promise<number> {
     progress(`${ALERTS}: ${alertsSettings.rules} rules, ${environment.cpus} CPUs, node ${environment.node}`);
     alerts = await alertsModule.runAlerts(alertsSettings, progress);
   }
+  let web: WebResult | undefined;
+  if (webModule && webSettings) {
+    progress(`${WEB}: ${webSettings.cameras} cameras on the wall, ${environment.cpus} CPUs, node ${environment.node}`);
+    web = await webModule.runWeb(webSettings, progress);
+  }
   writeResults(RESULTS_FILE, settings, environment, results, {
+    ...(web ? { web } : {}),
     ...(alerts ? { alerts } : {}),
     ...(orgUnits ? { orgUnits } : {}),
     ...(cameras ? { cameras } : {}),
@@ -208,6 +219,7 @@ async function main(): Promise<number> {
   if (camerasModule && cameras) out.push(camerasModule.formatCameras(cameras), '');
   if (eventsModule && events) out.push(eventsModule.formatEvents(events), '');
   if (alertsModule && alerts) out.push(alertsModule.formatAlerts(alerts), '');
+  if (webModule && web) out.push(webModule.formatWeb(web), '');
   out.push(`results: ${RESULTS_FILE}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -217,6 +229,7 @@ async function main(): Promise<number> {
     ...(cameras && !cameras.ok ? [CAMERAS] : []),
     ...(events && !events.ok ? [EVENTS] : []),
     ...(alerts && !alerts.ok ? [ALERTS] : []),
+    ...(web && !web.ok ? [WEB] : []),
   ];
   if (failed.length > 0) {
     process.stderr.write(`bench: requests failed in ${failed.join(', ')}; these numbers measure nothing\n`);

@@ -1,0 +1,327 @@
+// The web console benchmark (issue 13's budgets), against a real `vigil serve` (a child process,
+// PGlite in a temporary folder) with a camera simulator in this process and Debian's chromium:
+// (1) initial JavaScript: what index.html loads before any page (its entry script and the modules it
+//     preloads), gzipped at level 9 as the server sends it; budget ≤ 250 KB;
+// (2) the camera wall with BENCH_WEB_CAMERAS cameras (100), all ingesting: from navigation to
+//     interactive (every camera tile listed, the frames of the tiles on screen loaded, and the main
+//     thread answering a frame within 50 ms), in a fresh browser context each trial (nothing cached);
+//     budget ≤ 1,500 ms. Baseline in the same run: the console's shell alone (a page with no data);
+// (3) the server's CPU while the wall stays open, as a share of one core (from /proc, utime + stime
+//     of the server process); budget < 20 %. Baseline in the same run: the same server over the
+//     same time with no page open (the cameras' ingest alone).
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { packageRoot } from '../../src/platform/paths.js';
+import { startCameraSimulator } from '../../src/tools/camera-sim/simulator.js';
+import { stats } from '../org-units/tools.js';
+import type { LatencyStats } from '../org-units/result.js';
+
+export const WEB_SCENARIO = 'web';
+const ADMIN = { email: 'bench@example.com', password: 'harbour-lantern-quay-42' } as const;
+const GOALS = { initialJsKb: 250, wallInteractiveMs: 1_500, serverCpuShare: 0.2 } as const;
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface WebSettings {
+  cameras: number;
+  trials: number;
+  cpuSeconds: number;
+  chromium: string | undefined;
+}
+
+export interface WebResult {
+  settings: WebSettings;
+  initialJs: { files: { file: string; gzipBytes: number }[]; gzipKb: number; goalKb: number };
+  wall?: {
+    interactiveMs: LatencyStats;
+    shellMs: LatencyStats;
+    cpuOpen: number;
+    cpuIdle: number;
+    tilesOnScreen: number;
+    snapshotRequestsPerSecond: number;
+  };
+  problems: string[];
+  skipped: string[];
+  ok: boolean;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+export function readWebSettings(env: NodeJS.ProcessEnv): WebSettings {
+  const chromiumPath = [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => !!p && existsSync(p));
+  return {
+    cameras: int(env, 'BENCH_WEB_CAMERAS', 100, 1),
+    trials: int(env, 'BENCH_WEB_TRIALS', 7, 1),
+    cpuSeconds: int(env, 'BENCH_WEB_CPU_SECONDS', 20, 5),
+    chromium: chromiumPath,
+  };
+}
+
+/** The files index.html loads before any page: its module script, preloaded modules and styles. */
+export function initialAssets(webDir: string): { file: string; gzipBytes: number }[] {
+  const html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
+  const refs = [...html.matchAll(/<(?:script[^>]+src|link[^>]+href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  return [...new Set(refs)].map((ref) => ({ file: ref, gzipBytes: gzipSync(readFileSync(path.join(webDir, ref)), { level: 9 }).length }));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ", field 3 is state; utime and stime are fields 14 and 15 (1-based) of the line.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(packageRoot, 'bin', 'vigil.js'), 'serve'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      VIGIL_ADMIN_EMAIL: ADMIN.email,
+      VIGIL_ADMIN_PASSWORD: ADMIN.password,
+      VIGIL_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
+      VIGIL_RATE_LIMIT_MAX: '10000000',
+      VIGIL_RATE_LIMIT_AUTH_MAX: '10000000',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`vigil serve exited (${child.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return { child, url };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`vigil serve did not become ready: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function api(url: string, headers: Record<string, string>, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${url}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as Record<string, unknown>;
+}
+
+/** Signs in (cookie mode) in a context that others copy: every trial starts signed in, with nothing cached. */
+async function signedInState(browser: Browser, url: string) {
+  const context = await browser.newContext();
+  const res = await context.request.post(`${url}/api/auth/login`, { data: { ...ADMIN, mode: 'cookie' } });
+  if (!res.ok()) throw new Error(`cookie sign-in answered ${res.status()}`);
+  const state = await context.storageState();
+  await context.close();
+  return state;
+}
+
+/** ms from navigation start until `ready` holds in the page (checked every animation frame). */
+async function timeTo(context: BrowserContext, url: string, ready: string): Promise<number> {
+  const page = await context.newPage();
+  await page.goto(url, { waitUntil: 'commit' });
+  const handle = await page.waitForFunction(ready, undefined, { polling: 'raf', timeout: 60_000 });
+  const at = (await handle.jsonValue()) as number;
+  await page.close();
+  return at;
+}
+
+// In the page: every tile listed, the frames of the tiles on screen loaded, then one more frame
+// within 50 ms (the main thread is free to answer input).
+const wallReady = (cameras: number) => `(() => {
+  const tiles = document.querySelectorAll('main a[href^="/cameras/"]');
+  const names = new Set([...tiles].map((a) => a.getAttribute('href')));
+  if (names.size < ${cameras}) return false;
+  const visible = [...document.querySelectorAll('main img')].filter((img) => {
+    const r = img.getBoundingClientRect();
+    return r.bottom > 0 && r.top < innerHeight && r.width > 0;
+  });
+  if (visible.length === 0 || !visible.every((img) => img.complete && img.naturalWidth > 0)) return false;
+  const now = performance.now();
+  if (!window.__benchMark) { window.__benchMark = now; return false; }
+  return now - window.__benchMark < 50 ? now : (window.__benchMark = now, false);
+})()`;
+const shellReady = `(() => document.querySelector('main h1')?.textContent === 'Page not found' ? performance.now() : false)()`;
+
+export async function runWeb(settings: WebSettings, progress: (line: string) => void): Promise<WebResult> {
+  const webDir = path.join(packageRoot, 'dist', 'web');
+  const problems: string[] = [];
+  const skipped: string[] = [];
+  if (!existsSync(path.join(webDir, 'index.html'))) throw new Error('dist/web is missing: npm run build first (npm run bench does)');
+  const files = initialAssets(webDir);
+  const gzipKb = Math.round((files.reduce((sum, f) => sum + f.gzipBytes, 0) / 1024) * 10) / 10;
+  const result: WebResult = { settings, initialJs: { files, gzipKb, goalKb: GOALS.initialJsKb }, problems, skipped, ok: true };
+  if (!settings.chromium) {
+    skipped.push('camera wall: no chromium (install the Debian package chromium, or set CHROMIUM_PATH)');
+    return result;
+  }
+
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-web-'));
+  const sim = await startCameraSimulator({ count: settings.cameras, fps: 5, width: 320, height: 240 });
+  let server: { child: ChildProcess; url: string } | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = await serve(dataDir);
+    const { url } = server;
+    const login = await api(url, { 'content-type': 'application/json' }, 'POST', '/api/auth/login', ADMIN);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${String(login.accessToken)}` };
+    await api(url, headers, 'POST', '/api/v1/organization-units', {
+      code: 'SITE',
+      name: 'Site',
+      unitType: 'SITE',
+      effectiveDate: '2026-01-01',
+    });
+    progress(`web: ${settings.cameras} cameras on the simulator, starting them`);
+    const ids: string[] = [];
+    for (let n = 1; n <= settings.cameras; n++) {
+      const camera = await api(url, headers, 'POST', '/api/v1/cameras', {
+        orgUnitCode: 'SITE',
+        name: `Bench camera ${String(n).padStart(3, '0')}`,
+        sourceUrl: sim.streamUrl(n),
+      });
+      ids.push(String(camera.id));
+      await api(url, headers, 'POST', `/api/v1/cameras/${String(camera.id)}/start`, {});
+    }
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const answer = (await api(url, headers, 'POST', '/api/v1/cameras/batch-status', { cameraIds: ids })) as {
+        items?: { state: string }[];
+      };
+      const running = (answer.items ?? []).filter((s) => s.state === 'running').length;
+      if (running === ids.length) break;
+      if (Date.now() > deadline) throw new Error(`only ${running} of ${ids.length} cameras are running after 120 s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+
+    browser = await chromium.launch({ executablePath: settings.chromium, headless: true, args: CHROMIUM_ARGS });
+    const state = await signedInState(browser, url);
+    const interactive: number[] = [];
+    const shell: number[] = [];
+    progress(`web: ${settings.trials} trials of the wall and of the shell`);
+    for (let trial = 0; trial < settings.trials; trial++) {
+      for (const [target, ready, into] of [
+        [`${url}/no-such-page`, shellReady, shell],
+        [`${url}/cameras`, wallReady(settings.cameras), interactive],
+      ] as const) {
+        const context = await browser.newContext({ storageState: state, viewport: { width: 1366, height: 900 } });
+        into.push(await timeTo(context, target, ready));
+        await context.close();
+      }
+    }
+
+    // CPU: the wall open for cpuSeconds, then the same time with no page open.
+    const pid = server.child.pid!;
+    const context = await browser.newContext({ storageState: state, viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    let snapshots = 0;
+    page.on('request', (request) => void (request.url().includes('/snapshot') && snapshots++));
+    await page.goto(`${url}/cameras`);
+    await page.waitForFunction(wallReady(settings.cameras), undefined, { polling: 'raf', timeout: 60_000 });
+    const tilesOnScreen = await page.evaluate(
+      `[...document.querySelectorAll('main img')].filter((img) => { const r = img.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.width > 0; }).length`,
+    );
+    progress(`web: server CPU with the wall open, ${settings.cpuSeconds} s`);
+    snapshots = 0;
+    const openFrom = cpuSecondsOf(pid);
+    const openStart = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, settings.cpuSeconds * 1000));
+    const openSeconds = (performance.now() - openStart) / 1000;
+    const cpuOpen = (cpuSecondsOf(pid) - openFrom) / openSeconds;
+    const snapshotRequestsPerSecond = snapshots / openSeconds;
+    await context.close();
+    progress(`web: server CPU with no page open, ${settings.cpuSeconds} s`);
+    const idleFrom = cpuSecondsOf(pid);
+    const idleStart = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, settings.cpuSeconds * 1000));
+    const cpuIdle = (cpuSecondsOf(pid) - idleFrom) / ((performance.now() - idleStart) / 1000);
+
+    result.wall = {
+      interactiveMs: stats(interactive),
+      shellMs: stats(shell),
+      cpuOpen: Math.round(cpuOpen * 1000) / 1000,
+      cpuIdle: Math.round(cpuIdle * 1000) / 1000,
+      tilesOnScreen: Number(tilesOnScreen),
+      snapshotRequestsPerSecond: Math.round(snapshotRequestsPerSecond * 10) / 10,
+    };
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  } finally {
+    await browser?.close();
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await new Promise((resolve) => server!.child.once('exit', resolve));
+    }
+    await sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  result.ok = problems.length === 0;
+  return result;
+}
+
+const met = (ok: boolean) => (ok ? 'met' : 'not met');
+
+export function formatWeb(result: WebResult): string {
+  const s = result.settings;
+  const js = result.initialJs;
+  const lines = [
+    `Web console (initial JavaScript; the camera wall with ${s.cameras} ingesting cameras over ${s.trials} cold loads at 1366×900; server CPU over ${s.cpuSeconds} s)`,
+    '',
+    '| initial files (gzip -9) | total KB | goal ≤ 250 KB | share of goal |',
+    '|---|---|---|---|',
+    `| ${js.files.map((f) => `${f.file} ${(f.gzipBytes / 1024).toFixed(1)} KB`).join('; ')} | ${js.gzipKb} | ${met(js.gzipKb <= js.goalKb)} | ${(js.gzipKb / js.goalKb).toFixed(2)} |`,
+  ];
+  if (result.wall) {
+    const w = result.wall;
+    lines.push(
+      '',
+      '| page | p50 ms | max ms | baseline (shell) p50 ms | ratio | goal ≤ 1,500 ms (max) |',
+      '|---|---|---|---|---|---|',
+      `| camera wall, navigation → interactive | ${w.interactiveMs.p50} | ${w.interactiveMs.max} | ${w.shellMs.p50} | ${(w.interactiveMs.p50 / Math.max(1, w.shellMs.p50)).toFixed(2)} | ${met(w.interactiveMs.max <= GOALS.wallInteractiveMs)} |`,
+      '',
+      '| server CPU, share of one core | wall open | baseline: no page open | difference | goal < 20 % (wall open) | tiles on screen | snapshot requests/s |',
+      '|---|---|---|---|---|---|---|',
+      `| vigil serve | ${(w.cpuOpen * 100).toFixed(1)} % | ${(w.cpuIdle * 100).toFixed(1)} % | ${((w.cpuOpen - w.cpuIdle) * 100).toFixed(1)} % | ${met(w.cpuOpen < GOALS.serverCpuShare)} | ${w.tilesOnScreen} | ${w.snapshotRequestsPerSecond} |`,
+    );
+  }
+  for (const p of result.problems) lines.push(`problem: ${p}`);
+  for (const sk of result.skipped) lines.push(`skipped ${sk}`);
+  return lines.join('\n');
+}
