@@ -136,11 +136,11 @@ export async function openCore(
     throw error;
   }
   const audit = createAudit({ metrics });
-  const users = createUsersService({ db: database.db, audit, log });
   // Grants on a unit cover its subtree in today's tree.
   const now = options.now ?? (() => new Date());
   const orgScope = createOrgScope({ db: database.db, today: () => todayIn(config.timeZone, now()) });
   const policy = createScopePolicy({ subtreeOf: async (roots) => (await orgScope.snapshot()).subtreeOf(roots) });
+  const users = createUsersService({ db: database.db, audit, log, policy, now });
   const apiKeys = createApiKeysService({ db: database.db, audit, policy });
   const tokens = createTokenKeys({
     db: database.db,

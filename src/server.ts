@@ -22,7 +22,7 @@ import type { Alerting } from './modules/alerts/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgImportExport, OrgService } from './modules/org-units/index.js';
 import { orgImportExportRoutes } from './modules/org-units/index.js';
-import { COOKIE, UserView, apiKeyRoutes, authRoutes } from './modules/auth/index.js';
+import { COOKIE, UserRecord, UserView, apiKeyRoutes, authRoutes, userRoutes } from './modules/auth/index.js';
 import type { ScopePolicy } from './modules/auth/index.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
 import { documentAccess, securitySchemes } from './platform/http/openapi.js';
@@ -187,6 +187,7 @@ export async function buildServer(services: Services) {
   installAccessControl(app, principalOf, (principal, permission) => services.policy.can(principal, permission));
   app.addSchema(ErrorResponse);
   app.addSchema(UserView);
+  app.addSchema(UserRecord);
   app.addSchema(OrgUnitView);
   app.addSchema(OrgUnitVersionView);
   app.addSchema(OrgUnitTreeView);
@@ -215,6 +216,11 @@ export async function buildServer(services: Services) {
       tags: [
         { name: 'auth', description: 'Sign-in, token refresh and sign-out; the public keys of access tokens.' },
         {
+          name: 'users',
+          description:
+            'The people who sign in: create, list, rename, disable and enable them, reset their passwords and replace their role grants (the HTTP side of `vigil users`).',
+        },
+        {
           name: 'alerts',
           description:
             'Alert rules over cameras and detection events, the alerts they raise (with their history), silences, and a live stream of changes.',
@@ -242,6 +248,7 @@ export async function buildServer(services: Services) {
 
   await app.register(authRoutes, services.auth);
   await app.register(apiKeyRoutes, { apiKeys: services.auth.apiKeys, forget: () => services.auth.authenticator.forget() });
+  await app.register(userRoutes, { users: services.auth.users, forget: () => services.auth.authenticator.forget() });
   await app.register(auditRoutes, { auditLog: services.auditLog });
   await app.register(orgUnitRoutes, { org: services.org, maxDepth: config.org.maxDepth });
   await app.register(cameraRoutes, { cameras: services.cameras });

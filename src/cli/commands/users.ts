@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { User } from '../../modules/auth/index.js';
 import { SYSTEM } from '../../modules/auth/index.js';
@@ -11,13 +10,14 @@ const HELP = `Manages the people who sign in to Vigil. Changes are audited with 
   create --email E [--name N] [--role R [--unit CODE]] [--password-stdin]
                     create a user; without --password-stdin a strong password is generated and printed once
   list [--json]     list users with their role grants
-  disable EMAIL     stop a user from signing in
+  disable EMAIL     stop a user from signing in and end their sessions
   enable EMAIL      let a disabled user sign in again
   reset-password EMAIL [--password-stdin]
                     set a new password (generated and printed once unless read from stdin)
   grant EMAIL --role R [--unit CODE]     grant admin, operator, viewer or detector, globally or on a unit's subtree
   revoke EMAIL --role R [--unit CODE]    remove that grant
-Passwords need at least 12 characters and must not be a common one.`;
+Passwords need at least 12 characters and must not be a common one.
+The same rules hold for the HTTP API (/api/v1/users, docs/security.md).`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -72,25 +72,31 @@ export const usersCommand: Command = {
     const core = await openCore(loaded.config, log);
     try {
       const users = core.users;
-      const newPassword = async () => {
-        if (values['password-stdin']) return { password: await readStdin(), generated: false };
-        return { password: randomBytes(18).toString('base64url'), generated: true };
-      };
-      const actor = { ...SYSTEM, id: 'cli' };
+      // Read from stdin, or undefined: the service generates one and answers it once.
+      const givenPassword = async () => (values['password-stdin'] ? await readStdin() : undefined);
+      const caller = { actor: { ...SYSTEM, id: 'cli' } };
       switch (verb) {
         case 'create': {
-          const { password, generated } = await newPassword();
-          const roles = values.role ? [{ role: values.role as 'admin', orgUnitCode: values.unit ?? null }] : [];
-          const user = await users.create({ email: email!, password, roles, ...(values.name ? { displayName: values.name } : {}) }, actor);
+          const grants = values.role ? [{ role: values.role, orgUnitCode: values.unit ?? null }] : [];
+          const password = await givenPassword();
+          const { user, generatedPassword } = await users.create(
+            {
+              email: email!,
+              grants,
+              ...(password !== undefined ? { password } : {}),
+              ...(values.name ? { displayName: values.name } : {}),
+            },
+            caller,
+          );
           context.out(`created ${describe(user)}`);
-          if (generated) context.out(`password: ${password}`);
+          if (generatedPassword !== undefined) context.out(`password: ${generatedPassword}`);
           return 0;
         }
         case 'list': {
           const all: User[] = [];
           let cursor: string | undefined;
           do {
-            const page = await users.list(500, cursor);
+            const page = await users.list({ limit: 500, ...(cursor !== undefined ? { cursor } : {}) }, caller);
             all.push(...page.items);
             cursor = page.nextCursor ?? undefined;
           } while (cursor);
@@ -100,19 +106,18 @@ export const usersCommand: Command = {
         }
         case 'disable':
         case 'enable':
-          context.out(describe(await users.setStatus(email!, verb === 'disable' ? 'disabled' : 'active', actor)));
+          context.out(describe(await users.update(email!, { status: verb === 'disable' ? 'disabled' : 'active' }, caller)));
           return 0;
         case 'reset-password': {
-          const { password, generated } = await newPassword();
-          await users.resetPassword(email!, password, actor);
+          const { generatedPassword } = await users.resetPassword(email!, await givenPassword(), caller);
           context.out(`password reset for ${email}`);
-          if (generated) context.out(`password: ${password}`);
+          if (generatedPassword !== undefined) context.out(`password: ${generatedPassword}`);
           return 0;
         }
         case 'grant':
         case 'revoke': {
           const change = verb === 'grant' ? users.grant : users.revoke;
-          context.out(describe(await change(email!, values.role!, values.unit ?? null, actor)));
+          context.out(describe(await change(email!, values.role!, values.unit ?? null, caller)));
           return 0;
         }
         default:

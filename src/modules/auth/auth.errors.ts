@@ -14,6 +14,8 @@ export type AuthErrorCode =
   | 'USER_NOT_FOUND'
   | 'UNKNOWN_ROLE'
   | 'GRANT_NOT_FOUND'
+  | 'CANNOT_DISABLE_SELF'
+  | 'CANNOT_REMOVE_OWN_ADMIN'
   // sign-in and sessions
   | 'INVALID_CREDENTIALS'
   | 'TOO_MANY_ATTEMPTS'
@@ -43,6 +45,8 @@ export const authErrors = errorCatalogue<AuthErrorCode>({
   USER_NOT_FOUND: 404,
   UNKNOWN_ROLE: 400,
   GRANT_NOT_FOUND: 404,
+  CANNOT_DISABLE_SELF: 409,
+  CANNOT_REMOVE_OWN_ADMIN: 409,
   INVALID_CREDENTIALS: 401,
   TOO_MANY_ATTEMPTS: 429,
   INVALID_REFRESH_TOKEN: 401,
@@ -75,6 +79,33 @@ export const AuthErrors = {
       email,
       role,
       orgUnitCode: unit,
+    }),
+  cannotDisableSelf: () => raise('CANNOT_DISABLE_SELF', 'you cannot disable yourself; ask another admin'),
+  cannotRemoveOwnAdmin: () =>
+    raise('CANNOT_REMOVE_OWN_ADMIN', 'you cannot remove your own last admin grant; keep one, or ask another admin'),
+  badUnit: (code: string) =>
+    platformErrors.raise('INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, {
+      orgUnitCode: code,
+    }),
+  /** The platform's code: a unit-scoped admin granting a role beyond its units (a global grant included). */
+  grantOutOfScope: (role: string, unit: string | null) =>
+    platformErrors.raise(
+      'FORBIDDEN',
+      unit === null
+        ? `only an admin whose grant is global may grant ${role} globally`
+        : `you may only grant roles on the units your grants cover, not on ${unit}`,
+      { role, orgUnitCode: unit },
+    ),
+  /** The platform's code: a unit-scoped admin leaving a person with no grant, hence outside every unit. */
+  grantsRequired: () =>
+    platformErrors.raise('FORBIDDEN', 'an admin whose grants are on units must give a user at least one grant inside them', {
+      grants: [],
+    }),
+  stale: (id: string, actual: number, expected: number) =>
+    platformErrors.raise('PRECONDITION_FAILED', `user ${id} is at revision ${actual}, not ${expected}; read it again and retry`, {
+      userId: id,
+      expectedRevision: expected,
+      revision: actual,
     }),
 } as const;
 
@@ -119,10 +150,7 @@ export const ApiKeyErrors = {
   notFound: (key: string) => raise('API_KEY_NOT_FOUND', `no API key ${key} in force`, { apiKey: key }),
   nameTaken: (name: string) => raise('API_KEY_NAME_TAKEN', `an API key named "${name}" is already in force`, { name }),
   badName: () => raise('INVALID_API_KEY_NAME', 'an API key name has 1 to 100 characters and is not blank'),
-  badUnit: (code: string) =>
-    platformErrors.raise('INVALID_ORG_UNIT_CODE', `"${code}" is not an org unit code (letters, digits, _ . -; up to 64)`, {
-      orgUnitCode: code,
-    }),
+  badUnit: AuthErrors.badUnit,
   badExpiry: () => raise('INVALID_EXPIRY', 'expiresInDays must be a whole number from 1 to 3650'),
   /** The platform's code: a unit-scoped admin making a key beyond its units. */
   outOfScope: (unit: string | null) =>

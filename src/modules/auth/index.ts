@@ -1,12 +1,17 @@
 // Auth: the people who sign in and the roles they hold. Invariants: emails are unique whatever
 // their case; passwords are stored only as argon2id hashes and must pass the policy; every change
 // to a user or a grant is audited in its own transaction; a fresh database gets exactly one first
-// admin, even when several processes start together. API keys and refresh tokens are stored only
-// as hashes; a write authenticated by cookie needs the session's CSRF token.
+// admin, even when several processes start together. An admin whose grants are on units manages only
+// the users whose grants all lie inside them (the others are not found), and grants only inside
+// them; disabling a user ends their sessions. API keys and refresh tokens are stored only as hashes;
+// a write authenticated by cookie needs the session's CSRF token.
 export { hashPassword, verifyPassword } from './passwords.js';
 export { checkPassword, MIN_PASSWORD_LENGTH } from './password-policy.js';
 export { createUsersService, SYSTEM } from './users.service.js';
-export type { Actor, Grant, User, UsersService } from './users.service.js';
+export type { Actor, Grant, GrantInput, User, UserCaller, UsersService, WithPassword } from './users.service.js';
+export { userRoutes } from './users.routes.js';
+export type { UserRouteDeps } from './users.routes.js';
+export { UserRecord } from './users.schemas.js';
 export { ROLES } from './users.repo.js';
 export type { Role } from './users.repo.js';
 export { createTokenKeys } from './tokens.js';

@@ -43,4 +43,14 @@ describe('scope policy', () => {
     expect(await policy.narrow('all', 'A')).toEqual(new Set(['A', 'A1']));
     expect(await policy.narrow('all', 'UNKNOWN')).toEqual(new Set());
   });
+
+  it('covers a person only when every one of their grants is within reach; a person with no grant only globally', async () => {
+    const adminOnA = await policy.reach(principal({ role: 'admin', orgUnitCode: 'A' }), 'users:write');
+    expect(policy.coversAll(adminOnA, ['A', 'A1'])).toBe(true);
+    expect(policy.coversAll(adminOnA, ['A1', 'B'])).toBe(false);
+    expect(policy.coversAll(adminOnA, ['A', null])).toBe(false);
+    expect(policy.coversAll(adminOnA, [])).toBe(false);
+    expect(policy.coversAll('all', [])).toBe(true);
+    expect(policy.coversAll('all', [null, 'B'])).toBe(true);
+  });
 });

@@ -31,6 +31,12 @@ export interface ScopePolicy {
   reach(principal: Principal, permission: Permission): Promise<Reach>;
   /** Whether `unit` lies within `reach`; a resource on no unit (null) only within a global reach. */
   covers(reach: Reach, unit: string | null): boolean;
+  /**
+   * Whether a person whose grants are on `units` lies within `reach`: every grant must (a unit admin
+   * manages only people held entirely inside its units). A person with no grant at all belongs to no
+   * unit, so only a global reach covers them.
+   */
+  coversAll(reach: Reach, units: readonly (string | null)[]): boolean;
   allows(principal: Principal, permission: Permission, unit: string | null): Promise<boolean>;
   /** The units under `root` (itself included) that lie within `reach`: a filter "at this unit" narrowed to what may be seen. */
   narrow(reach: Reach, root: string): Promise<ReadonlySet<string>>;
@@ -53,6 +59,7 @@ export function createScopePolicy(deps: {
     can,
     reach,
     covers,
+    coversAll: (reach, units) => reach === 'all' || (units.length > 0 && units.every((unit) => covers(reach, unit))),
     allows: async (principal, permission, unit) => covers(await reach(principal, permission), unit),
     async narrow(reach, root) {
       const under = await deps.subtreeOf([root]);

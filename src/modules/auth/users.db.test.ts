@@ -13,11 +13,15 @@ import type { Database } from '../../platform/db/database.js';
 import { migrate } from '../../platform/db/migrate.js';
 import { createMetrics } from '../../platform/metrics.js';
 import { verifyPassword } from './passwords.js';
+import { createScopePolicy } from './scope-policy.js';
 import { createUsersService, SYSTEM } from './users.service.js';
 import type { Schema } from '../../platform/db/schema.js';
 
 const silent = pino({ level: 'silent' });
 const GOOD = 'quiet-harbour-lantern-42';
+const system = { actor: SYSTEM };
+/** Units without children: a grant on one covers that unit alone. */
+const policy = createScopePolicy({ subtreeOf: (roots) => Promise.resolve([...roots]) });
 
 async function openDb(testDb: TestDatabase): Promise<Database> {
   return openTestDatabase(testDb);
@@ -44,6 +48,7 @@ describe('users', () => {
       db: database.db,
       audit: createAudit({ metrics: createMetrics({ defaultMetrics: false }) }),
       log,
+      policy,
     });
   });
 
@@ -53,10 +58,11 @@ describe('users', () => {
   });
 
   it('creates a user with an argon2id hash, never the password, and audits it', async () => {
-    const user = await users.create(
-      { email: 'Ana@Example.com', displayName: 'Ana', password: GOOD, roles: [{ role: 'operator', orgUnitCode: 'SITE-1' }] },
-      SYSTEM,
+    const { user, generatedPassword } = await users.create(
+      { email: 'Ana@Example.com', displayName: 'Ana', password: GOOD, grants: [{ role: 'operator', orgUnitCode: 'SITE-1' }] },
+      system,
     );
+    expect(generatedPassword).toBeUndefined();
     expect(user).toMatchObject({
       email: 'Ana@Example.com',
       displayName: 'Ana',
@@ -73,29 +79,29 @@ describe('users', () => {
   });
 
   it('treats emails as unique whatever their case', async () => {
-    await expect(users.create({ email: 'ana@EXAMPLE.com', password: GOOD }, SYSTEM)).rejects.toMatchObject({
+    await expect(users.create({ email: 'ana@EXAMPLE.com', password: GOOD }, system)).rejects.toMatchObject({
       status: 409,
       code: 'EMAIL_TAKEN',
     });
-    expect((await users.get('ANA@example.COM')).displayName).toBe('Ana');
+    expect((await users.get('ANA@example.COM', system)).displayName).toBe('Ana');
   });
 
   it('refuses weak passwords and bad emails, storing nothing', async () => {
-    await expect(users.create({ email: 'bo@example.com', password: 'password1234' }, SYSTEM)).rejects.toMatchObject({
+    await expect(users.create({ email: 'bo@example.com', password: 'password1234' }, system)).rejects.toMatchObject({
       status: 400,
       code: 'WEAK_PASSWORD',
     });
-    await expect(users.create({ email: 'not-an-email', password: GOOD }, SYSTEM)).rejects.toMatchObject({
+    await expect(users.create({ email: 'not-an-email', password: GOOD }, system)).rejects.toMatchObject({
       status: 400,
       code: 'INVALID_EMAIL',
     });
-    await expect(users.get('bo@example.com')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    await expect(users.get('bo@example.com', system)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 
   it('disables, enables and resets passwords, each audited', async () => {
-    expect((await users.setStatus('ana@example.com', 'disabled', SYSTEM)).status).toBe('disabled');
-    expect((await users.setStatus('ana@example.com', 'active', SYSTEM)).status).toBe('active');
-    await users.resetPassword('ana@example.com', 'another-long-secret-77', SYSTEM);
+    expect((await users.update('ana@example.com', { status: 'disabled' }, system)).status).toBe('disabled');
+    expect((await users.update('ana@example.com', { status: 'active' }, system)).status).toBe('active');
+    await users.resetPassword('ana@example.com', 'another-long-secret-77', system);
     const { rows } = await sql<{ password_hash: string }>`select password_hash from users where lower(email) = 'ana@example.com'`.execute(
       database.db,
     );
@@ -108,23 +114,23 @@ describe('users', () => {
   });
 
   it('grants and revokes roles; refuses unknown roles and missing grants', async () => {
-    expect((await users.grant('ana@example.com', 'viewer', null, SYSTEM)).grants).toContainEqual({ role: 'viewer', orgUnitCode: null });
+    expect((await users.grant('ana@example.com', 'viewer', null, system)).grants).toContainEqual({ role: 'viewer', orgUnitCode: null });
     // Granting twice changes nothing.
-    expect((await users.grant('ana@example.com', 'viewer', null, SYSTEM)).grants.filter((g) => g.role === 'viewer')).toHaveLength(1);
-    expect((await users.revoke('ana@example.com', 'viewer', null, SYSTEM)).grants).not.toContainEqual({
+    expect((await users.grant('ana@example.com', 'viewer', null, system)).grants.filter((g) => g.role === 'viewer')).toHaveLength(1);
+    expect((await users.revoke('ana@example.com', 'viewer', null, system)).grants).not.toContainEqual({
       role: 'viewer',
       orgUnitCode: null,
     });
-    await expect(users.revoke('ana@example.com', 'viewer', null, SYSTEM)).rejects.toMatchObject({ code: 'GRANT_NOT_FOUND' });
-    await expect(users.grant('ana@example.com', 'root', null, SYSTEM)).rejects.toMatchObject({ code: 'UNKNOWN_ROLE' });
+    await expect(users.revoke('ana@example.com', 'viewer', null, system)).rejects.toMatchObject({ code: 'GRANT_NOT_FOUND' });
+    await expect(users.grant('ana@example.com', 'root', null, system)).rejects.toMatchObject({ code: 'UNKNOWN_ROLE' });
   });
 
   it('lists users in email order with cursor pagination', async () => {
-    for (const name of ['cy', 'di', 'ed']) await users.create({ email: `${name}@example.com`, password: GOOD }, SYSTEM);
+    for (const name of ['cy', 'di', 'ed']) await users.create({ email: `${name}@example.com`, password: GOOD }, system);
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await users.list(2, cursor);
+      const page = await users.list({ limit: 2, ...(cursor !== undefined ? { cursor } : {}) }, system);
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items.map((u) => u.email.toLowerCase()));
       cursor = page.nextCursor ?? undefined;
@@ -135,11 +141,11 @@ describe('users', () => {
   it('rolls the change back when its audit record cannot be written', async () => {
     await sql`alter table audit_events rename to audit_events_away`.execute(database.db);
     try {
-      await expect(users.create({ email: 'fay@example.com', password: GOOD }, SYSTEM)).rejects.toThrow();
+      await expect(users.create({ email: 'fay@example.com', password: GOOD }, system)).rejects.toThrow();
     } finally {
       await sql`alter table audit_events_away rename to audit_events`.execute(database.db);
     }
-    await expect(users.get('fay@example.com')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    await expect(users.get('fay@example.com', system)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 });
 
@@ -155,6 +161,7 @@ describe('first admin', () => {
         db: database.db,
         audit: createAudit({ metrics: createMetrics({ defaultMetrics: false }) }),
         log,
+        policy,
       });
       const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-admin-'));
       const first = await users.ensureFirstAdmin({ email: 'root@example.com', password: undefined, dataDir });
@@ -167,7 +174,7 @@ describe('first admin', () => {
       expect(await verifyPassword(rows[0]!.password_hash, password)).toBe(true);
       expect(lines.join('')).toContain(file);
       expect(lines.join('')).not.toContain(password);
-      expect((await users.get('root@example.com')).grants).toEqual([{ role: 'admin', orgUnitCode: null }]);
+      expect((await users.get('root@example.com', system)).grants).toEqual([{ role: 'admin', orgUnitCode: null }]);
       expect((await users.ensureFirstAdmin({ email: 'other@example.com', password: GOOD, dataDir })).created).toBe(false);
     } finally {
       await database.close();
@@ -186,6 +193,7 @@ describe('first admin', () => {
           db: database.db,
           audit: createAudit({ metrics: createMetrics({ defaultMetrics: false }) }),
           log: silent,
+          policy,
         });
       const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-admin-'));
       const results = await Promise.all([

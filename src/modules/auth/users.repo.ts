@@ -20,21 +20,29 @@ export const usersRepo = {
       ).n,
     ),
 
-  findByEmail: (db: Db, email: string) =>
-    db
+  /** Whatever the email's case. With `lock`, as findById. */
+  findByEmail: (db: Db, email: string, lock = false) => {
+    const query = db
       .selectFrom('users')
       .selectAll()
-      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-      .executeTakeFirst(),
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase());
+    return (lock ? query.forNoKeyUpdate() : query).executeTakeFirst();
+  },
 
-  findById: (db: Db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+  /** With `lock`, the row stays locked until the transaction ends (on PostgreSQL): writes to one user queue. */
+  findById: (db: Db, id: string, lock = false) => {
+    const query = db.selectFrom('users').selectAll().where('id', '=', id);
+    return (lock ? query.forNoKeyUpdate() : query).executeTakeFirst();
+  },
 
+  /** The new row, or undefined when the email is taken whatever its case (a racing insert included). */
   insert: (db: Db, user: { id: string; email: string; display_name: string; password_hash: string }) =>
     db
       .insertInto('users')
       .values({ ...user, status: 'active' })
+      .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
       .returningAll()
-      .executeTakeFirstOrThrow(),
+      .executeTakeFirst(),
 
   update: (
     db: Db,
@@ -55,15 +63,32 @@ export const usersRepo = {
       .executeTakeFirstOrThrow();
   },
 
-  /** A page in email order, after `afterEmail`. */
-  list: (db: Db, afterEmail: string | undefined, limit: number) => {
+  /**
+   * A page in email order, after `afterEmail`. `text` matches a part of the email or the name, whatever
+   * its case. `units` keeps only people with at least one grant, every one of them on those units
+   * (the scope policy's `coversAll` for a reach on units); without it, everyone.
+   */
+  list: (db: Db, options: { afterEmail?: string; limit: number; text?: string; status?: UserRow['status']; units?: readonly string[] }) => {
     let query = db
       .selectFrom('users')
       .selectAll()
       .orderBy(sql`lower(email)`)
       .orderBy('id')
-      .limit(limit);
-    if (afterEmail !== undefined) query = query.where(sql<string>`lower(email)`, '>', afterEmail);
+      .limit(options.limit);
+    if (options.afterEmail !== undefined) query = query.where(sql<string>`lower(email)`, '>', options.afterEmail);
+    if (options.text !== undefined) {
+      const text = options.text.toLowerCase();
+      query = query.where(sql<boolean>`(strpos(lower(email), ${text}) > 0 or strpos(lower(display_name), ${text}) > 0)`);
+    }
+    if (options.status !== undefined) query = query.where('status', '=', options.status);
+    if (options.units !== undefined) {
+      const units = [...options.units];
+      query = query
+        .where(sql<boolean>`exists (select 1 from role_grants g where g.user_id = users.id)`)
+        .where(
+          sql<boolean>`not exists (select 1 from role_grants g where g.user_id = users.id and (g.org_unit_code is null or not (g.org_unit_code = any(${units}::text[]))))`,
+        );
+    }
     return query.execute();
   },
 
