@@ -74,54 +74,56 @@ export function ApiKeysSection() {
       ) : null}
       {items.length > 0 ? (
         <div className="card">
-          <table className="admin-table">
-            <caption className="admin-sr-only">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Unit</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                {writer ? (
-                  <th scope="col">
-                    <span className="admin-sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((key) => (
-                <tr key={key.id}>
-                  <td data-label="Name">
-                    <strong className="admin-break">{key.name}</strong>
-                    <div className="muted small">
-                      <code>{key.prefix}…</code>
-                    </div>
-                  </td>
-                  <td data-label="Role">{key.role}</td>
-                  <td data-label="Unit">{key.orgUnitCode ?? 'everywhere'}</td>
-                  <td data-label="Created">{formatDateTime(key.createdAt)}</td>
-                  <td data-label="Last used">{key.lastUsedAt ? relativeTime(key.lastUsedAt) : 'never'}</td>
-                  <td data-label="Expires">{key.expiresAt ? formatDateTime(key.expiresAt) : 'never'}</td>
-                  <td data-label="State">
-                    <KeyState apiKey={key} />
-                  </td>
+          <div className="table-wrap">
+            <table className="admin-table">
+              <caption className="admin-sr-only">API keys</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Unit</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">State</th>
                   {writer ? (
-                    <td data-label="Actions">
-                      {key.revokedAt ? null : (
-                        <button type="button" className="button secondary" onClick={() => setRevoking(key)}>
-                          Revoke<span className="admin-sr-only"> key {key.name}</span>
-                        </button>
-                      )}
-                    </td>
+                    <th scope="col">
+                      <span className="admin-sr-only">Actions</span>
+                    </th>
                   ) : null}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((key) => (
+                  <tr key={key.id}>
+                    <td data-label="Name">
+                      <strong className="admin-break">{key.name}</strong>
+                      <div className="muted small">
+                        <code>{key.prefix}…</code>
+                      </div>
+                    </td>
+                    <td data-label="Role">{key.role}</td>
+                    <td data-label="Unit">{key.orgUnitCode ?? 'everywhere'}</td>
+                    <td data-label="Created">{formatDateTime(key.createdAt)}</td>
+                    <td data-label="Last used">{key.lastUsedAt ? relativeTime(key.lastUsedAt) : 'never'}</td>
+                    <td data-label="Expires">{key.expiresAt ? formatDateTime(key.expiresAt) : 'never'}</td>
+                    <td data-label="State">
+                      <KeyState apiKey={key} />
+                    </td>
+                    {writer ? (
+                      <td data-label="Actions">
+                        {key.revokedAt ? null : (
+                          <button type="button" className="button secondary" onClick={() => setRevoking(key)}>
+                            Revoke<span className="admin-sr-only"> key {key.name}</span>
+                          </button>
+                        )}
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <Pager hasMore={keys.hasNextPage} loading={keys.isFetchingNextPage} onMore={() => void keys.fetchNextPage()} />
         </div>
       ) : null}

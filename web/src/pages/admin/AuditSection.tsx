@@ -67,6 +67,8 @@ export function AuditSection() {
   const names = useActorNames(session.can('users:read'));
   const items = audit.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = activeFilterCount(filter) > 0;
+  // On a phone the filters start folded, so the records come first.
+  const [filtersOpen, setFiltersOpen] = useState(() => window.matchMedia('(min-width: 761px)').matches);
 
   const apply = (next: AuditFilter) => setParams(paramsWithFilter(params, next));
   /** The address of this view narrowed by one more field. */
@@ -75,7 +77,13 @@ export function AuditSection() {
   return (
     <section className="stack" aria-labelledby="audit-title">
       <h2 id="audit-title">Audit log</h2>
-      <AuditFilterForm key={JSON.stringify(filter)} initial={filter} actorNames={names.data} onApply={apply} />
+      <details className="card audit-filter-box" open={filtersOpen} onToggle={(event) => setFiltersOpen(event.currentTarget.open)}>
+        <summary>
+          Filters
+          {filtered ? ` (${activeFilterCount(filter)} in use)` : ''}
+        </summary>
+        <AuditFilterForm key={JSON.stringify(filter)} initial={filter} actorNames={names.data} onApply={apply} />
+      </details>
       {audit.isPending && valid ? <Loading what="Loading the audit log" /> : null}
       {audit.isError ? <ErrorNotice error={audit.error} onRetry={() => void audit.refetch()} /> : null}
       {audit.isSuccess && items.length === 0 ? (
@@ -83,28 +91,30 @@ export function AuditSection() {
       ) : null}
       {items.length > 0 ? (
         <div className="card">
-          <table className="admin-table audit-table">
-            <caption className="admin-sr-only">Audit records, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Unit</th>
-                <th scope="col">Result</th>
-                <th scope="col">Request ID</th>
-                <th scope="col">
-                  <span className="admin-sr-only">Details</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((event) => (
-                <AuditRow key={event.id} event={event} actor={actorName(event, names.data)} narrowed={narrowed} />
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="admin-table audit-table">
+              <caption className="admin-sr-only">Audit records, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Resource</th>
+                  <th scope="col">Unit</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Request ID</th>
+                  <th scope="col">
+                    <span className="admin-sr-only">Details</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((event) => (
+                  <AuditRow key={event.id} event={event} actor={actorName(event, names.data)} narrowed={narrowed} />
+                ))}
+              </tbody>
+            </table>
+          </div>
           <Pager hasMore={audit.hasNextPage} loading={audit.isFetchingNextPage} onMore={() => void audit.fetchNextPage()} />
         </div>
       ) : null}
@@ -298,7 +308,7 @@ function AuditFilterForm({
   );
 
   return (
-    <form className="card admin-filters audit-filters" role="search" aria-label="Audit log filters" onSubmit={submit} noValidate>
+    <form className="admin-filters audit-filters" role="search" aria-label="Audit log filters" onSubmit={submit} noValidate>
       {field(
         'action',
         'Action',

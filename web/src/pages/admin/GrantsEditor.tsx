@@ -13,6 +13,7 @@ export function GrantsEditor({
   problems,
   idPrefix,
   disabled = false,
+  plain = false,
 }: {
   state: GrantsState;
   dispatch: Dispatch<GrantsAction>;
@@ -20,10 +21,12 @@ export function GrantsEditor({
   /** Keeps the fields' ids apart when two editors are on one page. */
   idPrefix: string;
   disabled?: boolean;
+  /** Inside a card titled "Grants": no frame, and the legend for screen readers only. */
+  plain?: boolean;
 }) {
   return (
-    <fieldset className="grants-editor" disabled={disabled}>
-      <legend>Grants</legend>
+    <fieldset className={plain ? 'grants-editor grants-editor-plain' : 'grants-editor'} disabled={disabled}>
+      <legend className={plain ? 'admin-sr-only' : undefined}>Grants</legend>
       <p className="muted small">A role on a unit holds in that unit and everything under it; leave the unit empty for everywhere.</p>
       {state.rows.length === 0 ? (
         <p className="notice notice-warn small">No grants: this user can sign in but will see nothing.</p>

@@ -13,7 +13,7 @@ export function ShownOnce({
 }: {
   /** The panel's heading, e.g. "New API key for ci". */
   title: string;
-  /** What the secret is, e.g. "API key". */
+  /** What the secret is, as said in a sentence: "API key", "password". */
   label: string;
   secret: string;
   /** What to do with it (shown under the warning). */
@@ -47,8 +47,7 @@ export function ShownOnce({
         {title}
       </h3>
       <p>
-        <strong>Copy the {label.toLowerCase()} now: it will not be shown again.</strong> Vigil keeps only a hash of it; if it is lost, make
-        a new one.
+        <strong>Copy the {label} now: it will not be shown again.</strong> Vigil keeps only a hash of it; if it is lost, make a new one.
       </p>
       {children}
       <p className="shown-once-value">
@@ -59,7 +58,7 @@ export function ShownOnce({
       </p>
       <div className="row">
         <button type="button" className="button primary" onClick={() => void copy()}>
-          Copy {label.toLowerCase()}
+          Copy the {label}
         </button>
         <button type="button" className="button secondary" onClick={onDone}>
           Done, I have saved it

@@ -78,7 +78,7 @@ export function UserDetail({ id }: { id: string }) {
               <div className="stack">
                 <NameCard user={user.data} onSaved={saved} />
                 <StatusCard user={user.data} self={user.data.id === session.user.id} onSaved={saved} />
-                <PasswordCard user={user.data} />
+                <PasswordCard user={user.data} onSaved={saved} />
               </div>
             </div>
           ) : null}
@@ -254,6 +254,7 @@ function GrantsCard({ user, onSaved, onStale }: { user: UserRecord; onSaved: (us
         problems={problems}
         idPrefix="user"
         disabled={busy}
+        plain
       />
       {error ? <ErrorNotice error={error} onRetry={onStale} /> : null}
       <div className="row">
@@ -279,7 +280,7 @@ function GrantsCard({ user, onSaved, onStale }: { user: UserRecord; onSaved: (us
   );
 }
 
-function PasswordCard({ user }: { user: UserRecord }) {
+function PasswordCard({ user, onSaved }: { user: UserRecord; onSaved: (user: UserRecord) => void }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -290,6 +291,8 @@ function PasswordCard({ user }: { user: UserRecord }) {
     setError(undefined);
     try {
       const result = await resetPassword(user);
+      // The reset moves the user's revision: later writes must send the new one.
+      onSaved(result.user);
       setPassword(result.generatedPassword);
       setConfirming(false);
     } catch (caught) {
@@ -303,7 +306,7 @@ function PasswordCard({ user }: { user: UserRecord }) {
     <section className="card" aria-labelledby="user-password-title">
       <h3 id="user-password-title">Password</h3>
       {password ? (
-        <ShownOnce title={`New password for ${user.email}`} label="Password" secret={password} onDone={() => setPassword(undefined)}>
+        <ShownOnce title={`New password for ${user.email}`} label="password" secret={password} onDone={() => setPassword(undefined)}>
           <p>The old password no longer works. Sessions already open stay open; disable the user to end them.</p>
         </ShownOnce>
       ) : (

@@ -81,7 +81,7 @@ function UsersList() {
         created.generatedPassword ? (
           <ShownOnce
             title={`Password for ${created.user.email}`}
-            label="Password"
+            label="password"
             secret={created.generatedPassword}
             onDone={() => setCreated(undefined)}
           >
@@ -135,34 +135,36 @@ function UsersList() {
       ) : null}
       {items.length > 0 ? (
         <div className="card">
-          <table className="admin-table">
-            <caption className="admin-sr-only">Users</caption>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Status</th>
-                <th scope="col">Grants</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((user) => (
-                <tr key={user.id}>
-                  <td data-label="User">
-                    <Link to={`?section=users&user=${user.id}`} className="admin-strong-link">
-                      {user.email}
-                    </Link>
-                    {user.displayName && user.displayName !== user.email ? <div className="muted small">{user.displayName}</div> : null}
-                  </td>
-                  <td data-label="Status">
-                    <UserStatus status={user.status} />
-                  </td>
-                  <td data-label="Grants">
-                    <GrantList grants={user.grants} />
-                  </td>
+          <div className="table-wrap">
+            <table className="admin-table">
+              <caption className="admin-sr-only">Users</caption>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Grants</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {items.map((user) => (
+                  <tr key={user.id}>
+                    <td data-label="User">
+                      <Link to={`?section=users&user=${user.id}`} className="admin-strong-link">
+                        {user.email}
+                      </Link>
+                      {user.displayName && user.displayName !== user.email ? <div className="muted small">{user.displayName}</div> : null}
+                    </td>
+                    <td data-label="Status">
+                      <UserStatus status={user.status} />
+                    </td>
+                    <td data-label="Grants">
+                      <GrantList grants={user.grants} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <Pager hasMore={users.hasNextPage} loading={users.isFetchingNextPage} onMore={() => void users.fetchNextPage()} />
         </div>
       ) : null}

@@ -53,6 +53,16 @@ describe('the grants editor state', () => {
     expect(grantProblems(rows.filter((row) => row.key !== 1 && row.key !== 2)).size).toBe(0);
   });
 
+  it('does not call a row just added a duplicate until it is changed', () => {
+    let state = grantsState([{ role: 'viewer', orgUnitCode: null }]);
+    state = grantsReducer(state, { type: 'add' });
+    expect(grantProblems(state.rows).size).toBe(0);
+    // Sent once all the same.
+    expect(toGrants(state.rows)).toEqual([{ role: 'viewer', orgUnitCode: null }]);
+    state = grantsReducer(state, { type: 'change', key: 1, unit: '' });
+    expect(grantProblems(state.rows).get(1)).toMatch(/already in the list/);
+  });
+
   it('sends trimmed units, null for everywhere, each grant once', () => {
     expect(
       toGrants([

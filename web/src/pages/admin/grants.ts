@@ -23,6 +23,8 @@ export interface GrantRow {
   role: Role;
   /** An org unit code; empty means everywhere. */
   unit: string;
+  /** Just added and not yet changed: not called a duplicate yet (it would be merged, not sent twice). */
+  fresh?: boolean;
 }
 
 export interface GrantsState {
@@ -44,7 +46,7 @@ export function grantsReducer(state: GrantsState, action: GrantsAction): GrantsS
   switch (action.type) {
     case 'add':
       return {
-        rows: [...state.rows, { key: state.nextKey, role: action.role ?? 'viewer', unit: action.unit ?? '' }],
+        rows: [...state.rows, { key: state.nextKey, role: action.role ?? 'viewer', unit: action.unit ?? '', fresh: true }],
         nextKey: state.nextKey + 1,
       };
     case 'remove':
@@ -53,9 +55,7 @@ export function grantsReducer(state: GrantsState, action: GrantsAction): GrantsS
       return {
         ...state,
         rows: state.rows.map((row) =>
-          row.key === action.key
-            ? { ...row, ...(action.role ? { role: action.role } : {}), ...(action.unit !== undefined ? { unit: action.unit } : {}) }
-            : row,
+          row.key === action.key ? { key: row.key, role: action.role ?? row.role, unit: action.unit ?? row.unit } : row,
         ),
       };
     case 'reset':
@@ -76,7 +76,7 @@ export function grantProblems(rows: readonly GrantRow[]): Map<number, string> {
       continue;
     }
     const id = identity(row.role, unit);
-    if (seen.has(id)) problems.set(row.key, 'This grant is already in the list.');
+    if (seen.has(id) && !row.fresh) problems.set(row.key, 'This grant is already in the list.');
     seen.add(id);
   }
   return problems;
