@@ -250,6 +250,33 @@ describe('users API', () => {
     expect(active.map((u) => u.email)).toEqual([1, 2, 4, 5].map((n) => `page-${n}@list.example`));
   });
 
+  // On PGlite the two run one after the other; on PostgreSQL they race (the integration pass).
+  it('answers one of two creations racing with one email 201 and the other 409 EMAIL_TAKEN', async () => {
+    const answers = await Promise.all(
+      ['race@example.com', 'RACE@example.com'].map((email) => create({ email, password: GOOD, grants: [] })),
+    );
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.statusCode === 409)!.json().code).toBe('EMAIL_TAKEN');
+  });
+
+  it('lets one of two grant changes racing with one If-Match through, and answers the other 412', async () => {
+    const user = await created({ email: 'racing-grants@example.com', password: GOOD, grants: [] });
+    const answers = await Promise.all(
+      ['SITE-B', 'ACME'].map((unit) =>
+        call(
+          admin,
+          'PUT',
+          `${BASE}/${user.id}/grants`,
+          { grants: [{ role: 'viewer', orgUnitCode: unit }] },
+          { 'if-match': `"${user.revision}"` },
+        ),
+      ),
+    );
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 412]);
+    const winner = answers.find((r) => r.statusCode === 200)!.json<UserRecord>();
+    expect((await call(admin, 'GET', `${BASE}/${user.id}`)).json<UserRecord>().grants).toEqual(winner.grants);
+  });
+
   it('renames a user, and takes If-Match', async () => {
     const user = await created({ email: 'eva@example.com', password: GOOD, grants: [] });
     const renamed = await call(admin, 'PATCH', `${BASE}/${user.id}`, { name: '  Eva Prado ' }, { 'if-match': `"${user.revision}"` });
