@@ -93,8 +93,16 @@ describe.runIf(browserAvailable)('the administration page', () => {
     const dialog = page.getByRole('dialog', { name: 'Revoke the key “ci-reader”?' });
     await dialog.waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'admin-keys-revoke-desktop');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
+    // By keyboard too: Escape cancels, and focus goes back to the button that opened the dialog.
+    await row.getByRole('button', { name: 'Revoke key ci-reader' }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe('Revoke key ci-reader');
     expect((await withKey(key, '/api/v1/cameras')).status).toBe(200);
     await row.getByRole('button', { name: 'Revoke key ci-reader' }).click();
     await dialog.getByRole('button', { name: 'Revoke key' }).click();

@@ -86,6 +86,8 @@ function usePages<T>(key: readonly unknown[], path: string, query: Record<string
 export const usersKey = ['admin', 'users'] as const;
 export const apiKeysKey = ['admin', 'api-keys'] as const;
 export const auditKey = ['admin', 'audit'] as const;
+/** Everything a new user or key changes: lists, and the names the audit log shows for actors. */
+export const peopleKeys = [usersKey, apiKeysKey, ['admin', 'actor-names']] as const;
 
 export function useUsers(filter: { q: string; status: '' | 'active' | 'disabled' }) {
   return usePages<UserRecord>([...usersKey, 'list', filter], '/api/v1/users', {
@@ -141,7 +143,7 @@ export function useUnitOptions(enabled: boolean) {
 /** Who an audit record's actor is: a user's email or a key's name, when the viewer may read them. */
 export function useActorNames(enabled: boolean) {
   return useQuery({
-    queryKey: ['admin', 'actor-names'],
+    queryKey: peopleKeys[2],
     queryFn: async ({ signal }) => {
       const names = new Map<string, string>();
       const [users, keys] = await Promise.all([

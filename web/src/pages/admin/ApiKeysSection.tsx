@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { ApiKey } from '../../api/admin';
-import { apiKeysKey, createApiKey, revokeApiKey, useApiKeys } from '../../api/admin';
+import { apiKeysKey, createApiKey, peopleKeys, revokeApiKey, useApiKeys } from '../../api/admin';
 import type { Role } from '../../api/types';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Loading';
@@ -57,7 +57,7 @@ export function ApiKeysSection() {
           onCreated={(result) => {
             setCreating(false);
             setCreated(result);
-            void client.invalidateQueries({ queryKey: apiKeysKey });
+            for (const queryKey of peopleKeys) void client.invalidateQueries({ queryKey });
           }}
         />
       ) : null}

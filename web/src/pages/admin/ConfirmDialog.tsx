@@ -1,6 +1,6 @@
 // A confirmation for a destructive or weighty action, as a modal <dialog> (the browser keeps focus
 // inside it and Escape cancels it). The action's error is shown inside, so the user can retry.
-import { useEffect, useId, useRef } from 'react';
+import { useId, useLayoutEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
@@ -25,7 +25,8 @@ export function ConfirmDialog({
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // Closed before it leaves the page, so the browser gives focus back to the button that opened it.
+  useLayoutEffect(() => {
     const element = dialog.current;
     if (element && !element.open) element.showModal();
     return () => element?.close();

@@ -6,7 +6,7 @@ import { useEffect, useId, useReducer, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { UserWithPassword } from '../../api/admin';
-import { createUser, useUsers, usersKey } from '../../api/admin';
+import { createUser, peopleKeys, useUsers } from '../../api/admin';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Loading } from '../../components/Loading';
 import { Pager } from '../../components/Pager';
@@ -108,7 +108,7 @@ function UsersList() {
           onCreated={(result) => {
             setCreating(false);
             setCreated(result);
-            void client.invalidateQueries({ queryKey: usersKey });
+            for (const queryKey of peopleKeys) void client.invalidateQueries({ queryKey });
           }}
         />
       ) : null}
