@@ -1,7 +1,8 @@
 // The administration page in a real browser: an API key created and shown once (it works, it is
 // nowhere on the page after a reload, revoked it is refused), the audit log filtered by action,
 // a user created with a generated password who signs in with it, disabled (their session ends),
-// enabled and given a new password; a viewer who sees no controls and whom the API refuses; axe
+// enabled and given a new password; users searched (in the address) and paged with Load more; a
+// viewer who sees no controls and whom the API refuses; axe
 // and screenshots at desktop and phone sizes.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -329,6 +330,38 @@ describe.runIf(browserAvailable)('the administration page', () => {
     expect(await overflowsSideways(page)).toBe(false);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'admin-audit-phone');
+    await context.close();
+  });
+
+  it('searches users, with the search in the address, and pages through them with Load more', async () => {
+    for (let i = 0; i < 52; i += 13) {
+      await Promise.all(
+        Array.from({ length: 13 }, (_, j) =>
+          vigil.call('POST', '/api/v1/users', {
+            email: `bulk-${String(i + j).padStart(2, '0')}@example.com`,
+            grants: [{ role: 'viewer' }],
+          }),
+        ),
+      );
+    }
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signInPage(page, vigil.url);
+    await page.goto(`${vigil.url}/admin?section=users`);
+    await page.getByRole('row', { name: new RegExp(ADMIN.email) }).waitFor();
+    await page.getByLabel('Search').fill('bulk-');
+    await page.waitForURL(/q=bulk-/);
+    const rows = page.locator('table.admin-table tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(52);
+    await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+    expect(await rows.last().textContent()).toContain('bulk-51@example.com');
+    // The address keeps the search: a reload shows the same list.
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Search').inputValue()).toBe('bulk-');
+    await page.getByLabel('Status').selectOption('disabled');
+    await page.getByText('No user matches this search.').waitFor();
     await context.close();
   });
 });
