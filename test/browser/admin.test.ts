@@ -2,8 +2,7 @@
 // nowhere on the page after a reload, revoked it is refused), the audit log filtered by action,
 // a user created with a generated password who signs in with it, disabled (their session ends),
 // enabled and given a new password; users searched (in the address) and paged with Load more; a
-// viewer who sees no controls and whom the API refuses; axe
-// and screenshots at desktop and phone sizes.
+// viewer who sees no controls and whom the API refuses; axe and screenshots at desktop and phone sizes.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
