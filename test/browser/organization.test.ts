@@ -131,6 +131,13 @@ describe.runIf(browserAvailable)('the organization page', () => {
     expect(await versions.nth(1).textContent()).toContain('Renamed from “Harbour depot” to “Harbour terminal”');
     expect(await versions.nth(1).textContent()).toContain('Reason: new quay');
 
+    // The changes in the unit and below over a period (a year either side by default).
+    await page.getByRole('button', { name: 'Show the changes in a period' }).click();
+    const changes = page.getByRole('table', { name: /^2 changes from / });
+    await changes.waitFor({ timeout: 30_000 });
+    expect(await changes.textContent()).toContain('Created as “Harbour depot” (SITE) under NORTH');
+    expect(await changes.textContent()).toContain('Renamed from “Harbour depot” to “Harbour terminal”');
+
     // Today, and the day before the rename: the old name. From its day on: the new one.
     expect(await tree(page).getByRole('link', { name: 'Harbour depot' }).count()).toBe(1);
     await page.getByLabel('Show the tree as of').fill(addDays(renameDay, -1));
@@ -156,7 +163,10 @@ describe.runIf(browserAvailable)('the organization page', () => {
     await page.getByText(`Suspend “Harbour depot” from ${day(today)}?`).waitFor();
     await page.getByRole('button', { name: 'Yes, suspend' }).click();
     await page.getByText(`Suspended “Harbour depot” from ${day(today)}.`).waitFor({ timeout: 30_000 });
-    const node = tree(page).getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Harbour depot' }) }).last();
+    const node = tree(page)
+      .getByRole('listitem')
+      .filter({ has: page.getByRole('link', { name: 'Harbour depot' }) })
+      .last();
     await expect.poll(() => node.textContent(), { timeout: 30_000 }).toContain('suspended');
     await page.getByRole('button', { name: 'Reactivate' }).waitFor();
     // The scheduled rename carries the suspension too (suspend applies to later versions).
@@ -174,6 +184,12 @@ describe.runIf(browserAvailable)('the organization page', () => {
     const page = await context.newPage();
     await signInPage(page, vigil.url);
     await page.goto(`${vigil.url}/organization`);
+    await treeOn(page, today);
+    // An unknown unit and a date that is not one are said in words.
+    await page.goto(`${vigil.url}/organization/NOPE?asOf=2026-02-30`);
+    await page.getByRole('heading', { name: 'No unit NOPE' }).waitFor({ timeout: 30_000 });
+    await page.getByText('The address asked for the date “2026-02-30”').waitFor();
+    await page.getByRole('link', { name: 'Back to the tree' }).click();
     await treeOn(page, today);
     const file = page.getByLabel('File to import (CSV or JSON)');
 
@@ -229,6 +245,14 @@ describe.runIf(browserAvailable)('the organization page', () => {
     await page.getByRole('button', { name: 'Rename or move' }).click();
     expect(await overflowsSideways(page)).toBe(false);
     await screenshot(page, 'organization-phone-form');
+    await page.goto(`${vigil.url}/organization`);
+    await treeOn(page, today);
+    await page.getByRole('button', { name: 'Add a unit' }).click();
+    await page.getByRole('button', { name: 'Create the unit' }).click();
+    await page.getByText('Enter a name.').waitFor();
+    expect(await overflowsSideways(page)).toBe(false);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'organization-phone-create');
     await context.close();
   });
 });

@@ -3,7 +3,7 @@
 // wrong next to the field, sends `If-Match` with the revision the page showed, and on success
 // refreshes every org query and reports what was done.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { addVersion, correctVersion, createUnit, orgKeys, setStatus } from '../api/org';
@@ -56,6 +56,13 @@ function Field({
 function described(id: string, hint: boolean, error: string | undefined) {
   const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return { 'aria-invalid': error ? true : undefined, 'aria-describedby': ids || undefined } as const;
+}
+
+/** A form opened by a button takes the focus (and comes into view, on a phone below the tree). */
+function useFocusOnOpen() {
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => form.current?.querySelector<HTMLElement>('input, select')?.focus(), []);
+  return form;
 }
 
 /** Moves focus to the first field in error, so a keyboard or screen reader user lands on it. */
@@ -168,7 +175,7 @@ export function CreateUnitForm({
 }) {
   const id = useId();
   const client = useQueryClient();
-  const form = useRef<HTMLFormElement>(null);
+  const form = useFocusOnOpen();
   const types = knownTypes(units);
   const typeOf = (code: string) => tree.byCode.get(code)?.unit.unitType;
   const [code, setCode] = useState('');
@@ -313,7 +320,7 @@ export function ChangeUnitForm({
 }) {
   const id = useId();
   const client = useQueryClient();
-  const form = useRef<HTMLFormElement>(null);
+  const form = useFocusOnOpen();
   const first = versions[0]?.effectiveDate ?? defaultDate;
   const initialDate = defaultDate < first ? first : defaultDate;
   const base = versionOn(versions, initialDate) ?? versions.at(-1);
@@ -463,7 +470,7 @@ export function StatusForm({
 }) {
   const id = useId();
   const client = useQueryClient();
-  const form = useRef<HTMLFormElement>(null);
+  const form = useFocusOnOpen();
   const [date, setDate] = useState(defaultDate < firstDate ? firstDate : defaultDate);
   const [reason, setReason] = useState('');
   const [cascade, setCascade] = useState(false);

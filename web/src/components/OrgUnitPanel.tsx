@@ -1,13 +1,13 @@
 // One unit: what it is on the date shown, its whole timeline of versions (past, in force,
 // scheduled; what each changed), and, for those who may change the organization, the forms to
 // rename or move it, suspend or reactivate it, and add a unit under it.
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
-import { isNotFound, useUnit, useVersions } from '../api/org';
+import { isNotFound, useChanges, useUnit, useVersions } from '../api/org';
 import type { OrgUnit } from '../api/org';
 import { formatDateTime } from '../format';
-import { formatDay, formatPeriod } from '../org/dates';
-import { summarise, timelineOf, versionOn } from '../org/timeline';
+import { MAX_DATE, MIN_DATE, addMonths, clampDate, formatDay, formatPeriod, isIsoDate } from '../org/dates';
+import { summarise, summariseChange, timelineOf, versionOn } from '../org/timeline';
 import type { TimelineEntry } from '../org/timeline';
 import type { Tree } from '../org/tree';
 import { ErrorNotice } from './ErrorNotice';
@@ -168,6 +168,7 @@ export function OrgUnitPanel(props: PanelProps) {
       ) : null}
 
       <Timeline entries={entries} asOf={asOf} userId={props.userId} code={code} suffixFor={suffixFor} />
+      <Changes code={code} asOf={asOf} suffixFor={suffixFor} />
     </section>
   );
 }
@@ -282,6 +283,87 @@ function Timeline({
           );
         })}
       </ol>
+    </section>
+  );
+}
+
+/** What changed in the unit and everything under it in a period: for reports, loaded when asked. */
+function Changes({ code, asOf, suffixFor }: { code: string; asOf: string; suffixFor: (date: string) => string }) {
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  // A year either side of the date shown, until the user picks a period.
+  const [picked, setPicked] = useState<{ from: string; to: string } | null>(null);
+  const { from, to } = picked ?? { from: clampDate(addMonths(asOf, -12)), to: clampDate(addMonths(asOf, 12)) };
+  const setFrom = (value: string) => setPicked({ from: value, to });
+  const setTo = (value: string) => setPicked({ from, to: value });
+  const valid = isIsoDate(from) && isIsoDate(to) && from <= to;
+  const changes = useChanges(code, from, to, open && valid);
+  return (
+    <section aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Changes in this unit and below</h3>
+      <button type="button" className="button secondary" aria-expanded={open} aria-controls={`${id}-body`} onClick={() => setOpen(!open)}>
+        {open ? 'Hide the changes' : 'Show the changes in a period'}
+      </button>
+      {open ? (
+        <div id={`${id}-body`} className="stack org-changes">
+          <div className="row">
+            <div className="field">
+              <label htmlFor={`${id}-from`}>From</label>
+              <input id={`${id}-from`} type="date" min={MIN_DATE} max={MAX_DATE} value={from} onChange={(e) => setFrom(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-to`}>To (inclusive)</label>
+              <input id={`${id}-to`} type="date" min={MIN_DATE} max={MAX_DATE} value={to} onChange={(e) => setTo(e.target.value)} />
+            </div>
+          </div>
+          {!valid ? (
+            <p className="org-field-error" role="alert">
+              <span aria-hidden="true">⚠ </span>Enter two real dates, the first not after the second.
+            </p>
+          ) : null}
+          {changes.isError ? <ErrorNotice error={changes.error} onRetry={() => void changes.refetch()} /> : null}
+          {valid && changes.isPending ? <Loading what="Loading the changes" /> : null}
+          {changes.data && changes.data.length === 0 ? (
+            <p className="muted">
+              Nothing changed from {formatDay(from)} to {formatDay(to)}.
+            </p>
+          ) : null}
+          {changes.data && changes.data.length > 0 ? (
+            <div className="table-wrap">
+              <table>
+                <caption>
+                  {changes.data.length} change{changes.data.length === 1 ? '' : 's'} from {formatDay(from)} to {formatDay(to)}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">From</th>
+                    <th scope="col">Unit</th>
+                    <th scope="col">What changed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {changes.data.map((item) => (
+                    <tr key={`${item.code}/${item.effectiveDate}`}>
+                      <td>
+                        <Link to={{ pathname: `/organization/${encodeURIComponent(item.code)}`, search: suffixFor(item.effectiveDate) }}>
+                          {formatDay(item.effectiveDate)}
+                        </Link>
+                      </td>
+                      <td>
+                        <code>{item.code}</code>
+                      </td>
+                      <td>
+                        {summariseChange(item)}.
+                        {item.changeReason ? <span className="muted small"> Reason: {item.changeReason}</span> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 }

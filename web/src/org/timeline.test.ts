@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrgUnitVersion } from '../api/org';
-import { describeChange, stateOf, summarise, timelineOf, versionOn } from './timeline';
+import { describeChange, stateOf, summarise, summariseChange, timelineOf, versionOn } from './timeline';
 
 function version(effectiveDate: string, endDate: string | null, extra: Partial<OrgUnitVersion> = {}): OrgUnitVersion {
   return {
@@ -69,5 +69,29 @@ describe('a unit’s timeline', () => {
     expect(describeChange({ field: 'parentCode', from: null, to: 'R1' })).toBe('moved from under the top level (a root) to under R1');
     expect(describeChange({ field: 'description', from: null, to: 'Main site' })).toBe('description changed from none to “Main site”');
     expect(describeChange({ field: 'status', from: 'INACTIVE', to: 'ACTIVE' })).toBe('reactivated');
+  });
+});
+
+describe('reported changes', () => {
+  it('says a creation and a change in one line each', () => {
+    const created = {
+      name: 'Docks',
+      unitType: 'SITE',
+      parentCode: 'SOUTH',
+      status: 'ACTIVE',
+      sortOrder: 0,
+      description: null,
+      attributes: {},
+    };
+    expect(
+      summariseChange({
+        kind: 'created',
+        changes: Object.fromEntries(Object.entries(created).map(([k, v]) => [k, { from: null, to: v }])),
+      }),
+    ).toBe('Created as “Docks” (SITE) under SOUTH');
+    expect(summariseChange({ kind: 'changed', changes: { parentCode: { from: 'R1', to: null }, name: { from: 'A', to: 'B' } } })).toBe(
+      'Renamed from “A” to “B”; moved from under R1 to under the top level (a root)',
+    );
+    expect(summariseChange({ kind: 'changed', changes: {} })).toBe('No field changed');
   });
 });

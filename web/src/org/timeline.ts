@@ -1,6 +1,6 @@
 // A unit's timeline for people: each version with its period, whether it is past, in force or
 // scheduled, and what it changed from the version before. Pure, so unit tested (timeline.test.ts).
-import type { OrgUnitVersion } from '../api/org';
+import type { OrgChange, OrgUnitVersion } from '../api/org';
 
 export type VersionState = 'past' | 'current' | 'scheduled';
 
@@ -100,4 +100,21 @@ export function summarise(entry: TimelineEntry): string {
   if (entry.changes.length === 0) return 'No field changed';
   const text = entry.changes.map(describeChange).join('; ');
   return text[0]!.toUpperCase() + text.slice(1);
+}
+
+/** A reported change (`/changes`) in one line, as `summarise` says a timeline entry. */
+export function summariseChange(item: Pick<OrgChange, 'kind' | 'changes'>): string {
+  const to = (field: ChangedField) => item.changes[field]?.to;
+  if (item.kind === 'created') {
+    const parent = to('parentCode');
+    const where = parent === null || parent === undefined ? 'as a root' : `under ${text(parent)}`;
+    return `Created as ${quote(to('name'))} (${text(to('unitType'))}) ${where}${to('status') === 'INACTIVE' ? ', suspended' : ''}`;
+  }
+  const changes = FIELDS.flatMap((field) => {
+    const change = item.changes[field];
+    return change ? [describeChange({ field, from: change.from, to: change.to })] : [];
+  });
+  if (changes.length === 0) return 'No field changed';
+  const line = changes.join('; ');
+  return line[0]!.toUpperCase() + line.slice(1);
 }

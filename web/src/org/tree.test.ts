@@ -94,3 +94,20 @@ describe('the unit tree', () => {
     ]);
   });
 });
+
+describe('a subtree answer', () => {
+  it('flattens into units without their children, parents first', async () => {
+    const { flattenSubtree } = await import('../api/org');
+    const leaf = { ...unit('T1', 'S1'), children: [] };
+    const root = {
+      ...unit('ORG', null),
+      children: [
+        { ...unit('S1', 'ORG'), children: [leaf] },
+        { ...unit('S2', 'ORG'), children: [] },
+      ],
+    };
+    const flat = flattenSubtree(root);
+    expect(flat.map((u) => u.code)).toEqual(['ORG', 'S1', 'T1', 'S2']);
+    expect(flat.every((u) => !('children' in u))).toBe(true);
+  });
+});

@@ -29,7 +29,9 @@ export function Organization() {
   const badParam = asOfParam !== null && !isIsoDate(asOfParam);
   const suffixFor = (date: string) => (date === today ? '' : `?asOf=${date}`);
 
-  const units = useUnits(asOf);
+  // A global grant of a role that reads the organization (every role but detector) sees every unit.
+  const seesAll = session.user.grants.some((grant) => grant.orgUnitCode === null && grant.role !== 'detector');
+  const units = useUnits(asOf, seesAll);
   const tree = useMemo(() => buildTree(units.data ?? []), [units.data]);
   const loaded = units.isSuccess && !units.isPlaceholderData;
   const [message, setMessage] = useState<string | null>(null);
@@ -138,7 +140,7 @@ export function Organization() {
         </div>
       ) : null}
 
-      <div className={code ? 'org-layout has-selection' : 'org-layout'}>
+      <div className={code || creating ? 'org-layout panel-first' : 'org-layout'}>
         <section className="card org-tree-card" aria-labelledby="org-tree-title" aria-busy={!loaded}>
           <div className="org-tree-head">
             <h2 id="org-tree-title">{loaded ? `Units on ${formatDay(asOf)}` : `Loading the units on ${formatDay(asOf)}…`}</h2>
@@ -189,7 +191,7 @@ export function Organization() {
               onMessage={setMessage}
               onCreated={onCreated}
             />
-          ) : (
+          ) : creating ? null : (
             <p className="card muted">
               Choose a unit in the tree to see its details and its timeline{canWrite ? ', and to change it' : ''}.
             </p>
