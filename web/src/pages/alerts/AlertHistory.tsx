@@ -103,7 +103,7 @@ export function AlertHistory() {
       {history.isError ? <ErrorNotice error={history.error} onRetry={() => void history.refetch()} /> : null}
       {history.isSuccess && items.length === 0 ? <p className="card empty">No alert matches these filters.</p> : null}
       {items.length > 0 ? (
-        <div className="table-wrap card">
+        <div className="table-wrap card" tabIndex={0} role="region" aria-label="Alert history, scrollable">
           <table className="history-table">
             <caption>
               {items.length} {items.length === 1 ? 'alert' : 'alerts'} shown{history.hasNextPage ? ' (more below)' : ''}
