@@ -49,10 +49,10 @@ export const CameraErrors = {
   unknownUnit: (code: string) => raise('UNKNOWN_ORG_UNIT', `org unit ${code} does not exist`, { orgUnitCode: code }),
   deactivated: (id: string) => raise('CAMERA_DEACTIVATED', `camera ${id} is deactivated; activate it before starting it`, { cameraId: id }),
   noFrame: (id: string) => raise('NO_FRAME_YET', `camera ${id} has no frame yet: start it, or wait for its first frame`, { cameraId: id }),
-  holderUnreachable: (id: string, status?: number) =>
+  holderUnreachable: (id: string, status?: number, what: 'snapshot' | 'history' = 'snapshot') =>
     raise(
       'CAMERA_HOLDER_UNREACHABLE',
-      `camera ${id} is ingested by another Vigil process, which did not answer for its snapshot${status ? ` (HTTP ${status})` : ''}; try again`,
+      `camera ${id} is ingested by another Vigil process, which did not answer for its ${what}${status ? ` (HTTP ${status})` : ''}; try again`,
       { cameraId: id, ...(status ? { holderStatus: status } : {}) },
     ),
   /** The platform's code: a write against a revision that is no longer current. */

@@ -12,6 +12,8 @@ import {
   CameraPatchBody,
   CameraStatusView,
   CameraView,
+  HistoryQuery,
+  HistoryView,
   ListQuery,
   LogsQuery,
   LogsView,
@@ -235,6 +237,32 @@ export const cameraRoutes: FastifyPluginCallbackTypebox<CameraRouteDeps> = (app,
     },
     async (request) => {
       return cameras.setAutoStart(callerOf(request), request.params.camera_id, request.body.enabled);
+    },
+  );
+
+  app.get(
+    `${BASE}/:camera_id/history`,
+    {
+      config: { permission: 'cameras:read' },
+      schema: {
+        tags: ['cameras'],
+        summary: "A camera's status over the last hour",
+        description:
+          'State, fps and reconnects sampled every 10 s by the process that runs the camera, oldest first, at most one hour (360 samples); a gap between samples longer than `intervalSeconds` is time the camera was not running. Kept in memory: after a restart of that process, or when the camera moves to another process, the history starts again. Asked of the holding process when another one holds the camera, like the snapshot (502 `CAMERA_HOLDER_UNREACHABLE` when it does not answer). Audited as `camera.view_status`, once per viewer and `VIGIL_AUDIT_VIEW_WINDOW_S`.',
+        params: CameraParams,
+        querystring: HistoryQuery,
+        response: { 200: HistoryView },
+      },
+    },
+    async (request) => {
+      const forwarded = request.headers[FORWARDED_HEADER] !== undefined;
+      const from = request.query.from !== undefined ? parseInstant(request.query.from, 'from') : undefined;
+      return cameras.history(
+        callerOf(request),
+        request.params.camera_id,
+        from ? { from } : {},
+        forwarded ? 'forwarded' : { headers: credentialsOf(request) },
+      );
     },
   );
 

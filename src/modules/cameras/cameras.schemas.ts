@@ -179,3 +179,37 @@ export const RefreshView = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const HistoryQuery = Type.Object(
+  {
+    from: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Samples taken at or after this instant (the answer never reaches back more than an hour).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const HistoryView = Type.Object(
+  {
+    intervalSeconds: Type.Integer({ description: 'Time between samples (10 s): a longer gap means the camera was not running.' }),
+    items: Type.Array(
+      Type.Object(
+        {
+          at: Type.String({ format: 'date-time', description: 'When the sample was taken.' }),
+          state: State,
+          fps: Type.Union([Type.Number(), Type.Null()], { description: 'New frames per second then (as in the status).' }),
+          reconnects: Type.Integer({
+            minimum: 0,
+            description: 'Connections lost or refused since the sample before (for the first sample of a run, since the camera started).',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Oldest first, at most 360 (one hour).' },
+    ),
+  },
+  { additionalProperties: false },
+);

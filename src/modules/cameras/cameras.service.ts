@@ -15,6 +15,7 @@ import type { CameraEventRow, CameraRow } from './cameras.repo.js';
 import { camerasRepo } from './cameras.repo.js';
 import type { CameraCredentials, Credentials } from './credentials.js';
 import type { Fleet } from './runtime/fleet.js';
+import type { HistorySample, StatusHistory } from './runtime/history.js';
 import type { SourceGuard } from './source-guard.js';
 import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraState, CameraStatus } from './runtime/worker.js';
@@ -116,6 +117,8 @@ export interface CameraServiceDeps {
   guard: SourceGuard;
   /** Records views (status, logs, frames) once per viewer, camera and window. */
   views: Pick<ViewAudit, 'viewed'>;
+  /** The last hour of status samples of the cameras this process runs. */
+  history: Pick<StatusHistory, 'read' | 'forget' | 'intervalMs'>;
 }
 
 export type { Actor };
@@ -156,24 +159,38 @@ export function createCameraService(deps: CameraServiceDeps) {
     };
   }
 
-  async function fromHolder(base: string, id: string, headers: Record<string, string>): Promise<Buffer> {
-    const url = `${base.replace(/\/+$/, '')}/api/v1/cameras/${encodeURIComponent(id)}/snapshot`;
-    let response: Response;
+  /** Asks the process holding a camera for its snapshot or history, with the caller's credentials and the forwarded mark. */
+  async function askHolder(base: string, id: string, what: 'snapshot' | 'history', headers: Record<string, string>, query = '') {
+    const url = `${base.replace(/\/+$/, '')}/api/v1/cameras/${encodeURIComponent(id)}/${what}${query}`;
     try {
-      response = await fetch(url, {
-        headers: { ...headers, [FORWARDED_HEADER]: '1', accept: 'image/jpeg' },
+      return await fetch(url, {
+        headers: { ...headers, [FORWARDED_HEADER]: '1', accept: what === 'snapshot' ? 'image/jpeg' : 'application/json' },
         redirect: 'error',
         signal: AbortSignal.timeout(HOLDER_TIMEOUT_MS),
       });
     } catch (error) {
-      deps.log.warn({ err: error, cameraId: id, holder: base }, 'the process holding a camera did not answer for its snapshot');
-      throw CameraErrors.holderUnreachable(id);
+      deps.log.warn({ err: error, cameraId: id, holder: base }, `the process holding a camera did not answer for its ${what}`);
+      throw CameraErrors.holderUnreachable(id, undefined, what);
     }
+  }
+
+  async function fromHolder(base: string, id: string, headers: Record<string, string>): Promise<Buffer> {
+    const response = await askHolder(base, id, 'snapshot', headers);
     if (response.ok && response.headers.get('content-type')?.startsWith('image/jpeg')) return Buffer.from(await response.arrayBuffer());
     await response.body?.cancel();
     if (response.status === 404) throw CameraErrors.noFrame(id);
     deps.log.warn({ cameraId: id, holder: base, status: response.status }, 'the process holding a camera refused its snapshot');
     throw CameraErrors.holderUnreachable(id, response.status);
+  }
+
+  async function historyFromHolder(base: string, id: string, headers: Record<string, string>, from?: Date): Promise<HistorySample[]> {
+    const response = await askHolder(base, id, 'history', headers, from ? `?from=${encodeURIComponent(from.toISOString())}` : '');
+    if (response.ok) {
+      const body = (await response.json().catch(() => undefined)) as { items?: unknown } | undefined;
+      if (Array.isArray(body?.items)) return body.items as HistorySample[];
+    } else await response.body?.cancel();
+    deps.log.warn({ cameraId: id, holder: base, status: response.status }, 'the process holding a camera refused its history');
+    throw CameraErrors.holderUnreachable(id, response.status, 'history');
   }
 
   /** Counts an operation's outcome; a failure for which `counts` says false is not an operation (a caller turned away). */
@@ -459,6 +476,7 @@ export function createCameraService(deps: CameraServiceDeps) {
           await record(tx, actor, 'delete', row, toCamera(row), null);
           await camerasRepo.delete(tx, id);
         });
+        deps.history.forget(id);
         await settle(id);
       });
     },
@@ -558,6 +576,30 @@ export function createCameraService(deps: CameraServiceDeps) {
         }
         if (actor) viewed(actor, 'view_snapshot', [row], { bytes: frame.length });
         return frame;
+      });
+    },
+
+    /**
+     * A camera's state, fps and reconnects over the last hour, sampled every 10 s by the process that
+     * runs it: asked of the holder when another process holds it (like a snapshot, with the caller's
+     * credentials; a forwarded request is answered from here), else from this process's samples (a
+     * camera not running anywhere keeps what was sampled here while it ran). Audited as a status view.
+     */
+    async history(
+      caller: CameraCaller,
+      id: string,
+      options: { from?: Date },
+      forward: { headers: Record<string, string> } | 'forwarded',
+    ): Promise<{ intervalSeconds: number; items: HistorySample[] }> {
+      const row = await visible(caller, id);
+      return counted('history', async () => {
+        const holder = forward === 'forwarded' || supervisor.has(id) ? undefined : await fleet.holderUrl(id);
+        const items =
+          holder !== undefined && forward !== 'forwarded'
+            ? await historyFromHolder(holder, id, forward.headers, options.from)
+            : deps.history.read(id, options.from?.getTime());
+        if (forward !== 'forwarded') viewed(caller.actor, 'view_status', [row]);
+        return { intervalSeconds: deps.history.intervalMs / 1000, items };
       });
     },
 

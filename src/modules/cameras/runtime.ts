@@ -1,5 +1,6 @@
 // The camera runtime of one process, built by the cameras module: the source guard, attempt gate,
-// supervisor, fleet (leases), event log, log retention, metrics and the camera service over them.
+// supervisor, fleet (leases), status history (the last hour, sampled every 10 s), event log, log
+// retention, metrics and the camera service over them.
 //
 // createCameraRuntime builds everything and starts nothing: no timer, no subscription, no lease
 // taken. `start` joins the fleet (after the server listens, so the other processes can reach this one);
@@ -21,6 +22,7 @@ import { createCameraCredentials } from './credentials.js';
 import { createCameraEventLog, createCameraEventRetention } from './events.js';
 import { createAttemptGate } from './runtime/attempt-gate.js';
 import { createFleet, parseCameraChange } from './runtime/fleet.js';
+import { createHistorySampler, createStatusHistory } from './runtime/history.js';
 import { createSupervisor } from './runtime/supervisor.js';
 import { createSourceGuard } from './source-guard.js';
 import type { ProtectedEndpoint, Resolver } from './source-guard.js';
@@ -133,6 +135,9 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
       onReconnect: () => cameraMetrics.reconnects.inc(),
     },
   });
+  // The last hour of each running camera's status, sampled every 10 s (the camera page's chart).
+  const history = createStatusHistory();
+  const sampler = createHistorySampler({ history, statuses: () => supervisor.statuses() });
   // One box seals credentials for the service and opens them for the fleet's workers.
   const credentials = createCameraCredentials(deps.secrets);
   const fleet = createFleet({
@@ -160,6 +165,7 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     unitExists: deps.unitExists,
     guard,
     views: deps.views,
+    history,
   });
   const retention = createCameraEventRetention({ database, retentionDays: settings.logRetentionDays, log, metrics });
   /** The subscription to the other processes' changes, once asked for (not awaited: a shared store that is down does not hold up the start). */
@@ -195,12 +201,14 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
         }
       }
       await fleet.start(options.advertiseUrl);
+      sampler.start();
     },
 
     /** Stops listening, then the workers and the leases (others take over at once), the log and its retention. */
     async stop(): Promise<void> {
       if (subscription) await (await subscription)();
       subscription = undefined;
+      sampler.stop();
       await fleet.stop();
       gate.close();
       await events.close();

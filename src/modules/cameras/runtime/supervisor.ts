@@ -97,6 +97,10 @@ export function createSupervisor(deps: SupervisorDeps) {
     source: (id: string): CameraSource | undefined => workers.get(id)?.source,
     latestFrame: (id: string): Buffer | null => workers.get(id)?.latestFrame() ?? null,
     ids: () => [...workers.keys()],
+    /** The status of every camera run here. */
+    *statuses(): Iterable<CameraStatus> {
+      for (const worker of workers.values()) yield worker.status();
+    },
     size: () => workers.size,
 
     countByState(): Record<CameraState, number> {
