@@ -1,6 +1,6 @@
 import type { Severity } from '../api/types';
 
-const ICON: Record<Severity, string> = { low: '▽', medium: '◇', high: '▲', critical: '⛔' };
+const ICON: Record<Severity, string> = { low: '▽', medium: '◇', high: '▲', critical: '◆' };
 
 /** A severity as text with a shape, never by colour alone. */
 export function SeverityBadge({ severity }: { severity: Severity }) {
