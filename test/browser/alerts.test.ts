@@ -196,6 +196,42 @@ describe.runIf(browserAvailable)('the alerts page', () => {
     await context.close();
   });
 
+  it('opens the stream again after a refusal, renewing the session first', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signInPage(page, vigil.url);
+    const answers: number[] = [];
+    let renewals = 0;
+    page.on('response', (response) => {
+      if (response.url().endsWith('/api/v1/alerts/stream')) answers.push(response.status());
+      if (response.url().endsWith('/api/auth/refresh')) renewals += 1;
+    });
+    // The first stream request is answered as the server answers a lapsed access cookie (a
+    // browser will not let a test strip cookies from a request): EventSource gives up on a 401;
+    // the page renews the session and opens the stream again.
+    let first = true;
+    await page.route('**/api/v1/alerts/stream', async (route) => {
+      if (!first) return route.continue();
+      first = false;
+      return route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ code: 'UNAUTHORIZED', message: 'the access token expired', details: {}, requestId: 'test' }),
+      });
+    });
+    await page.goto(`${vigil.url}/alerts`);
+    await page.getByText('Live: changes appear as they happen').waitFor({ timeout: 60_000 });
+    expect(answers).toEqual([401, 200]);
+    expect(renewals).toBeGreaterThanOrEqual(1);
+    // Still signed in, and the stream works: a change arrives without a reload.
+    await page.getByText('Nothing is firing or pending').waitFor();
+    vigil.sim.setFault(1, { mode: 'stall' });
+    await card(page, 'Camera offline').getByText('● firing').waitFor({ timeout: 60_000 });
+    vigil.sim.setFault(1, { mode: 'none' });
+    await page.getByText('Nothing is firing or pending').waitFor({ timeout: 60_000 });
+    await context.close();
+  });
+
   it('fits a phone: every section without sideways scrolling', async () => {
     const context = await newContext(browser, PHONE);
     const page = await context.newPage();

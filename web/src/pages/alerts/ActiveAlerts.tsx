@@ -72,10 +72,12 @@ function AlertCard({ alert }: { alert: Alert }) {
             <AlertWhere alert={alert} />
           </dd>
         </div>
-        <div>
-          <dt>Value</dt>
-          <dd>{formatValue(alert.value)}</dd>
-        </div>
+        {alert.value !== null ? (
+          <div>
+            <dt>Value</dt>
+            <dd>{formatValue(alert.value)}</dd>
+          </div>
+        ) : null}
         <div>
           <dt>{alert.state === 'firing' ? 'Firing since' : 'Pending since'}</dt>
           <dd>

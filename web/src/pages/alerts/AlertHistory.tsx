@@ -143,7 +143,7 @@ export function AlertHistory() {
                         <AlertWhere alert={alert} />
                       </div>
                       {alert.annotations.summary ? <div className="small muted">{alert.annotations.summary}</div> : null}
-                      <div className="small muted">value {formatValue(alert.value)}</div>
+                      {alert.value !== null ? <div className="small muted">value {formatValue(alert.value)}</div> : null}
                       <div className="phone-only small">
                         {badges}
                         Began {began}; {lasted ? `lasted ${lasted}` : 'still active'}
