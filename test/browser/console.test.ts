@@ -32,7 +32,7 @@ describe.runIf(browserAvailable)('the console shell', () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await page.goto(`${vigil.url}/`);
-    await expect(page.getByRole('heading', { name: /Sign in to Vigil/ }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: /Sign in to Vigil/ }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'signin-desktop');
 
