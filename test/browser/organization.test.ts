@@ -66,8 +66,10 @@ describe.runIf(browserAvailable)('the organization page', () => {
     // Roots open at first; a branch opens and closes with its button.
     const acme = page.getByRole('button', { name: 'Units under Acme Security' });
     expect(await acme.getAttribute('aria-expanded')).toBe('true');
-    await acme.click();
-    expect(await acme.getAttribute('aria-expanded')).toBe('false');
+    // By keyboard as well as by pointer.
+    await acme.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => acme.getAttribute('aria-expanded')).toBe('false');
     expect(await tree(page).getByRole('link', { name: 'North' }).count()).toBe(0);
     await acme.click();
 
@@ -176,6 +178,13 @@ describe.runIf(browserAvailable)('the organization page', () => {
     await page.getByRole('button', { name: 'Rename or move' }).click();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'organization-desktop');
+
+    // Reactivated from today (no confirmation needed to undo a suspension).
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await page.getByLabel('Reason', { exact: true }).fill('works done');
+    await page.getByRole('button', { name: 'Reactivate', exact: true }).last().click();
+    await page.getByText(`Reactivated “Harbour depot” from ${day(today)}.`).waitFor({ timeout: 30_000 });
+    await expect.poll(() => node.textContent(), { timeout: 30_000 }).not.toContain('suspended');
     await context.close();
   });
 
