@@ -1,7 +1,8 @@
 // The organization page in a real browser: a unit created through the page's form, the tree on a
 // past date (before the unit existed: absent) and on future dates (a scheduled rename shows only
 // from its day on), the unit's timeline, a suspension shown in words, import (checked, refused with
-// its problems, done) and export; axe-core, and screenshots at desktop and phone sizes.
+// its problems, done) and export; a viewer held to one region sees it alone and no forms; axe-core,
+// and screenshots at desktop and phone sizes.
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,7 +239,27 @@ describe.runIf(browserAvailable)('the organization page', () => {
     await context.close();
   });
 
-  it.todo('a user without org:write sees the tree and no forms (needs the users API, not on main yet, to create that user)');
+  it('shows a viewer held to one region that region as its tree, and no forms', async () => {
+    const viewer = { email: 'north.viewer@example.com', password: 'quiet-harbour-lamp-7731' };
+    await vigil.call('POST', '/api/v1/users', { ...viewer, name: 'North viewer', grants: [{ role: 'viewer', orgUnitCode: 'NORTH' }] });
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signInPage(page, vigil.url, viewer);
+    await page.goto(`${vigil.url}/organization/HARBOUR`);
+    await treeOn(page, today);
+    await page.getByRole('heading', { name: 'Harbour depot', level: 2 }).waitFor();
+    // Its region is the root of what it sees; the rest of the organization is not there.
+    expect(await tree(page).getByRole('link').allTextContents()).toEqual(['North', 'Harbour depot']);
+    await page.getByRole('region', { name: 'Timeline' }).getByRole('listitem').first().waitFor();
+    for (const name of ['Add a unit', 'Rename or move', 'Suspend', 'Reactivate', 'Import', 'Check the file']) {
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    }
+    expect(await page.getByLabel('File to import (CSV or JSON)').count()).toBe(0);
+    // Export stays: reading is allowed.
+    await page.getByRole('link', { name: 'CSV', exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
 
   it('fits a phone: a unit above the tree, nothing sticking out sideways', async () => {
     const context = await newContext(browser, PHONE);
