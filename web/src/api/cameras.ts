@@ -22,6 +22,8 @@ export function useCameraPages(query: Record<string, string | undefined>) {
     queryFn: ({ pageParam, signal }) => get<Page<Camera>>(BASE, { ...query, limit: WALL_PAGE, cursor: pageParam }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
+    // A changed filter keeps the tiles shown until the new list is in (no blank wall in between).
+    placeholderData: keepPreviousData,
     // A state filter follows the cameras' states: look again now and then.
     refetchInterval: query.state ? 15_000 : 60_000,
     refetchIntervalInBackground: false,

@@ -402,8 +402,8 @@ function LogEntry({ entry, me }: { entry: CameraLogEntry; me: string }) {
 function SettingsCard({ camera, canWrite, canReadUnits }: { camera: Camera; canWrite: boolean; canReadUnits: boolean }) {
   const client = useQueryClient();
   const navigate = useNavigate();
-  const units = useUnitChoices(canWrite && canReadUnits);
   const [editing, setEditing] = useState(false);
+  const units = useUnitChoices(canWrite && canReadUnits && editing);
   const [saved, setSaved] = useState<string>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const remove = useMutation({

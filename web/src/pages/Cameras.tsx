@@ -41,8 +41,10 @@ export function Cameras() {
   const cameras = useMemo(() => pages.data?.pages.flatMap((page) => page.items) ?? [], [pages.data]);
   const ids = useMemo(() => cameras.map((camera) => camera.id), [cameras]);
   const statuses = useWallStatuses(ids);
-  const units = useUnitChoices(session.can('org:read'));
   const [adding, setAdding] = useState(false);
+  // The units' names are for suggestions: asked for once someone types a unit, not with the wall.
+  const [wantUnits, setWantUnits] = useState(false);
+  const units = useUnitChoices(session.can('org:read') && (wantUnits || adding));
   const [notice, setNotice] = useState<Notice | undefined>(() => {
     const text = (location.state as { notice?: string } | null)?.notice;
     return text ? { kind: 'ok', text } : undefined;
@@ -131,7 +133,7 @@ export function Cameras() {
         />
       ) : null}
 
-      <Filters filter={filter} units={units.data ?? []} labels={labels} onChange={applyFilter} />
+      <Filters filter={filter} units={units.data ?? []} labels={labels} onChange={applyFilter} onUnitFocus={() => setWantUnits(true)} />
       {problems.length > 0 ? (
         <div className="notice notice-warn" role="status">
           <p>Some filters in the address were left out:</p>
@@ -155,7 +157,7 @@ export function Cameras() {
                 {cameras.length}
                 {pages.hasNextPage ? '+' : ''} camera{cameras.length === 1 && !pages.hasNextPage ? '' : 's'}
               </strong>
-              {filtered ? ` ${describeFilter(filter)}` : ''}.
+              {filtered ? ` ${describeFilter(filter)}` : ''}.{pages.isPlaceholderData ? ' Updating…' : ''}
             </p>
             {cameras.length > 0 ? (
               <ul className="state-counts" aria-label="Shown cameras by state">
@@ -245,11 +247,13 @@ function Filters({
   units,
   labels,
   onChange,
+  onUnitFocus,
 }: {
   filter: WallFilter;
   units: readonly { code: string; name: string }[];
   labels: readonly string[];
   onChange: (change: Partial<WallFilter>, replace: boolean) => void;
+  onUnitFocus: () => void;
 }) {
   return (
     <form className="card wall-filters" role="search" aria-label="Filter cameras" onSubmit={(event) => event.preventDefault()}>
@@ -259,6 +263,7 @@ function Filters({
         value={filter.unit}
         onCommit={(unit) => onChange({ unit }, true)}
         list={units.map((u) => [u.code, u.name])}
+        onFocus={onUnitFocus}
       />
       <div className="field">
         <label htmlFor="filter-state">State</label>
@@ -288,7 +293,7 @@ function Filters({
         type="search"
         value={filter.q}
         onCommit={(q) => onChange({ q }, true)}
-        hint="Name or source address"
+        hint="Name or address"
       />
       {isFiltered(filter) ? (
         <button type="button" className="button secondary" onClick={() => onChange({ unit: '', state: '', label: '', q: '' }, false)}>
@@ -308,6 +313,7 @@ function FilterText({
   list,
   type = 'text',
   hint,
+  onFocus,
 }: {
   id: string;
   label: string;
@@ -316,6 +322,7 @@ function FilterText({
   list?: readonly (readonly [string, string])[];
   type?: 'text' | 'search';
   hint?: string;
+  onFocus?: () => void;
 }) {
   const [draft, setDraft] = useState(value);
   const [seen, setSeen] = useState(value);
@@ -342,6 +349,7 @@ function FilterText({
         list={list && list.length > 0 ? `${id}-list` : undefined}
         placeholder={hint}
         onChange={(event) => setDraft(event.target.value)}
+        onFocus={onFocus}
         onBlur={() => draft.trim() !== value && onCommit(draft.trim())}
         onKeyDown={(event) => {
           if (event.key === 'Enter') onCommit(draft.trim());
