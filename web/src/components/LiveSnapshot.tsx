@@ -164,7 +164,13 @@ export function LiveSnapshot({ cameraId, name, live, idleText, intervalMs = 1_00
   );
 
   const showPicture = live && shown && !failed;
-  const placeholder = !live ? idleText : failed ? 'No picture: the camera has no frame to show yet.' : 'Loading the picture…';
+  const placeholder = !live
+    ? idleText
+    : failed
+      ? 'No picture: the camera has no frame to show yet.'
+      : src || active
+        ? 'Loading the picture…'
+        : 'The picture loads when it is on screen.';
   return (
     <div ref={box} className={`snapshot ${className ?? ''}`}>
       {src ? (
