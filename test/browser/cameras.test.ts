@@ -148,8 +148,27 @@ describe.runIf(browserAvailable)('the camera pages', () => {
     await expect.poll(names, { timeout: 30_000 }).toEqual(['Dock']);
     await page.goto(`${vigil.url}/cameras?state=asleep`);
     await page.getByText('“asleep” is not a camera state.').waitFor();
+
+    // Deactivating and deleting ask first.
+    await page.goto(`${vigil.url}/cameras/${dock.id}`);
+    await page.getByRole('heading', { name: 'Dock', level: 1 }).waitFor();
+    const controls = page.getByRole('region', { name: 'Controls' });
+    await controls.getByRole('button', { name: 'Deactivate…' }).click();
+    await controls.getByText('Deactivate “Dock”? It stops now').waitFor();
+    await controls.getByRole('button', { name: 'Yes, deactivate' }).click();
+    await page.getByRole('region', { name: 'Status' }).getByText('deactivated').first().waitFor({ timeout: 30_000 });
+    expect(await controls.getByRole('button', { name: 'Start', exact: true }).isDisabled()).toBe(true);
+    await controls.getByRole('button', { name: 'Activate' }).click();
+    await controls.getByText('Activated. It can be started again.').waitFor();
+    const settings = page.getByRole('region', { name: 'Settings' });
+    await settings.getByRole('button', { name: 'Delete camera…' }).click();
+    await settings.getByRole('button', { name: 'Cancel' }).click();
+    await settings.getByRole('button', { name: 'Delete camera…' }).click();
+    await settings.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByText('Camera “Dock” deleted.').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/cameras');
+    await expect.poll(names, { timeout: 30_000 }).toEqual(['Gate 1']);
     await context.close();
-    await vigil.call('DELETE', `${BASE}/${dock.id}`, undefined, { authorization: vigil.admin.authorization! });
   });
 
   it('shows a camera’s page: status, controls that stop and start it, its log and its last hour', async () => {
