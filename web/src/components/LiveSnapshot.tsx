@@ -1,7 +1,7 @@
 // A camera's live picture: its latest frame as an <img>, loaded again about once a second, but only
 // while the picture is on screen and the tab is visible, and never more than one request at a time
 // (the next frame is asked for once the previous one loaded or failed). A wall of 100 cameras thus
-// asks for as many frames a second as it shows tiles, not 100. Where there is no frame to show
+// asks for as many frames a second as it shows tiles, not 100, at most 4 at a time. Where there is no frame to show
 // (stopped, no frame yet, an error) the picture says so in words.
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { RefObject } from 'react';
@@ -48,6 +48,37 @@ export function usePageVisible(): boolean {
 const RETRY_MS = 4_000;
 let frames = 0;
 
+// Frames under way at once, for the whole page. A browser opens 6 connections to a server over
+// HTTP/1.1: pictures may use 4 of them, so the page's own requests (states, a click to a camera's
+// page) never wait behind a row of frames. Tiles wait their turn in order, so a slow server slows
+// every picture a little rather than starving some.
+const MAX_IN_FLIGHT = 4;
+let inFlight = 0;
+const queue: (() => void)[] = [];
+
+/** Runs `start` once a slot is free; answers a function that gives up the place in the queue. */
+function acquire(start: () => void): () => void {
+  if (inFlight < MAX_IN_FLIGHT) {
+    inFlight += 1;
+    start();
+    return () => undefined;
+  }
+  const entry = () => {
+    inFlight += 1;
+    start();
+  };
+  queue.push(entry);
+  return () => {
+    const at = queue.indexOf(entry);
+    if (at >= 0) queue.splice(at, 1);
+  };
+}
+
+function release(): void {
+  inFlight = Math.max(0, inFlight - 1);
+  queue.shift()?.();
+}
+
 export interface LiveSnapshotProps {
   cameraId: string;
   /** The camera's name, for the picture's text alternative. */
@@ -60,6 +91,17 @@ export interface LiveSnapshotProps {
   className?: string;
 }
 
+/** Where a picture is in asking for frames: resting, waiting out its interval, queued for a slot, loading. */
+interface Requests {
+  active: boolean;
+  phase: 'idle' | 'waiting' | 'queued' | 'loading';
+  /** Whether this picture holds one of the page's slots (a frame under way). */
+  holding: boolean;
+  startedAt: number;
+  timer: number | undefined;
+  leaveQueue: () => void;
+}
+
 export function LiveSnapshot({ cameraId, name, live, idleText, intervalMs = 1_000, className }: LiveSnapshotProps) {
   const box = useRef<HTMLDivElement>(null);
   const onScreen = useOnScreen(box);
@@ -68,39 +110,67 @@ export function LiveSnapshot({ cameraId, name, live, idleText, intervalMs = 1_00
   const [src, setSrc] = useState<string>();
   const [shown, setShown] = useState(false);
   const [failed, setFailed] = useState(false);
-  const state = useRef({ active, inFlight: false, startedAt: 0, timer: undefined as number | undefined });
+  const state = useRef<Requests>({ active, phase: 'idle', holding: false, startedAt: 0, timer: undefined, leaveQueue: () => undefined });
   state.current.active = active;
 
+  /** Asks for the next frame, in turn with the other pictures. */
   function next(): void {
     const s = state.current;
     window.clearTimeout(s.timer);
-    s.timer = undefined;
-    if (!s.active || s.inFlight) return;
-    s.inFlight = true;
-    s.startedAt = performance.now();
-    frames += 1;
-    setSrc(snapshotUrl(cameraId, frames));
+    if (!s.active || s.phase === 'queued' || s.phase === 'loading') return;
+    s.phase = 'queued';
+    s.leaveQueue = acquire(() => {
+      s.phase = 'loading';
+      s.holding = true;
+      s.startedAt = performance.now();
+      frames += 1;
+      setSrc(snapshotUrl(cameraId, frames));
+    });
   }
 
-  function schedule(delayMs: number): void {
+  /** A frame loaded or failed: free the slot, and ask again after `delayMs` if still wanted. */
+  function settled(delayMs: number): void {
     const s = state.current;
-    s.inFlight = false;
-    if (s.active) s.timer = window.setTimeout(next, Math.max(0, delayMs));
+    if (s.holding) release();
+    s.holding = false;
+    s.phase = 'idle';
+    if (s.active) {
+      s.phase = 'waiting';
+      s.timer = window.setTimeout(next, Math.max(0, delayMs));
+    }
   }
 
   useEffect(() => {
     const s = state.current;
-    if (active && !s.inFlight && s.timer === undefined) next();
-    if (!active) {
+    if (active && s.phase === 'idle') next();
+    if (!active && (s.phase === 'waiting' || s.phase === 'queued')) {
       window.clearTimeout(s.timer);
-      s.timer = undefined;
+      s.leaveQueue();
+      s.phase = 'idle';
     }
     // `next` reads everything through the ref, so it is not a dependency.
   }, [active, cameraId]);
-  useEffect(() => () => window.clearTimeout(state.current.timer), []);
+  useEffect(
+    () => () => {
+      const s = state.current;
+      window.clearTimeout(s.timer);
+      s.leaveQueue();
+      // A picture removed while its frame loads never hears of it: give the slot back now.
+      if (s.holding) release();
+      s.holding = false;
+      s.phase = 'idle';
+    },
+    [],
+  );
 
   const showPicture = live && shown && !failed;
-  const placeholder = !live ? idleText : failed ? 'No picture: the camera has no frame to show yet.' : 'Loading the picture…';
+  const placeholder = !live
+    ? idleText
+    : failed
+      ? 'No picture: the camera has no frame to show yet.'
+      : src || active
+        ? 'Loading the picture…'
+        : 'The picture loads when it is on screen.';
   return (
     <div ref={box} className={`snapshot ${className ?? ''}`}>
       {src ? (
@@ -112,11 +182,11 @@ export function LiveSnapshot({ cameraId, name, live, idleText, intervalMs = 1_00
           onLoad={() => {
             setShown(true);
             setFailed(false);
-            schedule(intervalMs - (performance.now() - state.current.startedAt));
+            settled(intervalMs - (performance.now() - state.current.startedAt));
           }}
           onError={() => {
             setFailed(true);
-            schedule(RETRY_MS);
+            settled(RETRY_MS);
           }}
         />
       ) : null}

@@ -192,7 +192,8 @@ function Controls({
     mutationFn: (operation: ControlOperation) => controlCamera(camera.id, operation),
     onSuccess: async (next, operation) => {
       client.setQueryData(['cameras', 'status', camera.id], next);
-      setDone(`${DONE[operation]} The camera is now ${next.state}.`);
+      // What was done; the state as it goes on is the status's (above) and the badge's.
+      setDone(DONE[operation]);
       setConfirming(false);
       await client.invalidateQueries({ queryKey: ['cameras'] });
     },
@@ -258,7 +259,7 @@ function Controls({
         {done ? (
           <>
             <span aria-hidden="true">✓ </span>
-            {done}
+            <span>{done}</span>
           </>
         ) : null}
       </p>
