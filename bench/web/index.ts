@@ -251,7 +251,7 @@ export async function runWeb(settings: WebSettings, progress: (line: string) => 
     progress(`web: ${settings.trials} trials of the wall and of the shell`);
     for (let trial = 0; trial < settings.trials; trial++) {
       for (const [target, ready, into] of [
-        [`${url}/no-such-page`, shellReady, shell],
+        [`${url}/cameras/a/no-such-page`, shellReady, shell],
         [`${url}/cameras`, wallReady(settings.cameras), interactive],
       ] as const) {
         const context = await browser.newContext({ storageState: state, viewport: { width: 1366, height: 900 }, bypassCSP: true });

@@ -52,7 +52,7 @@ describe.runIf(browserAvailable)('the console shell', () => {
     await screenshot(page, 'overview-desktop');
 
     // A reload keeps the session (cookies), and an unknown page says so.
-    await page.goto(`${vigil.url}/no-such-page`);
+    await page.goto(`${vigil.url}/cameras/a/no-such-page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();

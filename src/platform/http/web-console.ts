@@ -34,6 +34,8 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt']);
+/** The console's top-level pages (web/src/App.tsx). */
+const PAGES = ['organization', 'cameras', 'alerts', 'events', 'admin'];
 const RESERVED = ['/api/', '/api', '/health', '/metrics', '/.well-known/'];
 
 /** Every file of the built console, by its address (`/assets/index-abc.js`). */
@@ -74,7 +76,8 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheC
 
 export function installWebConsole(app: FastifyInstance, assets: Map<string, Asset> = loadWebConsole()): void {
   const index = assets.get('/index.html');
-  app.get('/*', { schema: { hide: true }, config: { permission: 'public' } }, async (request, reply) => {
+  // Only the console's own addresses: any other unknown address stays unmatched (its 404, metrics label and log are the API's).
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const address = request.url.split('?')[0] ?? '/';
     if (RESERVED.some((prefix) => address === prefix || address.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) {
       throw PlatformErrors.routeNotFound(request.method, address);
@@ -88,5 +91,8 @@ export function installWebConsole(app: FastifyInstance, assets: Map<string, Asse
     if (!index)
       return reply.code(503).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
     return send(request, reply, index, 'no-cache');
-  });
+  };
+  for (const url of ['/', '/assets/*', ...PAGES.flatMap((page) => [`/${page}`, `/${page}/*`])]) {
+    app.get(url, { schema: { hide: true }, config: { permission: 'public' } }, handler);
+  }
 }
