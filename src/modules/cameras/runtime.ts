@@ -37,6 +37,8 @@ export interface CameraRuntimeSettings {
   stallTimeoutMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** The backoff cap after a refusal that retrying will not fix soon; backoffMaxMs when not set. */
+  backoffErrorMaxMs?: number;
   connectRate: number;
   connectTimeoutMs: number;
   leaseMs: number;
@@ -106,7 +108,11 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     },
     settings: {
       stallTimeoutMs: settings.stallTimeoutMs,
-      backoff: { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs },
+      backoff: {
+        baseMs: settings.backoffBaseMs,
+        maxMs: settings.backoffMaxMs,
+        ...(settings.backoffErrorMaxMs !== undefined ? { errorMaxMs: settings.backoffErrorMaxMs } : {}),
+      },
       connectTimeoutMs: settings.connectTimeoutMs,
       fpsWindowMs: 5_000,
       maxFrameBytes: 8 * 1024 * 1024,
