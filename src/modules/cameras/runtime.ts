@@ -89,6 +89,7 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     for (const [state, n] of Object.entries(fleet.unrunCounts())) counts[state as keyof typeof counts] += n;
     return counts;
   });
+  const ingested = cameraMetrics.ingested;
   const events = createCameraEventLog({ db, log, metrics: cameraMetrics });
   const gate = createAttemptGate({ perSecond: settings.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
   const supervisor = createSupervisor({
@@ -131,8 +132,13 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
           details: JSON.stringify({ state, previous, ...(error ? { error } : {}) }),
         });
       },
-      onFrame: () => cameraMetrics.frames.inc(),
-      onBytes: (_id, bytes) => cameraMetrics.bytes.inc(bytes),
+      // Counted in plain numbers on the ingest path, added to the counters when they are read.
+      onFrame: () => {
+        ingested.frames += 1;
+      },
+      onBytes: (_id, bytes) => {
+        ingested.bytes += bytes;
+      },
       onStall(id, kind, detectionMs) {
         cameraMetrics.stalls.inc({ kind });
         cameraMetrics.offlineDetection.observe(detectionMs / 1000);

@@ -37,16 +37,20 @@ export function createSupervisor(deps: SupervisorDeps) {
   let watchdog: NodeJS.Timeout | undefined;
   function watch(): void {
     if (watchdog) return;
+    const tickMs = deps.watchdogMs ?? 100;
+    let ticks = 0;
     watchdog = setInterval(() => {
+      // Stalls at every tick; running or degraded about once a second (it is judged over 5 s).
+      const judgeRate = (ticks = (ticks + 1) % Math.max(1, Math.round(1_000 / tickMs))) === 0;
       let overdue: CameraWorker[] | undefined;
-      for (const worker of workers.values()) if (worker.checkStall()) (overdue ??= []).push(worker);
+      for (const worker of workers.values()) if (worker.checkStall(judgeRate)) (overdue ??= []).push(worker);
       if (overdue !== undefined) {
         const cut = overdue;
         setImmediate(() => {
           for (const worker of cut) worker.cutIfStalled();
         });
       }
-    }, deps.watchdogMs ?? 100);
+    }, tickMs);
     watchdog.unref();
   }
 

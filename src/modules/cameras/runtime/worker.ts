@@ -244,6 +244,8 @@ export class CameraWorker {
     const now = this.#now();
     const connected = this.#state === 'running' || this.#state === 'degraded';
     const rates = connected ? this.#window.rates(now) : { fps: 0, bytesPerSecond: 0 };
+    // Read from the latest frame when asked, not from every frame (the last one readable, if it is not).
+    const size = (this.#size = (this.#lastFrame === null ? undefined : jpegSize(this.#lastFrame)) ?? this.#size);
     return {
       cameraId: this.source.id,
       state: this.#state,
@@ -253,21 +255,22 @@ export class CameraWorker {
       lastFrameAt: this.#lastFrameAt === null ? null : new Date(this.#lastFrameAt).toISOString(),
       reconnects: this.#reconnects,
       lastError: this.#lastError,
-      frameWidth: this.#size?.width ?? null,
-      frameHeight: this.#size?.height ?? null,
+      frameWidth: size?.width ?? null,
+      frameHeight: size?.height ?? null,
     };
   }
 
   /**
-   * Called by the supervisor's watchdog: updates running/degraded, and answers whether the connection
+   * Called by the supervisor's watchdog: updates running/degraded (when `judgeRate`: once a second is
+   * enough, and a frame does not judge it), and answers whether the connection
    * brought no new frame for the stall timeout. The watchdog then calls `cutIfStalled` once the
    * event loop has read what was waiting (a late loop must not cut a frame that had arrived).
    */
-  checkStall(): boolean {
+  checkStall(judgeRate = true): boolean {
     if (this.#connection === null || this.#lastProgressAt === null) return false;
     const now = this.#now();
     if (now - this.#lastProgressAt >= this.#stall.timeoutMs()) return true;
-    if (this.#state === 'running' || this.#state === 'degraded') this.#setState(this.#rateState(now));
+    if (judgeRate && (this.#state === 'running' || this.#state === 'degraded')) this.#setState(this.#rateState(now));
     return false;
   }
 
@@ -375,9 +378,9 @@ export class CameraWorker {
     this.#lastProgressAt = now;
     this.#stall.frame(now);
     this.#window.add(now, frame.length);
-    this.#size = jpegSize(frame) ?? this.#size;
     this.hooks.onFrame(this.source.id, frame.length);
-    this.#setState(this.#rateState(now));
+    // The first new frame of a connection makes the camera run; from then on the watchdog judges the rate.
+    if (this.#state !== 'running' && this.#state !== 'degraded') this.#setState(this.#rateState(now));
   }
 
   async #ingestOnce(signal: AbortSignal): Promise<void> {
