@@ -1,6 +1,6 @@
 // (2)-(5) on a fresh Vigil with the default connection cap: batch-status, stall detection, drop and
 // return, over the same registered cameras; (5) recovery after outages and false alarms, on cameras
-// of their own, runs alongside (2) and (3), and on a baseline Vigil with the former backoff cap.
+// of their own, runs alongside (3), and on a baseline Vigil with the former backoff cap.
 import { measureBatchStatus } from './batch-status.js';
 import type { CameraChild } from './children.js';
 import { startVigilChild } from './children.js';
@@ -41,7 +41,18 @@ export async function runFleet(
       throw new Error(`not all ${runningIds.length} cameras were running within ${allowedMs / 1000} s`);
     await sleep(settings.settleSeconds * 1000);
 
-    // (5) alongside (2) and (3): outages on cameras of their own (after the stall phase's), then false alarms.
+    const [vigilAt, simAt] = [await vigil.child.usage(), await sim.usage()];
+    const [benchAt, machineAt, wallAt] = [process.cpuUsage(), machineCpu(), performance.now()];
+
+    // (2) batch-status
+    progress(`cameras: batch-status with ${settings.batchCameras} ids (${BATCH_WARMUP} warm-up, ${settings.batchSamples} measured)`);
+    const batchStatus = await measureBatchStatus(api, ids.slice(0, settings.batchCameras), settings.batchSamples, problem);
+    progress(
+      `cameras: batch-status p50 ${batchStatus.latencyMs.p50.toFixed(2)} ms, p95 ${batchStatus.latencyMs.p95.toFixed(2)} ms, ` +
+        `p99 ${batchStatus.latencyMs.p99.toFixed(2)} ms (${batchStatus.running} running, ${batchStatus.notRunning} not)`,
+    );
+
+    // (5) alongside (3), after (2) (whose 1,000-status answers hold the event loop for a while): outages on cameras of their own (after the stall phase's), then false alarms.
     const first = settings.detections;
     const groups: OutageGroup[] = settings.outages.map((outageSeconds, g) => {
       const from = first + g * settings.outageCameras;
@@ -55,7 +66,7 @@ export async function runFleet(
     });
     progress(
       `cameras: (5) outages of ${settings.outages.join(', ')} s on ${settings.outageCameras} cameras each, and ${settings.falseAlarmCameras} ` +
-        `cameras each in slow and jitter for ${settings.falseAlarmSeconds} s, alongside (2) and (3)` +
+        `cameras each in slow and jitter for ${settings.falseAlarmSeconds} s, alongside (3)` +
         (settings.recoveryBaseline
           ? `; the same outages on a baseline Vigil with VIGIL_CAMERA_BACKOFF_MAX_MS=${FORMER_BACKOFF_MAX_MS}`
           : ''),
@@ -68,17 +79,6 @@ export async function runFleet(
       : Promise.resolve(null);
     // A rejection is awaited below; until then it must not count as unhandled.
     for (const p of [recovery, falseAlarms, baselineRecovery]) p.catch(() => undefined);
-
-    const [vigilAt, simAt] = [await vigil.child.usage(), await sim.usage()];
-    const [benchAt, machineAt, wallAt] = [process.cpuUsage(), machineCpu(), performance.now()];
-
-    // (2) batch-status
-    progress(`cameras: batch-status with ${settings.batchCameras} ids (${BATCH_WARMUP} warm-up, ${settings.batchSamples} measured)`);
-    const batchStatus = await measureBatchStatus(api, ids.slice(0, settings.batchCameras), settings.batchSamples, problem);
-    progress(
-      `cameras: batch-status p50 ${batchStatus.latencyMs.p50.toFixed(2)} ms, p95 ${batchStatus.latencyMs.p95.toFixed(2)} ms, ` +
-        `p99 ${batchStatus.latencyMs.p99.toFixed(2)} ms (${batchStatus.running} running, ${batchStatus.notRunning} not)`,
-    );
 
     // (3) stall detection
     progress(

@@ -253,7 +253,7 @@ function recoveryLines(result: CamerasResult): string[] {
   const s = result.settings;
   const lines = [
     `(5) recovery: ${s.outageCameras} cameras per outage length refused (simulator \`refuse\`: a reset) for that long, all at once, ` +
-      `then back; from the return to \`since\` of running, per camera; alongside (2) and (3)` +
+      `then back; from the return to the first change to running or degraded in the camera log, per camera; alongside (3)` +
       (recovery.baseline
         ? `; baseline: another Vigil with VIGIL_CAMERA_BACKOFF_MAX_MS=${recovery.baselineBackoffMaxMs} (the former default)`
         : ''),
