@@ -95,6 +95,9 @@ function shape(timeline: Timeline): string {
   return JSON.stringify(segments);
 }
 
+/** Siblings in a tree: by sort order, then code. */
+const bySortOrder = (x: TreeRow, y: TreeRow) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0);
+
 const unitCursor = cursorCodec('org units', cursorShape({ c: cursorField.text }));
 
 export type { Actor };
@@ -444,53 +447,51 @@ export function createOrgService(deps: OrgServiceDeps) {
     },
 
     /**
-     * The subtree on a date. One scan reads every version in force then (a few ms for 10,000 units)
-     * and the tree is built in memory: faster than walking it in SQL, and one consistent snapshot.
+     * The subtree on a date, `depth` levels deep: the versions in force then of the units below the
+     * unit (orgRepo.treeAt: read down from it, so a subtree costs what it holds), built in memory,
+     * siblings by sort order then code. A unit the caller may not see is left out with its subtree.
      */
     async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<TreeNode> {
-      const seen = await visibility(caller);
-      if (!seen(code)) throw OrgErrors.notFound(code);
+      const reach = await policy.reach(caller.principal, 'org:read');
+      if (!policy.covers(reach, code)) throw OrgErrors.notFound(code);
       const asOf = asOfDate(asOfText);
-      const rows = await orgRepo.inForceAt(db, asOf);
-      const byCode = new Map(rows.map((r) => [r.code, r]));
-      const root = byCode.get(code);
-      if (!root) throw (await orgRepo.codeExists(db, code)) ? OrgErrors.notFound(code, asOf) : OrgErrors.notFound(code);
+      const rows = await orgRepo.treeAt(db, code, asOf, depth);
+      // Children by parent; a unit read twice (only through a cycle, which the checks on writes
+      // prevent) is kept once, as the walk from the unit would meet it.
+      const byCode = new Map<string, TreeRow>();
       const children = new Map<string, TreeRow[]>();
       for (const row of rows) {
+        if (byCode.has(row.code)) continue;
+        byCode.set(row.code, row);
         if (row.parentCode === null) continue;
         const siblings = children.get(row.parentCode);
         if (siblings) siblings.push(row);
         else children.set(row.parentCode, [row]);
       }
-      // The root's place in the tree on that date, walking up.
-      const codePath = [code];
-      const namePath = [root.name];
-      for (let up = root.parentCode; up !== null && codePath.length < 128;) {
-        const parent = byCode.get(up);
-        if (!parent) break;
-        codePath.unshift(parent.code);
-        namePath.unshift(parent.name);
-        up = parent.parentCode;
-      }
-      const build = (row: TreeRow, path: PathInfo, level: number): TreeNode => {
-        const node: TreeNode = {
-          ...toApiVersion(row.code, row),
-          revision: row.revision,
-          codePath: path.codePath,
-          namePath: path.namePath,
-          level: path.codePath.length,
-          hasScheduledChanges: row.to !== null,
-          children: [],
-        };
-        if (level >= depth) return node;
-        const below = (children.get(row.code) ?? []).filter((c) => seen(c.code));
-        below.sort((x, y) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
-        node.children = below.map((c) =>
-          build(c, { codePath: [...path.codePath, c.code], namePath: [...path.namePath, c.name] }, level + 1),
-        );
+      const root = byCode.get(code);
+      if (!root) throw (await orgRepo.codeExists(db, code)) ? OrgErrors.notFound(code, asOf) : OrgErrors.notFound(code);
+      // The unit's place in the tree on that date: above it, when it has a parent.
+      const above = root.parentCode === null ? undefined : (await orgRepo.pathsAt(db, [code], asOf)).get(code);
+      const visible = reach === 'all' ? undefined : (unit: string) => policy.covers(reach, unit);
+      const build = (row: TreeRow, codePath: string[], namePath: string[], level: number): TreeNode => {
+        // Properties added to the mapper's object in one order, for every node alike: no copies.
+        const node = toApiVersion(row.code, row) as TreeNode;
+        node.revision = row.revision;
+        node.codePath = codePath;
+        node.namePath = namePath;
+        node.level = codePath.length;
+        node.hasScheduledChanges = row.to !== null;
+        node.children = [];
+        const below = level < depth ? children.get(row.code) : undefined;
+        if (below === undefined) return node;
+        below.sort(bySortOrder);
+        for (const child of below) {
+          if (visible && !visible(child.code)) continue;
+          node.children.push(build(child, [...codePath, child.code], [...namePath, child.name], level + 1));
+        }
         return node;
       };
-      return build(root, { codePath, namePath }, 1);
+      return build(root, above?.codePath ?? [code], above?.namePath ?? [root.name], 1);
     },
 
     /** What changed in the unit and its subtree between two dates (inclusive), oldest first; only units the caller may see. */
