@@ -30,6 +30,8 @@ export interface OrgUnitsSettings {
   units: number;
   samples: { unit: number; subtree: number; tree: number; insert: number };
   asOf: string;
+  /** The backends to run (BENCH_ORG_BACKENDS: `postgres`, `pglite`, or both, the default). */
+  backends: ('postgres' | 'pglite')[];
   /** Where the PostgreSQL backend runs: a server URL and which variable named it, or the default to try. */
   postgres: { url: string; source: 'BENCH_DATABASE_URL' | 'DATABASE_URL' | 'default' };
 }
@@ -66,7 +68,13 @@ export function readOrgUnitsSettings(env: NodeJS.ProcessEnv): OrgUnitsSettings {
     : env.DATABASE_URL
       ? { url: env.DATABASE_URL, source: 'DATABASE_URL' as const }
       : { url: DEFAULT_POSTGRES_URL, source: 'default' as const };
-  return { units, samples, asOf: AS_OF, postgres };
+  const backendsRaw = env.BENCH_ORG_BACKENDS?.trim();
+  const backends = backendsRaw ? backendsRaw.split(',').map((b) => b.trim()) : ['postgres', 'pglite'];
+  for (const backend of backends) {
+    if (backend !== 'postgres' && backend !== 'pglite')
+      throw new Error(`BENCH_ORG_BACKENDS lists postgres and/or pglite, got "${backendsRaw}"`);
+  }
+  return { units, samples, backends: backends as OrgUnitsSettings['backends'], asOf: AS_OF, postgres };
 }
 
 /** host:port/database of a URL, without credentials (for the report and the JSON). */
