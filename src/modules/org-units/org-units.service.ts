@@ -10,10 +10,12 @@ import { parseDate } from '../../platform/dates.js';
 import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { checkHierarchy } from './hierarchy.js';
 import { OrgErrors } from './org-units.errors.js';
-import type { PathInfo, TreeRow } from './org-units.repo.js';
+import type { PathInfo } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
 import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, toApiVersion, versionAt } from './timeline.js';
+import type { TreeJsonRow } from './tree-json.js';
+import { treeJson } from './tree-json.js';
 import type { Schema } from '../../platform/db/schema.js';
 import type { Principal } from '../../platform/http/access.js';
 import type { ScopePolicy } from '../auth/index.js';
@@ -96,7 +98,7 @@ function shape(timeline: Timeline): string {
 }
 
 /** Siblings in a tree: by sort order, then code. */
-const bySortOrder = (x: TreeRow, y: TreeRow) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0);
+const bySortOrder = (x: TreeJsonRow, y: TreeJsonRow) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0);
 
 const unitCursor = cursorCodec('org units', cursorShape({ c: cursorField.text }));
 
@@ -447,19 +449,20 @@ export function createOrgService(deps: OrgServiceDeps) {
     },
 
     /**
-     * The subtree on a date, `depth` levels deep: the versions in force then of the units below the
-     * unit (orgRepo.treeAt: read down from it, so a subtree costs what it holds), built in memory,
-     * siblings by sort order then code. A unit the caller may not see is left out with its subtree.
+     * The subtree on a date, `depth` levels deep, as JSON text (an OrgUnitTree, tree-json.ts): the
+     * versions in force then of the units below the unit (orgRepo.treeAt: read down from it, so a
+     * subtree costs what it holds), siblings by sort order then code. A unit the caller may not
+     * see is left out with its subtree.
      */
-    async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<TreeNode> {
+    async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<Buffer> {
       const reach = await policy.reach(caller.principal, 'org:read');
       if (!policy.covers(reach, code)) throw OrgErrors.notFound(code);
       const asOf = asOfDate(asOfText);
       const rows = await orgRepo.treeAt(db, code, asOf, depth);
       // Children by parent; a unit read twice (only through a cycle, which the checks on writes
       // prevent) is kept once, as the walk from the unit would meet it.
-      const byCode = new Map<string, TreeRow>();
-      const children = new Map<string, TreeRow[]>();
+      const byCode = new Map<string, TreeJsonRow>();
+      const children = new Map<string, TreeJsonRow[]>();
       for (const row of rows) {
         if (byCode.has(row.code)) continue;
         byCode.set(row.code, row);
@@ -472,26 +475,26 @@ export function createOrgService(deps: OrgServiceDeps) {
       if (!root) throw (await orgRepo.codeExists(db, code)) ? OrgErrors.notFound(code, asOf) : OrgErrors.notFound(code);
       // The unit's place in the tree on that date: above it, when it has a parent.
       const above = root.parentCode === null ? undefined : (await orgRepo.pathsAt(db, [code], asOf)).get(code);
-      const visible = reach === 'all' ? undefined : (unit: string) => policy.covers(reach, unit);
-      const build = (row: TreeRow, codePath: string[], namePath: string[], level: number): TreeNode => {
-        // Properties added to the mapper's object in one order, for every node alike: no copies.
-        const node = toApiVersion(row.code, row) as TreeNode;
-        node.revision = row.revision;
-        node.codePath = codePath;
-        node.namePath = namePath;
-        node.level = codePath.length;
-        node.hasScheduledChanges = row.to !== null;
-        node.children = [];
-        const below = level < depth ? children.get(row.code) : undefined;
-        if (below === undefined) return node;
-        below.sort(bySortOrder);
-        for (const child of below) {
-          if (visible && !visible(child.code)) continue;
-          node.children.push(build(child, [...codePath, child.code], [...namePath, child.name], level + 1));
-        }
-        return node;
-      };
-      return build(root, above?.codePath ?? [code], above?.namePath ?? [root.name], 1);
+      const visible = reach === 'all' ? undefined : (unit: TreeJsonRow) => policy.covers(reach, unit.code);
+      const levels = new Map<TreeJsonRow, number>([[root, 1]]);
+      const none: TreeJsonRow[] = [];
+      return treeJson(
+        {
+          root,
+          codePath: above?.codePath ?? [code],
+          namePath: above?.namePath ?? [root.name],
+          childrenOf(row) {
+            const level = levels.get(row)!;
+            const below = level < depth ? children.get(row.code) : undefined;
+            if (below === undefined) return none;
+            below.sort(bySortOrder);
+            const shown = visible ? below.filter(visible) : below;
+            for (const child of shown) levels.set(child, level + 1);
+            return shown;
+          },
+        },
+        rows.length,
+      );
     },
 
     /** What changed in the unit and its subtree between two dates (inclusive), oldest first; only units the caller may see. */
