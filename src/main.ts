@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDatabase } from './platform/db/database.js';
+import { prepareDataDir } from './platform/db/image.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import {
@@ -84,8 +85,11 @@ export interface RunningVigil extends Vigil {
 
 export async function openDatabase(config: Config, log: Logger, options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir'> = {}) {
   const pgliteDataDir = options.pgliteDataDir ?? path.join(config.dataDir, 'pgdata');
-  const unlock = config.database.url === undefined && !pgliteDataDir.includes('://') ? lockDataDir(config.dataDir) : () => undefined;
+  const onDisk = config.database.url === undefined && !pgliteDataDir.includes('://');
+  const unlock = onDisk ? lockDataDir(config.dataDir) : () => undefined;
   try {
+    // A new embedded database starts from the one made at build time, not from initdb.
+    if (onDisk && !options.pgliteLoadDataDir) prepareDataDir(pgliteDataDir, log);
     const database = await createDatabase({
       url: config.database.url,
       pgliteDataDir,
