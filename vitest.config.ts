@@ -26,6 +26,8 @@ export const processTests = [
   'test/redis-outage.test.ts',
   'test/alerts-process.test.ts',
   'test/alerts-channels.test.ts',
+  'test/cli-lazy.test.ts',
+  'test/npm-start.test.ts',
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];

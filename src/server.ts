@@ -1,6 +1,7 @@
 // buildServer: the HTTP application, assembled from services. It never listens: main.ts does,
 // and tests use app.inject().
 import AjvCompiler from '@fastify/ajv-compiler';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -90,7 +91,7 @@ function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, heade
     keepAliveTimeout: 72_000,
     // Draining is answered by our own hook below, in the unified error shape.
     return503OnClosing: false,
-    schemaController: { compilersFactory: { buildValidator: validatorFactory() } },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory(), buildSerializer: serializerFactory() } },
   };
 }
 
@@ -111,9 +112,39 @@ function validatorFactory(): ValidatorFactory {
   const factory = (externalSchemas: Parameters<typeof forBody>[0]) => {
     const body = forBody(externalSchemas, { customOptions: { ...common, coerceTypes: false } }) as unknown as Compile;
     const text = forText(externalSchemas, { customOptions: { ...common, coerceTypes: 'array' } }) as unknown as Compile;
-    return (route: { schema: unknown; httpPart?: string }) => (route.httpPart === 'body' ? body(route) : finiteOnly(text(route)));
+    // One validator per distinct schema and part, shared by the routes that have it (as serializers below).
+    const built = new Map<string, ReturnType<Compile>>();
+    return (route: { schema: unknown; httpPart?: string }) => {
+      const key = `${route.httpPart === 'body' ? 'body' : 'text'} ${JSON.stringify(route.schema)}`;
+      let validate = built.get(key);
+      if (!validate) built.set(key, (validate = route.httpPart === 'body' ? body(route) : finiteOnly(text(route))));
+      return validate;
+    };
   };
   return factory as unknown as ValidatorFactory;
+}
+
+type SerializerFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer'];
+
+/**
+ * Response serializers, built once per distinct schema and shared by the routes that answer with
+ * it. Every route answers its errors with the same ErrorResponse (4xx and 5xx), and
+ * fast-json-stringify checks every shared schema again on each build: building one serializer per
+ * route and status was most of the start-up's schema compilation. A serializer depends on its
+ * schema only (and the shared schemas, the same for one factory), and keeps no state.
+ */
+function serializerFactory(): SerializerFactory {
+  const selector = SerializerSelector();
+  return (externalSchemas: Parameters<typeof selector>[0], options: Parameters<typeof selector>[1]) => {
+    const build = selector(externalSchemas, options);
+    const built = new Map<string, ReturnType<typeof build>>();
+    return (route: Parameters<typeof build>[0]) => {
+      const key = JSON.stringify(route.schema);
+      let serializer = built.get(key);
+      if (!serializer) built.set(key, (serializer = build(route)));
+      return serializer;
+    };
+  };
 }
 
 /**
