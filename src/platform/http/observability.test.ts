@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../log.js';
 import { installObservability, installReplyBasics, lazyRequestLogger, requestIdFor } from './observability.js';
@@ -13,7 +14,8 @@ function memoryLogger() {
       done();
     },
   });
-  return { lines, log: createLogger({ level: 'debug', destination }) };
+  // Typed as Fastify's logger, as the server's own instance is.
+  return { lines, log: createLogger({ level: 'debug', destination }) as FastifyBaseLogger };
 }
 
 describe('the request path', () => {
