@@ -222,6 +222,50 @@ describe('cameras', () => {
     await waitFor(cam1.id, ['running']);
   });
 
+  it('keeps frozen detection per camera: a snapshot camera with a still scene stays running, one with detection on is FROZEN', async () => {
+    // The default follows the source type; a camera's own setting wins; null goes back to the default.
+    expect((await call(admin, 'GET', `${BASE}/${cam1.id}`)).json()).toMatchObject({ sourceType: 'mjpeg', frozenDetection: true });
+    const created = await call(admin, 'POST', BASE, { orgUnitCode: 'S1', name: 'Yard', sourceUrl: sim.snapshotUrl(6), expectedFps: 10 });
+    expect(created.statusCode, created.body).toBe(201);
+    const still = created.json<Camera & { sourceType: string; frozenDetection: boolean }>();
+    expect(still).toMatchObject({ sourceType: 'snapshot', frozenDetection: false });
+    for (const frozenDetection of ['yes', 1, {}]) {
+      const bad = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection });
+      expect(bad.statusCode, JSON.stringify(frozenDetection)).toBe(400);
+      expect(bad.json().code).toBe('VALIDATION_FAILED');
+    }
+
+    // The same JPEG at every poll, for more than three stall timeouts (3 s): the camera stays running.
+    sim.setFault(6, { mode: 'frozen' });
+    expect((await call(operator, 'POST', `${BASE}/${still.id}/start`)).statusCode).toBe(200);
+    await waitFor(still.id, ['running']);
+    const before = sim.stats().cameras[5]!.snapshotsSent;
+    await pollUntil(
+      () => sim.stats().cameras[5]!.snapshotsSent,
+      (n) => n >= before + 100,
+      { timeoutMs: 120_000, what: '100 more identical snapshots' },
+    );
+    expect(await status(still.id)).toMatchObject({ state: 'running', reconnects: 0, lastError: null });
+    const log = (await call(admin, 'GET', `${BASE}/${still.id}/logs?limit=100`)).json<{ items: { kind: string; details: unknown }[] }>();
+    const changes = log.items.filter((e) => e.kind !== 'operator').map((e) => (e.details as { state?: string } | null)?.state);
+    expect(changes.reverse()).toEqual(['starting', 'running']);
+
+    // Turned on, the camera restarts with it and is cut as FROZEN; null is the snapshot default again.
+    const on = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection: true });
+    expect(on.statusCode, on.body).toBe(200);
+    expect(on.json()).toMatchObject({ frozenDetection: true });
+    await pollUntil(
+      () => status(still.id),
+      (s) => s.lastError?.code === 'FROZEN',
+      { timeoutMs: 30_000, what: 'a FROZEN snapshot camera' },
+    );
+    const off = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection: null });
+    expect(off.json()).toMatchObject({ frozenDetection: false });
+    await waitFor(still.id, ['running']);
+    sim.setFault(6, { mode: 'none' });
+    await call(admin, 'POST', `${BASE}/${still.id}/stop`);
+  }, 240_000);
+
   it('says error, not reconnecting, when the camera refuses the credentials, and keeps retrying', async () => {
     sim.setFault(1, { mode: '401' });
     await call(operator, 'POST', `${BASE}/${cam1.id}/restart`);
