@@ -4,9 +4,12 @@
 // directory and loaded beside this one; the two are measured in alternating rounds, so drift on a
 // shared machine hits both alike, and the median of the rounds is reported.
 //
-// Each workload is a recorded-style stream of 40 different 320×240 JPEGs (about the simulator's
-// frames), framed one way, pushed in reads of one size, with the frame memory reused the way the
-// camera worker reuses it. Measured: CPU time (user + system) per frame.
+// Each workload is a stream of 40 different 320×240 JPEGs (about the size of the simulator's
+// frames), framed one way, pushed in reads of one size from one reused buffer, with the frame memory
+// reused the way the camera worker reuses it. Measured: CPU time (user + system) per frame.
+// BENCH_MJPEG_ROUNDS (7) and BENCH_MJPEG_FRAMES (20,000 per round) set the size; BENCH_MJPEG_ONLY
+// keeps the workloads whose name contains it. A ratio under 1 means this checkout is cheaper; run it
+// against the checkout itself (`HEAD`) to see the noise of the machine.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -123,7 +126,8 @@ async function main(): Promise<void> {
     console.log(`baseline: ${ref}'s parser; candidate: this checkout's`);
     console.log('');
     console.log(`${'workload'.padEnd(46)} ${'baseline'.padStart(9)} ${'candidate'.padStart(9)} ${'ratio'.padStart(7)}`);
-    for (const work of workloads(images)) {
+    const only = process.env.BENCH_MJPEG_ONLY;
+    for (const work of workloads(images).filter((w) => only === undefined || w.name.includes(only))) {
       // Warm-up, both.
       measure(baseline, work, 2_000);
       measure(candidate, work, 2_000);

@@ -380,6 +380,21 @@ describe('MjpegParser', () => {
       );
     });
 
+    it('input that would make it buffer without bound, at every step of the loose framing', () => {
+      // A first line that never ends: not a boundary line (1 KiB at most).
+      expect(errorOf(() => feed(new MjpegParser(), Buffer.from(`--${'b'.repeat(2000)}`), () => 100)).reason).toBe('not-mjpeg');
+      // A preamble that never reaches the boundary the Content-Type names (64 KiB at most).
+      const preamble = Buffer.concat([Buffer.from('x'.repeat(2000)), Buffer.alloc(70_000, 0x20)]);
+      expect(errorOf(() => feed(new MjpegParser({ boundary: 'frame' }), preamble, () => 500)).reason).toBe('not-mjpeg');
+      // Part headers that never end (16 KiB at most).
+      const headers = Buffer.concat([Buffer.from('--frame\r\n'), Buffer.from('X-Pad: y\r\n'.repeat(2000))]);
+      expect(errorOf(() => feed(new MjpegParser(), headers, () => 700)).reason).toBe('bad-part');
+      // Blank lines between a boundary and its headers are consumed as they come, never gathered.
+      const parser = new MjpegParser();
+      for (let i = 0; i < 20_000; i += 1) parser.push(Buffer.from(i === 0 ? '--frame\r\n' : '\r\n'));
+      expect(parser.push(multipart([FRAMES[0]!]).subarray('--frame\r\n'.length))).toEqual([FRAMES[0]]);
+    });
+
     it('malformed part headers', () => {
       const badLength = Buffer.from('--frame\r\nContent-Length: lots\r\n\r\n');
       expect(errorOf(() => new MjpegParser({ boundary: 'frame' }).push(badLength)).reason).toBe('bad-part');
