@@ -174,6 +174,8 @@ export interface MjpegParserOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The least of a chunk added at a time to bytes kept from a push before. */
+const MIN_APPEND_BYTES = 4096;
 const DASHES = 0x2d;
 
 /**
@@ -184,7 +186,8 @@ const DASHES = 0x2d;
  * Frames never share memory with the chunks pushed, and nothing of a chunk is kept after the push
  * returns: a caller may push a view of a buffer it reuses for the next read (http-stream.ts does).
  * A chunk is parsed where it lies; only an incomplete rest (a part's headers cut by the read, a
- * JPEG without Content-Length) is copied, into memory of the parser's own, for the next push.
+ * JPEG without Content-Length) is copied, into memory of the parser's own (4 KiB unless a JPEG
+ * without Content-Length needs more), for the next push.
  */
 export class MjpegParser {
   private readonly maxFrameBytes: number;
@@ -225,14 +228,26 @@ export class MjpegParser {
     if (this.failure) throw this.failure;
     const frames: Buffer[] = [];
     try {
-      if (this.start === this.end) {
-        this.data = chunk;
-        this.start = 0;
-        this.end = chunk.length;
-      } else {
-        this.append(chunk);
+      let rest = chunk;
+      for (;;) {
+        if (this.start === this.end) {
+          // Nothing kept from before: the rest of the chunk is parsed where it lies.
+          this.data = rest;
+          this.start = 0;
+          this.end = rest.length;
+          while (this.step(frames));
+          break;
+        }
+        // Bytes kept from before (a line cut by the read, a JPEG being gathered): the chunk is added
+        // to them a little at a time, as far as they need it, so that the parser's own memory stays
+        // the size of what must be gathered, not of a read.
+        const room = this.kept.length - (this.end - this.start);
+        const n = Math.min(rest.length, room >= MIN_APPEND_BYTES / 8 ? room : MIN_APPEND_BYTES);
+        this.append(rest.subarray(0, n));
+        rest = rest.subarray(n);
+        while (this.step(frames));
+        if (rest.length === 0) break;
       }
-      while (this.step(frames));
       this.keepRest();
     } catch (error) {
       this.data = EMPTY;
