@@ -238,7 +238,7 @@ describe('cameras', () => {
     // The same JPEG at every poll, for four stall timeouts (3 s) at 5 polls a second: the camera is not cut.
     sim.setFault(6, { mode: 'frozen' });
     expect((await call(operator, 'POST', `${BASE}/${still.id}/start`)).statusCode).toBe(200);
-    await waitFor(still.id, ['running']);
+    await waitFor(still.id, ['running'], 60_000);
     const before = sim.stats().cameras[5]!.snapshotsSent;
     await pollUntil(
       () => sim.stats().cameras[5]!.snapshotsSent,
@@ -249,7 +249,7 @@ describe('cameras', () => {
     const log = (await call(admin, 'GET', `${BASE}/${still.id}/logs?limit=500`)).json<{ items: { details: unknown }[] }>();
     expect(log.items.filter((e) => JSON.stringify(e.details ?? null).includes('FROZEN'))).toEqual([]);
     expect((await status(still.id)).lastError?.code).not.toBe('FROZEN');
-    await waitFor(still.id, ['running']);
+    await waitFor(still.id, ['running'], 60_000);
 
     // Turned on, the camera restarts with it and is cut as FROZEN; null is the snapshot default again.
     const on = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection: true });
@@ -262,7 +262,7 @@ describe('cameras', () => {
     );
     const off = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection: null });
     expect(off.json()).toMatchObject({ frozenDetection: false });
-    await waitFor(still.id, ['running']);
+    await waitFor(still.id, ['running'], 60_000);
     sim.setFault(6, { mode: 'none' });
     await call(admin, 'POST', `${BASE}/${still.id}/stop`);
   }, 240_000);
