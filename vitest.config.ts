@@ -20,6 +20,7 @@ export const processTests = [
   'test/camera-auto-start.test.ts',
   'test/camera-leases.test.ts',
   'test/camera-rtsp.test.ts',
+  'test/camera-mjpeg-ffmpeg.test.ts',
   'test/camera-fleet.test.ts',
   'test/metrics-promtool.test.ts',
   'test/database-outage.test.ts',
