@@ -247,13 +247,24 @@ export const settings = {
   ]),
   VIGIL_ORG_MAX_DEPTH: int('Deepest level of the org tree (a root is level 1).', 1, 64, 17),
   VIGIL_CAMERA_STALL_TIMEOUT_MS: int(
-    'A camera stream that stays connected without a new frame (stalled, or the same frame over and over) for this long is treated as down.',
+    'A camera stream that stays connected without a new frame (stalled, or the same frame over and over) is treated as down after the larger of this, five frame intervals at its expected fps, and what the pace of its frames allows for (see docs/cameras.md).',
     500,
     600_000,
-    3_000,
+    1_500,
   ),
   VIGIL_CAMERA_BACKOFF_BASE_MS: int('First reconnect delay of a camera; it doubles per failure, with full jitter.', 10, 600_000, 1_000),
-  VIGIL_CAMERA_BACKOFF_MAX_MS: int('Longest reconnect delay of a camera.', 100, 3_600_000, 60_000),
+  VIGIL_CAMERA_BACKOFF_MAX_MS: int(
+    'Longest reconnect delay of a camera after a failure that may clear at any moment (refused, reset, timed out, stalled): a source that comes back is running again within about this long.',
+    100,
+    3_600_000,
+    8_000,
+  ),
+  VIGIL_CAMERA_BACKOFF_ERROR_MAX_MS: int(
+    'Longest reconnect delay of a camera after a refusal that retrying will not fix soon (HTTP 401/403/404, not MJPEG, no ffmpeg, refused by the network rules).',
+    100,
+    3_600_000,
+    60_000,
+  ),
   VIGIL_CAMERA_CONNECT_RATE: int('Most camera connection attempts one process starts per second (no reconnect storms).', 1, 100_000, 50),
   VIGIL_CAMERA_CONNECT_TIMEOUT_MS: int('How long a camera may take to answer a connection.', 100, 120_000, 5_000),
   VIGIL_CAMERA_LEASE_MS: int(
@@ -383,6 +394,7 @@ export interface Config {
     stallTimeoutMs: number;
     backoffBaseMs: number;
     backoffMaxMs: number;
+    backoffErrorMaxMs: number;
     connectRate: number;
     connectTimeoutMs: number;
     leaseMs: number;
@@ -491,6 +503,7 @@ function shape(f: Flat): Config {
       stallTimeoutMs: required(f.VIGIL_CAMERA_STALL_TIMEOUT_MS, 'VIGIL_CAMERA_STALL_TIMEOUT_MS'),
       backoffBaseMs: required(f.VIGIL_CAMERA_BACKOFF_BASE_MS, 'VIGIL_CAMERA_BACKOFF_BASE_MS'),
       backoffMaxMs: required(f.VIGIL_CAMERA_BACKOFF_MAX_MS, 'VIGIL_CAMERA_BACKOFF_MAX_MS'),
+      backoffErrorMaxMs: required(f.VIGIL_CAMERA_BACKOFF_ERROR_MAX_MS, 'VIGIL_CAMERA_BACKOFF_ERROR_MAX_MS'),
       connectRate: required(f.VIGIL_CAMERA_CONNECT_RATE, 'VIGIL_CAMERA_CONNECT_RATE'),
       connectTimeoutMs: required(f.VIGIL_CAMERA_CONNECT_TIMEOUT_MS, 'VIGIL_CAMERA_CONNECT_TIMEOUT_MS'),
       leaseMs: required(f.VIGIL_CAMERA_LEASE_MS, 'VIGIL_CAMERA_LEASE_MS'),

@@ -3,7 +3,12 @@
 // - `vigil`: Vigil as `vigil serve` runs it (startVigil: real HTTP server on 127.0.0.1, HTTP and
 //   default process metrics, its real logger writing to /dev/null), PGlite in memory. Settings come
 //   from the environment the parent gives: BENCH_CAMERAS_DATA_DIR (made and removed by the parent),
-//   BENCH_CAMERAS_CONNECT_RATE, BENCH_CAMERAS_ADMIN_EMAIL / _PASSWORD.
+//   BENCH_CAMERAS_CONNECT_RATE, BENCH_CAMERAS_ADMIN_EMAIL / _PASSWORD, and BENCH_CAMERAS_BACKOFF_MAX_MS
+//   (the recovery baseline's former backoff cap).
+// - `ingest`: the camera supervisor alone (src/modules/cameras/runtime/supervisor.ts with the attempt
+//   gate and source guard, Vigil's default camera settings), no database, no HTTP server: what one
+//   camera costs to ingest. BENCH_CAMERAS_INGEST_ROOT is the checkout its code is loaded from (this
+//   one by default; another one measures a baseline in the same run).
 // - `simulator`: startCameraSimulator with BENCH_CAMERAS_SIM_COUNT cameras at 5 fps, 320×240; its
 //   counters (summed) and a sampler of its connection attempts are answered over IPC, since the
 //   simulator has no HTTP stats route.
@@ -14,6 +19,10 @@
 import { rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CameraChildMessage, CameraChildRequest, DatabaseSizes, SimulatorTotals } from './protocol.js';
+import type * as ConfigModule from '../../src/config.js';
+import type * as GateModule from '../../src/modules/cameras/runtime/attempt-gate.js';
+import type * as SupervisorModule from '../../src/modules/cameras/runtime/supervisor.js';
+import type * as GuardModule from '../../src/modules/cameras/source-guard.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -32,6 +41,8 @@ interface Started {
   close(): Promise<void>;
   stats?: () => SimulatorTotals;
   databaseSizes?: () => Promise<DatabaseSizes>;
+  ingest?: (simUrl: string, cameras: number, timeoutMs: number) => Promise<number>;
+  frames?: () => { frames: number; running: number; stalls: number };
 }
 
 async function startVigilChild(): Promise<Started> {
@@ -57,6 +68,7 @@ async function startVigilChild(): Promise<Started> {
     // One token for the whole run.
     VIGIL_ACCESS_TOKEN_TTL_S: '86400',
     VIGIL_CAMERA_CONNECT_RATE: requiredEnv('BENCH_CAMERAS_CONNECT_RATE'),
+    ...(process.env.BENCH_CAMERAS_BACKOFF_MAX_MS ? { VIGIL_CAMERA_BACKOFF_MAX_MS: process.env.BENCH_CAMERAS_BACKOFF_MAX_MS } : {}),
   });
   // Vigil's real logger and formatters, writing to /dev/null: every line is still built and written.
   const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
@@ -89,6 +101,71 @@ async function startVigilChild(): Promise<Started> {
   };
 }
 
+async function startIngestChild(): Promise<Started> {
+  const root = process.env.BENCH_CAMERAS_INGEST_ROOT || new URL('../..', import.meta.url).pathname;
+  const from = (file: string) => import(new URL(file, `file://${root.replace(/\/?$/, '/')}`).href);
+  const [{ loadConfig }, { createAttemptGate }, { createSupervisor }, { createSourceGuard }, { default: pino }] = await Promise.all([
+    from('src/config.ts') as Promise<typeof ConfigModule>,
+    from('src/modules/cameras/runtime/attempt-gate.ts') as Promise<typeof GateModule>,
+    from('src/modules/cameras/runtime/supervisor.ts') as Promise<typeof SupervisorModule>,
+    from('src/modules/cameras/source-guard.ts') as Promise<typeof GuardModule>,
+    import('pino'),
+  ]);
+  // Vigil's camera settings as configured by default (with the connection cap of the ramp).
+  const { config } = loadConfig({ VIGIL_CAMERA_CONNECT_RATE: '200' });
+  const c = config.cameras as typeof config.cameras & { backoffErrorMaxMs?: number };
+  const gate = createAttemptGate({ perSecond: c.connectRate });
+  let frames = 0;
+  let stalls = 0;
+  const supervisor = createSupervisor({
+    log: pino({ level: 'silent' }),
+    gate,
+    guard: createSourceGuard(),
+    settings: {
+      stallTimeoutMs: c.stallTimeoutMs,
+      backoff: { baseMs: c.backoffBaseMs, maxMs: c.backoffMaxMs, ...(c.backoffErrorMaxMs ? { errorMaxMs: c.backoffErrorMaxMs } : {}) },
+      connectTimeoutMs: c.connectTimeoutMs,
+      fpsWindowMs: 5_000,
+      maxFrameBytes: 8 * 1024 * 1024,
+      ffmpegPath: c.ffmpegPath,
+    },
+    hooks: {
+      onState: () => undefined,
+      onFrame: () => {
+        frames += 1;
+      },
+      onBytes: () => undefined,
+      onStall: () => {
+        stalls += 1;
+      },
+      onReconnect: () => undefined,
+    },
+  });
+  const running = () => supervisor.countByState().running;
+  return {
+    url: '',
+    async ingest(simUrl, cameras, timeoutMs) {
+      for (let n = supervisor.size() + 1; n <= cameras; n++) {
+        await supervisor.start({
+          id: `cam-${n}`,
+          sourceUrl: `${simUrl}/cameras/${n}/stream.mjpg`,
+          sourceType: 'mjpeg',
+          expectedFps: 5,
+          credentials: null,
+        });
+      }
+      const deadline = performance.now() + timeoutMs;
+      while (running() < cameras && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      return running();
+    },
+    frames: () => ({ frames, running: running(), stalls }),
+    async close() {
+      await supervisor.stopAll();
+      gate.close();
+    },
+  };
+}
+
 async function startSimulatorChild(): Promise<Started> {
   const { startCameraSimulator } = await import('../../src/tools/camera-sim/simulator.js');
   const count = Number(requiredEnv('BENCH_CAMERAS_SIM_COUNT'));
@@ -105,12 +182,13 @@ async function startSimulatorChild(): Promise<Started> {
 
 async function main(): Promise<void> {
   const role = process.argv[2] ?? '';
-  if (role !== 'vigil' && role !== 'simulator') throw new Error(`unknown role "${role}"; known: vigil, simulator`);
+  if (role !== 'vigil' && role !== 'simulator' && role !== 'ingest')
+    throw new Error(`unknown role "${role}"; known: vigil, simulator, ingest`);
   if (process.send === undefined) throw new Error('bench/cameras/child.ts runs under bench/cameras/children.ts (it needs an IPC channel)');
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const started = role === 'vigil' ? await startVigilChild() : await startSimulatorChild();
+  const started = role === 'vigil' ? await startVigilChild() : role === 'ingest' ? await startIngestChild() : await startSimulatorChild();
 
   let sampler: NodeJS.Timeout | undefined;
   let samples: [number, number][] = [];
@@ -170,6 +248,15 @@ async function main(): Promise<void> {
           (sizes) => send({ type: 'db', id: message.id, sizes }),
           (error: unknown) => process.stderr.write(`bench cameras child: database sizes: ${String(error)}\n`),
         );
+        return;
+      case 'ingest':
+        started.ingest?.(message.simUrl, message.cameras, message.timeoutMs).then(
+          (running) => send({ type: 'ingest', id: message.id, running }),
+          (error: unknown) => process.stderr.write(`bench cameras child: ingest: ${String(error)}\n`),
+        );
+        return;
+      case 'frames':
+        if (started.frames) send({ type: 'frames', id: message.id, ...started.frames() });
         return;
       case 'samples':
         clearInterval(sampler);

@@ -13,7 +13,7 @@ import type { CamerasSettings } from './settings.js';
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 export interface CameraChild {
-  role: 'vigil' | 'simulator';
+  role: 'vigil' | 'simulator' | 'ingest';
   pid: number;
   url: string;
   usage(resetLoopDelay?: boolean, gc?: boolean): Promise<ProcessUsage>;
@@ -21,6 +21,9 @@ export interface CameraChild {
   startSampling(intervalMs: number): Promise<void>;
   samples(): Promise<[number, number][]>;
   databaseSizes(): Promise<DatabaseSizes>;
+  /** Ingest only: runs cameras 1..n of the simulator; answers how many run. */
+  ingest(simUrl: string, cameras: number, timeoutMs: number): Promise<number>;
+  frames(): Promise<{ frames: number; running: number; stalls: number }>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +31,7 @@ type Answerable = Exclude<CameraChildMessage, { type: 'ready' } | { type: 'faile
 type RequestBody = CameraChildRequest extends infer R ? (R extends CameraChildRequest ? Omit<R, 'id'> : never) : never;
 
 export async function startCameraChild(
-  role: 'vigil' | 'simulator',
+  role: 'vigil' | 'simulator' | 'ingest',
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
 ): Promise<CameraChild> {
@@ -48,14 +51,14 @@ export async function startCameraChild(
     pending.clear();
   });
 
-  function ask<T extends Answerable['type']>(request: RequestBody, type: T): Promise<Extract<Answerable, { type: T }>> {
+  function ask<T extends Answerable['type']>(request: RequestBody, type: T, timeoutMs = 15_000): Promise<Extract<Answerable, { type: T }>> {
     if (exitedHow !== undefined) return Promise.reject(new Error(`the ${role} process exited (${exitedHow})`));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new Error(`the ${role} process did not answer "${request.type}" within 15 s`));
-      }, 15_000);
+        reject(new Error(`the ${role} process did not answer "${request.type}" within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
       pending.set(id, {
         resolve: (message) => {
           clearTimeout(timer);
@@ -100,6 +103,12 @@ export async function startCameraChild(
       },
       samples: async () => (await ask({ type: 'samples' }, 'samples')).samples,
       databaseSizes: async () => (await ask({ type: 'db' }, 'db')).sizes,
+      ingest: async (simUrl, cameras, timeoutMs) =>
+        (await ask({ type: 'ingest', simUrl, cameras, timeoutMs }, 'ingest', timeoutMs + 60_000)).running,
+      frames: async () => {
+        const { frames, running, stalls } = await ask({ type: 'frames' }, 'frames');
+        return { frames, running, stalls };
+      },
       stop: () => stopChild(child, 15_000),
     };
   } catch (error) {
@@ -109,7 +118,12 @@ export async function startCameraChild(
 }
 
 /** Vigil in a child, on a data directory this process makes and removes (also when it exits on a signal). */
-export async function startVigilChild(connectRate: number, settings: CamerasSettings, progress: (line: string) => void) {
+export async function startVigilChild(
+  connectRate: number,
+  settings: CamerasSettings,
+  progress: (line: string) => void,
+  options: { backoffMaxMs?: number; profile?: boolean } = {},
+) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-cameras-'));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', removeDataDir);
@@ -125,13 +139,16 @@ export async function startVigilChild(connectRate: number, settings: CamerasSett
         BENCH_CAMERAS_CONNECT_RATE: String(connectRate),
         BENCH_CAMERAS_ADMIN_EMAIL: ADMIN.email,
         BENCH_CAMERAS_ADMIN_PASSWORD: ADMIN.password,
+        ...(options.backoffMaxMs !== undefined ? { BENCH_CAMERAS_BACKOFF_MAX_MS: String(options.backoffMaxMs) } : {}),
       },
       // --expose-gc: the live memory after each window is measured after a full collection.
-      ['--expose-gc', ...(settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [])],
+      ['--expose-gc', ...(settings.profileDir && options.profile !== false ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [])],
     );
     progress(
-      `cameras: Vigil up at ${child.url} (pid ${child.pid}, VIGIL_CAMERA_CONNECT_RATE=${connectRate})` +
-        (settings.profileDir ? `, profiling into ${settings.profileDir}` : ''),
+      `cameras: Vigil up at ${child.url} (pid ${child.pid}, VIGIL_CAMERA_CONNECT_RATE=${connectRate}` +
+        (options.backoffMaxMs !== undefined ? `, VIGIL_CAMERA_BACKOFF_MAX_MS=${options.backoffMaxMs}` : '') +
+        ')' +
+        (settings.profileDir && options.profile !== false ? `, profiling into ${settings.profileDir}` : ''),
     );
     return {
       child,

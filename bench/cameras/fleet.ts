@@ -1,13 +1,17 @@
-// (2)-(4) on a fresh Vigil with the default connection cap: batch-status, stall detection, drop and
-// return, over the same registered cameras.
+// (2)-(5) on a fresh Vigil with the default connection cap: batch-status, stall detection, drop and
+// return, over the same registered cameras; (5) recovery after outages and false alarms, on cameras
+// of their own, runs alongside (2) and (3), and on a baseline Vigil with the former backoff cap.
 import { measureBatchStatus } from './batch-status.js';
 import type { CameraChild } from './children.js';
 import { startVigilChild } from './children.js';
 import { measureDropReturn } from './drop-return.js';
+import { measureFalseAlarms, measureOutages } from './recovery.js';
+import type { OutageGroup, OutageResult } from './recovery.js';
 import type { CamerasResult } from './result.js';
-import { BATCH_WARMUP, DEFAULT_CONNECT_RATE, GOALS, STALL_GIVE_UP_MS, STALL_SPACING_MS } from './settings.js';
+import { BATCH_WARMUP, DEFAULT_CONNECT_RATE, FORMER_BACKOFF_MAX_MS, GOALS, STALL_GIVE_UP_MS, STALL_SPACING_MS } from './settings.js';
 import type { CamerasSettings } from './settings.js';
 import { registerCameras, simClient, startCameras, vigilApi, waitRunning } from './setup.js';
+import type { SimClient } from './setup.js';
 import { histogramDelta, measureStalls } from './stalls.js';
 import { machineCpu, round2, sleep, stats } from './tools.js';
 
@@ -36,6 +40,35 @@ export async function runFleet(
     if ((await waitRunning(api, runningIds.length, allowedMs)) === null)
       throw new Error(`not all ${runningIds.length} cameras were running within ${allowedMs / 1000} s`);
     await sleep(settings.settleSeconds * 1000);
+
+    // (5) alongside (2) and (3): outages on cameras of their own (after the stall phase's), then false alarms.
+    const first = settings.detections;
+    const groups: OutageGroup[] = settings.outages.map((outageSeconds, g) => {
+      const from = first + g * settings.outageCameras;
+      const numbers = Array.from({ length: settings.outageCameras }, (_, i) => from + i + 1);
+      return { outageSeconds, ids: numbers.map((n) => runningIds[n - 1]!), numbers };
+    });
+    const alarmFrom = first + settings.outages.length * settings.outageCameras;
+    const alarmSets = (['slow', 'jitter'] as const).map((mode, m) => {
+      const numbers = Array.from({ length: settings.falseAlarmCameras }, (_, i) => alarmFrom + m * settings.falseAlarmCameras + i + 1);
+      return { mode, ids: numbers.map((n) => runningIds[n - 1]!), numbers };
+    });
+    progress(
+      `cameras: (5) outages of ${settings.outages.join(', ')} s on ${settings.outageCameras} cameras each, and ${settings.falseAlarmCameras} ` +
+        `cameras each in slow and jitter for ${settings.falseAlarmSeconds} s, alongside (2) and (3)` +
+        (settings.recoveryBaseline
+          ? `; the same outages on a baseline Vigil with VIGIL_CAMERA_BACKOFF_MAX_MS=${FORMER_BACKOFF_MAX_MS}`
+          : ''),
+    );
+    const recovery = measureOutages(api, faults, groups);
+    const falseAlarms =
+      settings.falseAlarmCameras > 0 ? measureFalseAlarms(api, faults, alarmSets, settings.falseAlarmSeconds) : Promise.resolve([]);
+    const baselineRecovery = settings.recoveryBaseline
+      ? recoveryBaseline(sim.url, registered, groups, settings, problem, progress)
+      : Promise.resolve(null);
+    // A rejection is awaited below; until then it must not count as unhandled.
+    for (const p of [recovery, falseAlarms, baselineRecovery]) p.catch(() => undefined);
+
     const [vigilAt, simAt] = [await vigil.child.usage(), await sim.usage()];
     const [benchAt, machineAt, wallAt] = [process.cpuUsage(), machineCpu(), performance.now()];
 
@@ -83,6 +116,35 @@ export async function runFleet(
         `p95 ${declared.p95} ms, p99 ${declared.p99} ms, max ${declared.max} ms, missed ${missed}`,
     );
 
+    // (5) ends: every outage over and its cameras back (the longest outage sets the pace).
+    progress(
+      `cameras: (5) waiting for the outages to end (the longest: ${Math.max(...settings.outages)} s) and their cameras to run again`,
+    );
+    const outages = await recovery;
+    const alarms = await falseAlarms;
+    const baselineOutages = await baselineRecovery;
+    for (const o of outages) {
+      const base = baselineOutages?.find((b) => b.outageSeconds === o.outageSeconds);
+      progress(
+        `cameras: outage ${o.outageSeconds} s: back in p50 ${(o.recoveryMs.p50 / 1000).toFixed(2)} s, p95 ${(o.recoveryMs.p95 / 1000).toFixed(2)} s, ` +
+          `max ${(o.recoveryMs.max / 1000).toFixed(2)} s (${o.notBack} not back)` +
+          (base ? `; baseline p50 ${(base.recoveryMs.p50 / 1000).toFixed(2)} s, p95 ${(base.recoveryMs.p95 / 1000).toFixed(2)} s` : ''),
+      );
+    }
+    for (const a of alarms)
+      progress(`cameras: ${a.mode}: ${a.reconnects} reconnects (false alarms) of ${a.cameras} cameras in ${a.seconds} s`);
+    const recoveryResult: CamerasResult['recovery'] = {
+      outages,
+      baseline: baselineOutages,
+      baselineBackoffMaxMs: FORMER_BACKOFF_MAX_MS,
+      falseAlarms: alarms,
+      goal: {
+        p95LimitMs: GOALS.recoveryP95Ms,
+        status: outages.every((o) => o.recoveryMs.p95 < GOALS.recoveryP95Ms && o.notBack === 0) ? 'PASS' : 'FAIL',
+        falseAlarmStatus: alarms.every((a) => a.reconnects === 0) ? 'PASS' : 'FAIL',
+      },
+    };
+
     // (4) drop and return
     const back = await waitRunning(api, runningIds.length, 60_000);
     if (back === null) throw new Error(`after the stall phase, not all ${runningIds.length} cameras were running again within 60 s`);
@@ -107,7 +169,45 @@ export async function runFleet(
     const [bench, machineEnd, seconds] = [process.cpuUsage(benchAt), machineCpu(), (performance.now() - wallAt) / 1000];
     const ours = (vigilEnd.cpuMicros - vigilAt.cpuMicros + simEnd.cpuMicros - simAt.cpuMicros + bench.user + bench.system) / 1e6;
     const otherCpu = machineAt && machineEnd ? round2(Math.max(0, (machineEnd.busy - machineAt.busy - ours) / seconds)) : null;
-    return { batchStatus, stalls: stallsResult, dropReturn, otherCpu };
+    return { batchStatus, stalls: stallsResult, dropReturn, recovery: recoveryResult, otherCpu };
+  } finally {
+    faults.close();
+    api.close();
+    await vigil.stop();
+  }
+}
+
+/**
+ * (5) on a baseline Vigil with the former backoff cap: the same outages, at the same time, on
+ * simulator cameras after the ones the main Vigil registered.
+ */
+async function recoveryBaseline(
+  simUrl: string,
+  after: number,
+  groups: readonly OutageGroup[],
+  settings: CamerasSettings,
+  problem: (text: string) => void,
+  progress: (line: string) => void,
+): Promise<OutageResult[]> {
+  const vigil = await startVigilChild(DEFAULT_CONNECT_RATE, settings, progress, { backoffMaxMs: FORMER_BACKOFF_MAX_MS, profile: false });
+  const api = vigilApi(vigil.child.url, problem);
+  const faults: SimClient = simClient(simUrl);
+  try {
+    await api.signIn();
+    await api.createUnit();
+    const count = groups.reduce((n, g) => n + g.numbers.length, 0);
+    const ids = await registerCameras(api, simUrl, after + 1, after + count);
+    await startCameras(api, ids);
+    if ((await waitRunning(api, ids.length, 120_000)) === null)
+      throw new Error(`the baseline Vigil's ${ids.length} cameras did not all run within 120 s`);
+    let next = 0;
+    const own = groups.map((g) => {
+      const slice = ids.slice(next, next + g.numbers.length);
+      const numbers = slice.map((_, i) => after + next + i + 1);
+      next += g.numbers.length;
+      return { outageSeconds: g.outageSeconds, ids: slice, numbers };
+    });
+    return await measureOutages(api, faults, own);
   } finally {
     faults.close();
     api.close();

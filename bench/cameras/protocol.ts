@@ -1,5 +1,5 @@
-// Messages between the cameras benchmark and its children (bench/cameras/child.ts): Vigil, or the
-// camera simulator.
+// Messages between the cameras benchmark and its children (bench/cameras/child.ts): Vigil, the
+// camera simulator, or the ingest alone (the camera supervisor and its workers, without the rest of Vigil).
 
 /** A process's resource use, as one child reports it. */
 export interface ProcessUsage {
@@ -34,7 +34,11 @@ export type CameraChildRequest =
   /** Stop recording and answer the samples (simulator only). */
   | { type: 'samples'; id: number }
   /** Sizes of the database and of the camera tables, in bytes (Vigil only). */
-  | { type: 'db'; id: number };
+  | { type: 'db'; id: number }
+  /** Ingest only: run simulator cameras 1..`cameras` of `simUrl` (adding to those running); answers once all run or after `timeoutMs`. */
+  | { type: 'ingest'; id: number; simUrl: string; cameras: number; timeoutMs: number }
+  /** Ingest only: new frames so far, and cameras running. */
+  | { type: 'frames'; id: number };
 
 export type CameraChildMessage =
   | { type: 'ready'; url: string }
@@ -43,7 +47,9 @@ export type CameraChildMessage =
   | { type: 'stats'; id: number; stats: SimulatorTotals }
   | { type: 'sampling'; id: number }
   | { type: 'samples'; id: number; samples: [number, number][] }
-  | { type: 'db'; id: number; sizes: DatabaseSizes };
+  | { type: 'db'; id: number; sizes: DatabaseSizes }
+  | { type: 'ingest'; id: number; running: number }
+  | { type: 'frames'; id: number; frames: number; running: number; stalls: number };
 
 /** pg_database_size and pg_total_relation_size of the tables the camera runtime writes to. */
 export interface DatabaseSizes {

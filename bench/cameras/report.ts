@@ -222,6 +222,7 @@ export function formatCameras(result: CamerasResult): string {
         `attempts in ${dropReturn.capPlusOneSpanMs ?? '-'} ms at the simulator).`,
     );
   }
+  lines.push('', ...recoveryLines(result), '', ...ingestLines(result));
   lines.push(
     '',
     `load average (1/5/15 min) at start: ${result.environment.loadAverageBefore.join(' / ')}, at end: ${result.environment.loadAverageAfter.join(' / ')} ` +
@@ -239,4 +240,117 @@ export function formatCameras(result: CamerasResult): string {
   for (const text of result.problems) lines.push(`  FAILED: ${text}`);
   if (result.problems.length > 0) lines.push('  INVALID: unexpected answers, these figures measure something else');
   return lines.join('\n');
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const tallyText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([code, n]) => `${code} ×${n}`)
+    .join(', ') || '-';
+
+function recoveryLines(result: CamerasResult): string[] {
+  const { recovery } = result;
+  const s = result.settings;
+  const lines = [
+    `(5) recovery: ${s.outageCameras} cameras per outage length refused (simulator \`refuse\`: a reset) for that long, all at once, ` +
+      `then back; from the return to \`since\` of running, per camera; alongside (2) and (3)` +
+      (recovery.baseline
+        ? `; baseline: another Vigil with VIGIL_CAMERA_BACKOFF_MAX_MS=${recovery.baselineBackoffMaxMs} (the former default)`
+        : ''),
+    '',
+  ];
+  const rows: string[][] = [
+    [
+      'outage',
+      'Vigil',
+      'cameras',
+      'p50',
+      'p95',
+      'max',
+      'not back',
+      'goal p95',
+      'status',
+      'lastError.cause',
+      'lastError (last attempt)',
+      'failures p50/max',
+    ],
+  ];
+  for (const o of recovery.outages) {
+    const row = (label: string, r: typeof o, goal: boolean) => [
+      `${r.outageSeconds} s`,
+      label,
+      String(r.cameras),
+      seconds(r.recoveryMs.p50),
+      seconds(r.recoveryMs.p95),
+      seconds(r.recoveryMs.max),
+      String(r.notBack),
+      goal ? `< ${recovery.goal.p95LimitMs / 1000} s` : '-',
+      goal ? (r.recoveryMs.p95 < recovery.goal.p95LimitMs && r.notBack === 0 ? 'PASS' : 'FAIL') : '-',
+      tallyText(r.causes),
+      tallyText(r.lastCodes),
+      `${r.failures.p50}/${r.failures.max}`,
+    ];
+    rows.push(row('this', o, true));
+    const base = recovery.baseline?.find((b) => b.outageSeconds === o.outageSeconds);
+    if (base) rows.push(row('baseline', base, false));
+  }
+  lines.push(...table(rows, [false, false, true, true, true, true, true, false, false, false, false, true]).map((l) => `  ${l}`), '');
+  for (const a of recovery.falseAlarms) {
+    lines.push(
+      `  false alarms, ${a.mode}${a.mode === 'slow' ? ' (1 fps on 5 fps cameras)' : ' (frames held back 0-800 ms, in order)'}: ${a.reconnects} reconnects ` +
+        `of ${a.cameras} cameras in ${a.seconds} s (errors: ${tallyText(a.codes)}); goal 0: ${a.reconnects === 0 ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  return lines;
+}
+
+function ingestLines(result: CamerasResult): string[] {
+  const { ingest, ramp } = result;
+  const lines = [
+    '(6) ingest cost: the camera supervisor and its workers alone in a child process (no database, no API), cameras 1..N at 5 fps; ' +
+      'CPU per new frame with the idle process taken off; memory after a full GC',
+    '',
+  ];
+  const rows: string[][] = [['run', 'cameras', 'running', 'new frames/s', 'CPU', 'µs/frame', 'RSS MB', 'live MB', 'stalls']];
+  for (const run of ingest.runs) {
+    rows.push([`${run.label} ${run.round}`, '0', '-', '-', pct(run.idle.cpu), '-', mb(run.idle.rssBytes), mb(run.idle.liveBytes), '-']);
+    for (const st of run.steps) {
+      rows.push([
+        `${run.label} ${run.round}`,
+        thousands.format(st.cameras),
+        thousands.format(st.running),
+        `${thousands.format(Math.round(st.framesPerSecond))} / ${thousands.format(st.expectedFramesPerSecond)}`,
+        pct(st.cpu),
+        st.cpuPerFrameUs.toFixed(1),
+        mb(st.rssBytes),
+        mb(st.liveBytes),
+        String(st.stalls),
+      ]);
+    }
+  }
+  lines.push(...table(rows, [false, true, true, true, true, true, true, true, true]).map((l) => `  ${l}`), '');
+  for (const run of ingest.runs) {
+    if (run.slope)
+      lines.push(
+        `  ${run.label} ${run.round} (${run.root}): slope from the first to the last step: ${run.slope.cpuPerFrameUs.toFixed(1)} µs per new frame, ` +
+          `RSS ${(run.slope.rssPerCameraBytes / 1024).toFixed(1)} KB and live ${(run.slope.livePerCameraBytes / 1024).toFixed(1)} KB per camera`,
+      );
+  }
+  const g = ingest.goal;
+  lines.push(
+    `  ingest alone: ${ingest.cpuPerFrameUs === null ? '-' : ingest.cpuPerFrameUs.toFixed(1)} µs per new frame at the last step ` +
+      `(goal ≤ ${g.cpuPerFrameUs}): ${g.cpuStatus}; RSS slope ${ingest.memoryPerCameraBytes === null ? '-' : (ingest.memoryPerCameraBytes / 1024).toFixed(1)} KB ` +
+      `per camera (goal ≤ ${g.memoryPerCameraBytes / 1024}): ${g.memoryStatus}`,
+  );
+  const best = ramp.steps.find((st) => st.cameras === ramp.largestSustained);
+  if (best && ramp.memoryPerCameraBytes !== null) {
+    const perFrame = (best.vigilCpu * 1e6) / Math.max(1, best.framesPerSecond);
+    lines.push(
+      `  whole Vigil (1), at ${thousands.format(best.cameras)} cameras: ${perFrame.toFixed(1)} µs per new frame (goal ≤ ${g.cpuPerFrameUs}): ` +
+        `${perFrame <= g.cpuPerFrameUs ? 'PASS' : 'FAIL'}; ${(ramp.memoryPerCameraBytes / 1024).toFixed(0)} KB of RSS per camera ` +
+        `(goal ≤ ${g.memoryPerCameraBytes / 1024}): ${ramp.memoryPerCameraBytes <= g.memoryPerCameraBytes ? 'PASS' : 'FAIL'} ` +
+        '(with the database, lease cycles, status history, metrics and the status requests of the window)',
+    );
+  }
+  return lines;
 }

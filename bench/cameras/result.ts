@@ -1,5 +1,7 @@
 // What the cameras benchmark measures: the figures of each phase, as written to bench/results/latest.json.
+import type { IngestRun } from './ingest.js';
 import type { DatabaseSizes } from './protocol.js';
+import type { FalseAlarmResult, OutageResult } from './recovery.js';
 import type { CamerasSettings, SUSTAIN } from './settings.js';
 
 export interface LatencyStats {
@@ -129,6 +131,22 @@ export interface CamerasResult {
     capPlusOneSpanMs: number | null;
     attempts: { simulator: number; vigil: number; refused: number };
     goal: { status: 'PASS' | 'FAIL' };
+  };
+  /** (5) Recovery after outages of each length (and on the baseline Vigil with the former cap), and false alarms. */
+  recovery: {
+    outages: OutageResult[];
+    baseline: OutageResult[] | null;
+    baselineBackoffMaxMs: number;
+    falseAlarms: FalseAlarmResult[];
+    goal: { p95LimitMs: number; status: 'PASS' | 'FAIL'; falseAlarmStatus: 'PASS' | 'FAIL' };
+  };
+  /** (6) The ingest alone: each run (candidate, and baseline when asked), and the goals checked on the candidate's. */
+  ingest: {
+    runs: IngestRun[];
+    /** The candidate's figures at its last step, median over its rounds. */
+    cpuPerFrameUs: number | null;
+    memoryPerCameraBytes: number | null;
+    goal: { cpuPerFrameUs: number; memoryPerCameraBytes: number; cpuStatus: 'PASS' | 'FAIL'; memoryStatus: 'PASS' | 'FAIL' };
   };
   loadAverage: { before: number; after: number; cpus: number };
   problems: string[];

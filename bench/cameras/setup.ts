@@ -9,7 +9,9 @@ export interface Status {
   state: string;
   since: string;
   lastFrameAt: string | null;
-  lastError: { code: string; message: string; at: string } | null;
+  reconnects: number;
+  /** `cause` and `failures` since issue 14 (a baseline checkout may not have them). */
+  lastError: { code: string; message: string; at: string; cause?: { code: string; message: string; at: string }; failures?: number } | null;
 }
 
 interface LogEvent {

@@ -16,7 +16,11 @@ export function createCameraMetrics(registry: Registry, countByState: () => Reco
     registers: [registry],
   });
   for (const reason of EVENT_DROP_REASONS) eventsDropped.inc({ reason }, 0);
+  // New frames and bytes are counted per frame and per read: plain numbers there (a counter's inc
+  // costs more than the addition), added to the counters whenever they are read.
+  const ingested = { frames: 0, bytes: 0 };
   return {
+    ingested,
     eventsDropped,
     operations: new Counter({
       name: 'camera_operations_total',
@@ -34,8 +38,24 @@ export function createCameraMetrics(registry: Registry, countByState: () => Reco
         for (const state of CAMERA_STATES) this.set({ state }, counts[state]);
       },
     }),
-    frames: new Counter({ name: 'camera_frames_total', help: 'New frames ingested (repeated frames not counted).', registers: [registry] }),
-    bytes: new Counter({ name: 'camera_ingest_bytes_total', help: 'Bytes read from cameras.', registers: [registry] }),
+    frames: new Counter({
+      name: 'camera_frames_total',
+      help: 'New frames ingested (repeated frames not counted).',
+      registers: [registry],
+      collect() {
+        this.inc(ingested.frames);
+        ingested.frames = 0;
+      },
+    }),
+    bytes: new Counter({
+      name: 'camera_ingest_bytes_total',
+      help: 'Bytes read from cameras.',
+      registers: [registry],
+      collect() {
+        this.inc(ingested.bytes);
+        ingested.bytes = 0;
+      },
+    }),
     attempts: new Counter({
       name: 'camera_connect_attempts_total',
       help: 'Connection attempts to cameras (capped per process by VIGIL_CAMERA_CONNECT_RATE per second).',

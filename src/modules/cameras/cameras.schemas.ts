@@ -105,13 +105,29 @@ export const CameraStatusView = Type.Object(
     bytesPerSecond: Type.Union([Type.Number(), Type.Null()], { description: 'Bytes of new frames per second, measured like fps.' }),
     lastFrameAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     reconnects: Type.Integer({ description: 'Connections lost or refused since the camera was started.' }),
-    lastError: Type.Union([
-      Type.Object(
-        { code: Type.String(), message: Type.String(), at: Type.String({ format: 'date-time' }) },
-        { additionalProperties: false },
-      ),
-      Type.Null(),
-    ]),
+    lastError: Type.Union(
+      [
+        Type.Object(
+          {
+            code: Type.String(),
+            message: Type.String(),
+            at: Type.String({ format: 'date-time' }),
+            cause: Type.Object(
+              { code: Type.String(), message: Type.String(), at: Type.String({ format: 'date-time' }) },
+              {
+                additionalProperties: false,
+                description:
+                  'The failure that began the outage (the last time frames stopped, or the first attempt after a start); the last failure itself when the outage has just begun.',
+              },
+            ),
+            failures: Type.Integer({ minimum: 1, description: 'Failed attempts in a row since frames last came.' }),
+          },
+          { additionalProperties: false, description: 'The last failure (of the last attempt), with the cause of the outage.' },
+        ),
+        Type.Null(),
+      ],
+      { description: 'Kept after the camera runs again, until the next failure.' },
+    ),
     frameWidth: Type.Union([Type.Integer(), Type.Null()]),
     frameHeight: Type.Union([Type.Integer(), Type.Null()]),
   },

@@ -37,6 +37,8 @@ export interface CameraRuntimeSettings {
   stallTimeoutMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** The backoff cap after a refusal that retrying will not fix soon; backoffMaxMs when not set. */
+  backoffErrorMaxMs?: number;
   connectRate: number;
   connectTimeoutMs: number;
   leaseMs: number;
@@ -87,6 +89,7 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     for (const [state, n] of Object.entries(fleet.unrunCounts())) counts[state as keyof typeof counts] += n;
     return counts;
   });
+  const ingested = cameraMetrics.ingested;
   const events = createCameraEventLog({ db, log, metrics: cameraMetrics });
   const gate = createAttemptGate({ perSecond: settings.connectRate, onAttempt: () => cameraMetrics.attempts.inc() });
   const supervisor = createSupervisor({
@@ -106,7 +109,11 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
     },
     settings: {
       stallTimeoutMs: settings.stallTimeoutMs,
-      backoff: { baseMs: settings.backoffBaseMs, maxMs: settings.backoffMaxMs },
+      backoff: {
+        baseMs: settings.backoffBaseMs,
+        maxMs: settings.backoffMaxMs,
+        ...(settings.backoffErrorMaxMs !== undefined ? { errorMaxMs: settings.backoffErrorMaxMs } : {}),
+      },
       connectTimeoutMs: settings.connectTimeoutMs,
       fpsWindowMs: 5_000,
       maxFrameBytes: 8 * 1024 * 1024,
@@ -125,8 +132,13 @@ export function createCameraRuntime(deps: CameraRuntimeDeps) {
           details: JSON.stringify({ state, previous, ...(error ? { error } : {}) }),
         });
       },
-      onFrame: () => cameraMetrics.frames.inc(),
-      onBytes: (_id, bytes) => cameraMetrics.bytes.inc(bytes),
+      // Counted in plain numbers on the ingest path, added to the counters when they are read.
+      onFrame: () => {
+        ingested.frames += 1;
+      },
+      onBytes: (_id, bytes) => {
+        ingested.bytes += bytes;
+      },
       onStall(id, kind, detectionMs) {
         cameraMetrics.stalls.inc({ kind });
         cameraMetrics.offlineDetection.observe(detectionMs / 1000);

@@ -191,6 +191,18 @@ describe('camera simulator', () => {
     expect(sim.faults()).toEqual([{ camera: 6, mode: 'slow', fps: 2 }]);
   });
 
+  it('jitter holds frames back at random but keeps them in order, and stops holding them when the mode changes', async () => {
+    sim.setFault(10, { mode: 'jitter', jitterMs: 300 });
+    const reader = await stream(10);
+    const frames = await reader.more(12);
+    const seqs = frames.map((frame) => stamp(frame).seq);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]!, `frame ${i}`).toBeGreaterThan(seqs[i - 1]!);
+    expect(sim.faults()).toEqual([{ camera: 10, mode: 'jitter', jitterMs: 300 }]);
+    sim.setFault(10, { mode: 'none' });
+    await reader.more(3);
+    reader.close();
+  });
+
   it('refuse resets open streams and new connections without any HTTP response', async () => {
     const reader = await stream(7);
     await reader.more(1);
@@ -350,6 +362,7 @@ describe('parseFault', () => {
     expect(parseFault({ mode: 'slow' })).toEqual({ mode: 'slow', fps: 1 });
     expect(parseFault({ mode: 'close' })).toEqual({ mode: 'close', afterSeconds: 2 });
     expect(parseFault({ mode: 'close', afterSeconds: 0.5 })).toEqual({ mode: 'close', afterSeconds: 0.5 });
+    expect(parseFault({ mode: 'jitter' })).toEqual({ mode: 'jitter', jitterMs: 800 });
   });
 
   it('explains what is wrong', () => {
@@ -358,5 +371,7 @@ describe('parseFault', () => {
     expect(parseFault({ mode: 'slow', fps: 0 })).toBe('fps must be a number above 0 and at most 1000');
     expect(parseFault({ mode: 'close', afterSeconds: -1 })).toBe('afterSeconds must be a number from 0 to 86400');
     expect(parseFault({ mode: 'none', afterSeconds: 1 })).toBe('afterSeconds applies only to mode close');
+    expect(parseFault({ mode: 'slow', jitterMs: 100 })).toBe('jitterMs applies only to mode jitter');
+    expect(parseFault({ mode: 'jitter', jitterMs: -1 })).toBe('jitterMs must be a number from 0 to 60000');
   });
 });

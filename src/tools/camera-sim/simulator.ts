@@ -11,13 +11,19 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jpeg from 'jpeg-js';
 
-export const FAULT_MODES = ['none', 'stall', 'frozen', 'slow', 'refuse', '401', '500', 'close'] as const;
+export const FAULT_MODES = ['none', 'stall', 'frozen', 'slow', 'jitter', 'refuse', '401', '500', 'close'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 export interface Fault {
   mode: FaultMode;
   /** Frames per second in `slow` mode; default 1. */
   fps?: number;
+  /**
+   * In `jitter` mode, each frame is held back a random 0 to `jitterMs` (default 800) and frames stay in
+   * order, as a network that delays and then bunches them: gaps between frames of up to the frame
+   * interval plus `jitterMs`, then bursts.
+   */
+  jitterMs?: number;
   /** Seconds after which `close` ends a stream (counted from its start or from when the fault was set); default 2. */
   afterSeconds?: number;
 }
@@ -84,7 +90,7 @@ const CLOSE_GRACE_MS = 1000;
 export function parseFault(value: unknown): Fault | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object like {"mode":"stall"}';
   const body = value as Record<string, unknown>;
-  const unknown = Object.keys(body).filter((key) => key !== 'mode' && key !== 'fps' && key !== 'afterSeconds');
+  const unknown = Object.keys(body).filter((key) => key !== 'mode' && key !== 'fps' && key !== 'afterSeconds' && key !== 'jitterMs');
   if (unknown.length > 0) return `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
   const mode = body.mode;
   if (typeof mode !== 'string' || !(FAULT_MODES as readonly string[]).includes(mode)) {
@@ -102,7 +108,14 @@ export function parseFault(value: unknown): Fault | string {
     if (typeof after !== 'number' || !Number.isFinite(after) || after < 0 || after > 86400)
       return 'afterSeconds must be a number from 0 to 86400';
   }
+  if (body.jitterMs !== undefined) {
+    if (fault.mode !== 'jitter') return 'jitterMs applies only to mode jitter';
+    const jitter = body.jitterMs;
+    if (typeof jitter !== 'number' || !Number.isFinite(jitter) || jitter < 0 || jitter > 60_000)
+      return 'jitterMs must be a number from 0 to 60000';
+  }
   if (fault.mode === 'slow') fault.fps = body.fps ?? 1;
+  if (fault.mode === 'jitter') fault.jitterMs = (body.jitterMs as number | undefined) ?? 800;
   if (fault.mode === 'close') fault.afterSeconds = (body.afterSeconds as number | undefined) ?? 2;
   return fault;
 }
@@ -192,6 +205,10 @@ interface Stream {
   startedAt: number;
   lastSentAt: number;
   closeTimer: NodeJS.Timeout | undefined;
+  /** In `jitter` mode: when the last frame held back goes out (the next one never goes before it). */
+  heldUntil: number;
+  held: { frame: CameraFrame; at: number }[];
+  heldTimer: NodeJS.Timeout | undefined;
 }
 
 interface Camera {
@@ -318,12 +335,43 @@ export async function startCameraSimulator(options: CameraSimulatorOptions): Pro
         }
         return;
       }
+      case 'jitter': {
+        const frame = frameFor(camera, now);
+        for (const stream of camera.streams) hold(camera, stream, frame, now);
+        return;
+      }
       case 'stall':
       case 'refuse':
       case '401':
       case '500':
         return;
     }
+  }
+
+  /** Sends a frame after a random delay, never before the frame held back before it (one timer per stream, in order). */
+  function hold(camera: Camera, stream: Stream, frame: CameraFrame, now: number): void {
+    const at = Math.max(stream.heldUntil, now + Math.random() * (camera.fault.jitterMs ?? 800));
+    stream.heldUntil = at;
+    stream.held.push({ frame, at });
+    if (stream.heldTimer === undefined) releaseDue(camera, stream);
+  }
+
+  function releaseDue(camera: Camera, stream: Stream): void {
+    stream.heldTimer = undefined;
+    const now = Date.now();
+    while (stream.held.length > 0 && stream.held[0]!.at <= now) {
+      const { frame } = stream.held.shift()!;
+      if (!stream.res.destroyed) send(camera, stream, frame, now);
+    }
+    const next = stream.held[0];
+    if (next) stream.heldTimer = setTimeout(() => releaseDue(camera, stream), Math.max(1, Math.ceil(next.at - now)));
+  }
+
+  function release(stream: Stream): void {
+    clearTimeout(stream.heldTimer);
+    stream.heldTimer = undefined;
+    stream.held.length = 0;
+    stream.heldUntil = 0;
   }
 
   const timer = setInterval(() => {
@@ -335,6 +383,7 @@ export async function startCameraSimulator(options: CameraSimulatorOptions): Pro
 
   function endStream(camera: Camera, stream: Stream, how: 'end' | 'reset'): void {
     clearTimeout(stream.closeTimer);
+    release(stream);
     camera.streams.delete(stream);
     if (camera.streams.size === 0) streaming.delete(camera);
     if (how === 'reset') reset(stream.res);
@@ -385,11 +434,12 @@ export async function startCameraSimulator(options: CameraSimulatorOptions): Pro
     });
     res.flushHeaders();
     const now = Date.now();
-    const stream: Stream = { res, startedAt: now, lastSentAt: 0, closeTimer: undefined };
+    const stream: Stream = { res, startedAt: now, lastSentAt: 0, closeTimer: undefined, heldUntil: 0, held: [], heldTimer: undefined };
     camera.streams.add(stream);
     streaming.add(camera);
     res.on('close', () => {
       clearTimeout(stream.closeTimer);
+      release(stream);
       camera.streams.delete(stream);
       if (camera.streams.size === 0) streaming.delete(camera);
     });
@@ -415,6 +465,7 @@ export async function startCameraSimulator(options: CameraSimulatorOptions): Pro
       case 'none':
       case 'frozen':
       case 'slow':
+      case 'jitter':
       case 'close': {
         const frame = mode === 'frozen' ? camera.frozen! : frameFor(camera, Date.now());
         res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': frame.jpegLength, 'Cache-Control': 'no-cache, no-store' });
@@ -439,6 +490,8 @@ export async function startCameraSimulator(options: CameraSimulatorOptions): Pro
     for (const stream of [...camera.streams]) {
       clearTimeout(stream.closeTimer);
       stream.closeTimer = undefined;
+      // Frames held back by `jitter` are dropped when the mode changes: a stall starts at once.
+      if (fault.mode !== 'jitter') release(stream);
       if (fault.mode === 'refuse') endStream(camera, stream, 'reset');
       else if (fault.mode === '401' || fault.mode === '500') endStream(camera, stream, 'end');
       else if (fault.mode === 'close') scheduleClose(camera, stream);

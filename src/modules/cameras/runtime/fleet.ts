@@ -29,7 +29,7 @@ import { isProcessAlive } from '../../../platform/processes.js';
 import { leasesRepo } from './leases.repo.js';
 import type { SourceRow, WantedRow } from './leases.repo.js';
 import type { Supervisor } from './supervisor.js';
-import type { CameraSource, CameraState, CameraStatus } from './worker.js';
+import type { CameraError, CameraFailure, CameraSource, CameraState, CameraStatus } from './worker.js';
 import type { Schema } from '../../../platform/db/schema.js';
 
 export type { SourceRow } from './leases.repo.js';
@@ -55,6 +55,17 @@ export interface CycleResult {
 /** Cameras that no process runs, by the state their status shows. */
 export type UnrunCounts = Record<Extract<CameraState, 'stopped' | 'deactivated' | 'starting'>, number>;
 const noUnrun = (): UnrunCounts => ({ stopped: 0, deactivated: 0, starting: 0 });
+
+/**
+ * A status as another process published it. One of an earlier version (during a rolling upgrade)
+ * has a `lastError` without its cause and count: the last failure stands for both.
+ */
+export function published(status: CameraStatus): CameraStatus {
+  const error = status.lastError as (Partial<CameraError> & CameraFailure) | null;
+  if (error === null || (error.cause !== undefined && error.failures !== undefined)) return status;
+  const { code, message, at } = error;
+  return { ...status, lastError: { code, message, at, cause: error.cause ?? { code, message, at }, failures: error.failures ?? 1 } };
+}
 
 const emptyResult = (): CycleResult => ({ started: [], stopped: [], restarted: [], unchanged: 0 });
 /** What a worker was started from: a camera whose key and restart count are unchanged is left alone. */
@@ -278,7 +289,9 @@ export function createFleet(deps: FleetDeps) {
       const remote = ids.filter((id) => supervisor.status(id) === undefined);
       if (remote.length === 0) return new Map();
       const rows = await leasesRepo.publishedStatuses(executor, remote, leaseMs);
-      return new Map(rows.map((r) => [r.camera_id, (typeof r.status === 'string' ? JSON.parse(r.status) : r.status) as CameraStatus]));
+      return new Map(
+        rows.map((r) => [r.camera_id, published((typeof r.status === 'string' ? JSON.parse(r.status) : r.status) as CameraStatus)]),
+      );
     },
     /**
      * The base URL of the live process that holds this camera, when it is not this one and said where

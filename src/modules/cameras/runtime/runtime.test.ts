@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createAttemptGate } from './attempt-gate.js';
 import { ffmpegFailure } from './failures.js';
 import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
-import { parseCameraChange } from './fleet.js';
+import { parseCameraChange, published } from './fleet.js';
 import { backoffDelay } from './backoff.js';
 import { RateWindow } from './rate-window.js';
 
@@ -117,6 +117,28 @@ describe('rate window', () => {
     for (const t of [20, 100, 250, 999]) expect(window.rates(t)).toBeNull();
     window.clear();
     expect(window.rates(10_000)).toBeNull();
+  });
+});
+
+describe('statuses published by other processes', () => {
+  const status = {
+    cameraId: 'c',
+    state: 'reconnecting' as const,
+    since: '2026-01-01T00:00:00.000Z',
+    fps: 0,
+    bytesPerSecond: 0,
+    lastFrameAt: null,
+    reconnects: 3,
+    frameWidth: null,
+    frameHeight: null,
+  };
+  it('gives a lastError of an earlier version (no cause, no count) the last failure as its cause, and leaves others alone', () => {
+    const last = { code: 'CONNECTION_RESET', message: 'the connection was reset', at: '2026-01-01T00:00:01.000Z' };
+    const old = { ...status, lastError: last } as unknown as Parameters<typeof published>[0];
+    expect(published(old).lastError).toEqual({ ...last, cause: last, failures: 1 });
+    const current = { ...status, lastError: { ...last, cause: { ...last, code: 'STALLED' }, failures: 3 } };
+    expect(published(current)).toBe(current);
+    expect(published({ ...status, lastError: null }).lastError).toBeNull();
   });
 });
 

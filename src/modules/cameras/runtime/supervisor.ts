@@ -1,6 +1,10 @@
 // The supervisor runs one worker per started camera in this process. A worker that throws is
 // restarted (its error logged against the camera); a single watchdog timer checks every worker for
 // stalls, so the cost does not grow with a timer per camera. The process never crashes for a camera.
+//
+// The watchdog ticks every 100 ms. A worker over its stall timeout is cut only after the event loop
+// has read the sockets that were ready (setImmediate runs after the poll phase): a loop that was
+// late must not cut a connection whose frame is already waiting to be read.
 import type { Logger } from '../../../platform/log.js';
 import { createSourceGuard } from '../source-guard.js';
 import type { SourceGuard } from '../source-guard.js';
@@ -17,7 +21,7 @@ export interface SupervisorDeps {
   log: Logger;
   /** A worker threw (a bug, not the camera's fault); it is started again after `restartInMs`. */
   onCrash?: (id: string, error: unknown, restartInMs: number) => void;
-  /** How often the watchdog looks for stalls. */
+  /** How often the watchdog looks for stalls; 100 ms by default. */
   watchdogMs?: number;
   /** Delay before the first restart of a crashed worker; it doubles per crash in a row, up to a minute. */
   crashRestartMs?: number;
@@ -33,9 +37,20 @@ export function createSupervisor(deps: SupervisorDeps) {
   let watchdog: NodeJS.Timeout | undefined;
   function watch(): void {
     if (watchdog) return;
+    const tickMs = deps.watchdogMs ?? 100;
+    let ticks = 0;
     watchdog = setInterval(() => {
-      for (const worker of workers.values()) worker.checkStall();
-    }, deps.watchdogMs ?? 250);
+      // Stalls at every tick; running or degraded about once a second (it is judged over 5 s).
+      const judgeRate = (ticks = (ticks + 1) % Math.max(1, Math.round(1_000 / tickMs))) === 0;
+      let overdue: CameraWorker[] | undefined;
+      for (const worker of workers.values()) if (worker.checkStall(judgeRate)) (overdue ??= []).push(worker);
+      if (overdue !== undefined) {
+        const cut = overdue;
+        setImmediate(() => {
+          for (const worker of cut) worker.cutIfStalled();
+        });
+      }
+    }, tickMs);
     watchdog.unref();
   }
 
@@ -83,13 +98,19 @@ export function createSupervisor(deps: SupervisorDeps) {
       return true;
     },
 
-    async restart(source: CameraSource): Promise<void> {
+    /**
+     * Restarts a camera. One that is waiting out a backoff on the same source tries again at once
+     * instead ('retried'), keeping its status: its reconnects and the cause of its outage.
+     */
+    async restart(source: CameraSource): Promise<'retried' | 'restarted'> {
       const worker = workers.get(source.id);
+      if (worker && sameSource(worker.source, source) && worker.retryNow()) return 'retried';
       if (worker) {
         workers.delete(source.id);
         await worker.stop();
       }
       launch(source);
+      return 'restarted';
     },
 
     has: (id: string): boolean => workers.has(id),

@@ -7,7 +7,13 @@
 //
 // A frame is "new" only if its bytes differ from the previous frame: a stream that stays connected
 // but sends nothing (stall) or the same frame over and over (frozen) gets no new frames, and the
-// supervisor's watchdog treats it as down after stallTimeoutMs.
+// supervisor's watchdog treats it as down after the camera's stall timeout (stall.ts: scaled with
+// its expected fps, and learned from the pace of its frames).
+//
+// Reconnects back off with full jitter (backoff.ts), capped low for failures that may clear at any
+// moment (a source that comes back is picked up within seconds) and high for refusals (error);
+// `lastError` is the last failure and keeps, as its `cause`, the failure that began the outage.
+// `retryNow` ends a backoff at once (a restart of a camera that is waiting to reconnect).
 //
 // Before every connection the source's host is resolved and checked against the camera network
 // rules (source-guard.ts), and the connection goes to the address that was checked. What a failed
@@ -28,6 +34,7 @@ import type { BackoffSettings } from './backoff.js';
 import { IngestFailure, classifyFailure, ffmpegFailure, httpStatusFailure, refusedFailure, unresolvedFailure } from './failures.js';
 import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
 import { RateWindow } from './rate-window.js';
+import { StallTimeout } from './stall.js';
 
 export { IngestFailure } from './failures.js';
 
@@ -52,7 +59,10 @@ export const frozenDetectionOf = (source: Pick<CameraSource, 'sourceType' | 'fro
   source.frozenDetection ?? source.sourceType !== 'snapshot';
 
 export interface RuntimeSettings {
-  /** No new frame for this long while connected: the stream is down (stall or frozen). */
+  /**
+   * The least stall timeout: no new frame for max(this, 5 expected frame intervals, the pace the
+   * source showed) while connected, and the stream is down (stalled or frozen); see stall.ts.
+   */
   stallTimeoutMs: number;
   backoff: BackoffSettings;
   connectTimeoutMs: number;
@@ -61,10 +71,17 @@ export interface RuntimeSettings {
   ffmpegPath: string;
 }
 
-export interface CameraError {
+export interface CameraFailure {
   code: string;
   message: string;
   at: string;
+}
+
+/** The last failure, with the one that began the outage (the same one, at the outage's first failure). */
+export interface CameraError extends CameraFailure {
+  cause: CameraFailure;
+  /** Failed attempts in a row since frames last came (or since the camera was started). */
+  failures: number;
 }
 
 export interface CameraStatus {
@@ -114,6 +131,23 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** A sleep that `wake` ends early; resolves true when woken. */
+function wakeableSleep(ms: number, signal: AbortSignal): { done: Promise<boolean>; wake: () => void } {
+  let wake = () => undefined as void;
+  const done = new Promise<boolean>((resolve) => {
+    const finish = (woken: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(woken);
+    };
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(false), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+    wake = () => finish(true);
+  });
+  return { done, wake };
+}
+
 export class CameraWorker {
   #state: CameraState = 'stopped';
   #since: number;
@@ -142,8 +176,11 @@ export class CameraWorker {
   #lastProgressAt: number | null = null;
   #connectedAt = 0;
   #sawRepeat = false;
+  #stall: StallTimeout;
   #reconnects = 0;
   #lastError: CameraError | null = null;
+  /** Ends the backoff under way, if any. */
+  #wake: (() => void) | null = null;
   #size: { width: number; height: number } | null = null;
   #window: RateWindow;
   #stopping = new AbortController();
@@ -161,6 +198,7 @@ export class CameraWorker {
     this.#frozenDetection = frozenDetectionOf(source);
     this.#since = this.#now();
     this.#window = new RateWindow(settings.fpsWindowMs);
+    this.#stall = new StallTimeout(source.expectedFps, settings.stallTimeoutMs);
   }
 
   get state(): CameraState {
@@ -180,6 +218,21 @@ export class CameraWorker {
     await this.#loop?.catch(() => undefined);
   }
 
+  /**
+   * Ends the backoff the worker is waiting out, so that it tries to connect now (through the attempt
+   * gate like any attempt); false when it is not waiting (connecting, connected or stopped).
+   */
+  retryNow(): boolean {
+    if (this.#wake === null) return false;
+    this.#wake();
+    return true;
+  }
+
+  /** The stall timeout of this camera now (ms). */
+  stallTimeoutMs(): number {
+    return this.#stall.timeoutMs();
+  }
+
   /** A copy of the latest frame (the worker reuses its own memory for the frames after it). */
   latestFrame(): Buffer | null {
     return this.#lastFrame === null ? null : Buffer.from(this.#lastFrame);
@@ -194,6 +247,8 @@ export class CameraWorker {
     const now = this.#now();
     const connected = this.#state === 'running' || this.#state === 'degraded';
     const rates = connected ? this.#window.rates(now) : { fps: 0, bytesPerSecond: 0 };
+    // Read from the latest frame when asked, not from every frame (the last one readable, if it is not).
+    const size = (this.#size = (this.#lastFrame === null ? undefined : jpegSize(this.#lastFrame)) ?? this.#size);
     return {
       cameraId: this.source.id,
       state: this.#state,
@@ -203,26 +258,44 @@ export class CameraWorker {
       lastFrameAt: this.#lastFrameAt === null ? null : new Date(this.#lastFrameAt).toISOString(),
       reconnects: this.#reconnects,
       lastError: this.#lastError,
-      frameWidth: this.#size?.width ?? null,
-      frameHeight: this.#size?.height ?? null,
+      frameWidth: size?.width ?? null,
+      frameHeight: size?.height ?? null,
     };
   }
 
-  /** Called by the supervisor's watchdog: ends a connection that brought no new frame for too long. */
-  checkStall(): void {
-    if (this.#connection === null || this.#lastProgressAt === null) return;
+  /**
+   * Called by the supervisor's watchdog: updates running/degraded (when `judgeRate`: once a second is
+   * enough, and a frame does not judge it), and answers whether the connection
+   * brought no new frame for the stall timeout. The watchdog then calls `cutIfStalled` once the
+   * event loop has read what was waiting (a late loop must not cut a frame that had arrived).
+   */
+  checkStall(judgeRate = true): boolean {
+    if (this.#connection === null || this.#lastProgressAt === null) return false;
     const now = this.#now();
-    const quiet = now - this.#lastProgressAt;
-    if (quiet >= this.settings.stallTimeoutMs) {
-      const kind = this.#sawRepeat ? 'FROZEN' : 'STALLED';
-      // Measured from the last new frame (or the connection, when none came at all).
-      this.hooks.onStall(this.source.id, kind, quiet);
-      this.#connection.abort(
-        new IngestFailure(kind, kind === 'FROZEN' ? `the same frame for ${quiet} ms` : `no frame for ${quiet} ms while connected`),
-      );
-      return;
-    }
-    if (this.#state === 'running' || this.#state === 'degraded') this.#setState(this.#rateState(now));
+    if (now - this.#lastProgressAt >= this.#stall.timeoutMs()) return true;
+    if (judgeRate && (this.#state === 'running' || this.#state === 'degraded')) this.#setState(this.#rateState(now));
+    return false;
+  }
+
+  /** Ends a connection that brought no new frame for the stall timeout (still, after the reads that were waiting). */
+  cutIfStalled(): void {
+    const connection = this.#connection;
+    if (connection === null || this.#lastProgressAt === null) return;
+    const quiet = this.#now() - this.#lastProgressAt;
+    const timeoutMs = this.#stall.timeoutMs();
+    if (quiet < timeoutMs) return;
+    const kind = this.#sawRepeat ? 'FROZEN' : 'STALLED';
+    this.#stall.cut();
+    // Measured from the last new frame (or the connection, when none came at all).
+    this.hooks.onStall(this.source.id, kind, quiet);
+    connection.abort(
+      new IngestFailure(
+        kind,
+        kind === 'FROZEN'
+          ? `the same frame for ${quiet} ms (stall timeout ${timeoutMs} ms)`
+          : `no frame for ${quiet} ms while connected (stall timeout ${timeoutMs} ms)`,
+      ),
+    );
   }
 
   #setState(state: CameraState, error: CameraError | null = null): void {
@@ -270,13 +343,19 @@ export class CameraWorker {
         this.#window.clear();
       }
       if (stopping.aborted) break;
-      // A connection that brought frames was a success: the backoff starts over.
+      // A connection that brought frames was a success: the backoff starts over, and this failure
+      // begins a new outage (as does the first failure since the start).
       failures = this.#lastFrameAt !== framesBefore ? 1 : failures + 1;
       this.#reconnects += 1;
       this.hooks.onReconnect(this.source.id);
-      this.#lastError = { code: failure.code, message: failure.message, at: new Date(this.#now()).toISOString() };
+      const last: CameraFailure = { code: failure.code, message: failure.message, at: new Date(this.#now()).toISOString() };
+      const cause = failures === 1 || this.#lastError === null ? last : this.#lastError.cause;
+      this.#lastError = { ...last, cause, failures };
       this.#setState(failure.persistent ? 'error' : 'reconnecting', this.#lastError);
-      await sleep(backoffDelay(failures - 1, this.settings.backoff, this.hooks.random), stopping);
+      const backoff = wakeableSleep(backoffDelay(failures - 1, this.settings.backoff, this.hooks.random, failure.persistent), stopping);
+      this.#wake = backoff.wake;
+      await backoff.done;
+      this.#wake = null;
     }
     this.#setState('stopped');
   }
@@ -285,6 +364,7 @@ export class CameraWorker {
     this.#connectedAt = this.#now();
     this.#lastProgressAt = this.#connectedAt;
     this.#sawRepeat = false;
+    this.#stall.connected();
   }
 
   #frame(frame: Buffer): void {
@@ -299,10 +379,11 @@ export class CameraWorker {
     this.#lastFrame = frame;
     this.#lastFrameAt = now;
     this.#lastProgressAt = now;
+    this.#stall.frame(now);
     this.#window.add(now, frame.length);
-    this.#size = jpegSize(frame) ?? this.#size;
     this.hooks.onFrame(this.source.id, frame.length);
-    this.#setState(this.#rateState(now));
+    // The first new frame of a connection makes the camera run; from then on the watchdog judges the rate.
+    if (this.#state !== 'running' && this.#state !== 'degraded') this.#setState(this.#rateState(now));
   }
 
   async #ingestOnce(signal: AbortSignal): Promise<void> {
