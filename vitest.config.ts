@@ -20,12 +20,15 @@ export const processTests = [
   'test/camera-auto-start.test.ts',
   'test/camera-leases.test.ts',
   'test/camera-rtsp.test.ts',
+  'test/camera-mjpeg-ffmpeg.test.ts',
   'test/camera-fleet.test.ts',
   'test/metrics-promtool.test.ts',
   'test/database-outage.test.ts',
   'test/redis-outage.test.ts',
   'test/alerts-process.test.ts',
   'test/alerts-channels.test.ts',
+  'test/cli-lazy.test.ts',
+  'test/npm-start.test.ts',
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];

@@ -185,6 +185,7 @@ export interface ExtraResults {
   events?: { ok: boolean };
   alerts?: { ok: boolean };
   web?: { ok: boolean };
+  startup?: { ok: boolean };
 }
 
 export function writeResults(
@@ -201,7 +202,8 @@ export function writeResults(
     (extra.cameras?.ok ?? true) &&
     (extra.events?.ok ?? true) &&
     (extra.alerts?.ok ?? true) &&
-    (extra.web?.ok ?? true);
+    (extra.web?.ok ?? true) &&
+    (extra.startup?.ok ?? true);
   const document = {
     generatedAt: new Date().toISOString(),
     environment,
@@ -212,6 +214,7 @@ export function writeResults(
     ...(extra.cameras ? { cameras: extra.cameras } : {}),
     ...(extra.events ? { events: extra.events } : {}),
     ...(extra.alerts ? { alerts: extra.alerts } : {}),
+    ...(extra.startup ? { startup: extra.startup } : {}),
   };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

@@ -16,6 +16,7 @@ import type { OrgUnitsResult } from './org-units/index.js';
 import type { EventsResult } from './events/index.js';
 import type { AlertsResult } from './alerts/index.js';
 import type { WebResult } from './web/index.js';
+import type { StartupResult } from './startup/index.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
@@ -31,6 +32,8 @@ const EVENTS = 'events';
 const ALERTS = 'alerts';
 /** The web console's budgets: initial JavaScript, the camera wall (see bench/web/). */
 const WEB = 'web';
+/** From the command to the answer: npm start, vigil --help, vigil version (see bench/startup/). */
+const STARTUP = 'startup';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -141,7 +144,7 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS, ALERTS, WEB];
+  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS, ALERTS, WEB, STARTUP];
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
@@ -155,6 +158,8 @@ async function main(): Promise<number> {
   const alertsSettings = alertsModule?.readAlertsSettings(process.env);
   const webModule = !settings.scenarios || settings.scenarios.includes(WEB) ? await import('./web/index.js') : undefined;
   const webSettings = webModule?.readWebSettings(process.env);
+  const startupModule = !settings.scenarios || settings.scenarios.includes(STARTUP) ? await import('./startup/index.js') : undefined;
+  const startupSettings = startupModule?.readStartupSettings(process.env);
   installChildCleanup();
 
   const environment = {
@@ -198,8 +203,14 @@ async function main(): Promise<number> {
     progress(`${WEB}: ${webSettings.cameras} cameras on the wall, ${environment.cpus} CPUs, node ${environment.node}`);
     web = await webModule.runWeb(webSettings, progress);
   }
+  let startup: StartupResult | undefined;
+  if (startupModule && startupSettings) {
+    progress(`${STARTUP}: ${startupSettings.rounds} rounds, ${environment.cpus} CPUs, node ${environment.node}`);
+    startup = await startupModule.runStartup(startupSettings, progress);
+  }
   writeResults(RESULTS_FILE, settings, environment, results, {
     ...(web ? { web } : {}),
+    ...(startup ? { startup } : {}),
     ...(alerts ? { alerts } : {}),
     ...(orgUnits ? { orgUnits } : {}),
     ...(cameras ? { cameras } : {}),
@@ -220,6 +231,7 @@ async function main(): Promise<number> {
   if (eventsModule && events) out.push(eventsModule.formatEvents(events), '');
   if (alertsModule && alerts) out.push(alertsModule.formatAlerts(alerts), '');
   if (webModule && web) out.push(webModule.formatWeb(web), '');
+  if (startupModule && startup) out.push(startupModule.formatStartup(startup), '');
   out.push(`results: ${RESULTS_FILE}`);
   process.stdout.write(`${out.join('\n')}\n`);
 
@@ -230,6 +242,7 @@ async function main(): Promise<number> {
     ...(events && !events.ok ? [EVENTS] : []),
     ...(alerts && !alerts.ok ? [ALERTS] : []),
     ...(web && !web.ok ? [WEB] : []),
+    ...(startup && !startup.ok ? [STARTUP] : []),
   ];
   if (failed.length > 0) {
     process.stderr.write(`bench: requests failed in ${failed.join(', ')}; these numbers measure nothing\n`);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { lockDataDir } from './platform/data-dir-lock.js';
 import { createDatabase } from './platform/db/database.js';
+import { prepareDataDir } from './platform/db/image.js';
 import type { Database } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import {
@@ -76,6 +77,31 @@ export interface Vigil {
   startWorkers(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish within the grace period, closes everything. */
   shutdown(reason: string): Promise<void>;
+  /** How long each step of the start took (logged and exported when serving). */
+  startup: StartupPhases;
+}
+
+/**
+ * The steps of a start and their durations in ms, in order: `boot` runs from the process's start
+ * to createVigil (Node, loading the modules, the configuration), then one entry per step ended.
+ */
+export interface StartupPhases {
+  end(phase: string): void;
+  /** The durations so far, and `total`: ms since the process started. */
+  durations(): Record<string, number>;
+}
+
+function startupPhases(): StartupPhases {
+  let last = performance.now();
+  const took: Record<string, number> = { boot: Math.round(last) };
+  return {
+    end(phase) {
+      const now = performance.now();
+      took[phase] = Math.round(now - last);
+      last = now;
+    },
+    durations: () => ({ ...took, total: Math.round(performance.now()) }),
+  };
 }
 
 export interface RunningVigil extends Vigil {
@@ -84,8 +110,11 @@ export interface RunningVigil extends Vigil {
 
 export async function openDatabase(config: Config, log: Logger, options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir'> = {}) {
   const pgliteDataDir = options.pgliteDataDir ?? path.join(config.dataDir, 'pgdata');
-  const unlock = config.database.url === undefined && !pgliteDataDir.includes('://') ? lockDataDir(config.dataDir) : () => undefined;
+  const onDisk = config.database.url === undefined && !pgliteDataDir.includes('://');
+  const unlock = onDisk ? lockDataDir(config.dataDir) : () => undefined;
   try {
+    // A new embedded database starts from the one made at build time, not from initdb.
+    if (onDisk && !options.pgliteLoadDataDir) prepareDataDir(pgliteDataDir, log);
     const database = await createDatabase({
       url: config.database.url,
       pgliteDataDir,
@@ -116,13 +145,15 @@ export async function openDatabase(config: Config, log: Logger, options: Pick<St
 export async function openCore(
   config: Config,
   log: Logger,
-  options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir' | 'defaultMetrics' | 'now'> = {},
+  options: Pick<StartOptions, 'pgliteDataDir' | 'pgliteLoadDataDir' | 'defaultMetrics' | 'now'> & { phases?: StartupPhases } = {},
 ) {
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const database = await openDatabase(config, log, options);
+  options.phases?.end('database');
   try {
     const { applied } = await migrate(database, log);
     if (applied.length > 0) log.info({ applied }, 'database migrated');
+    options.phases?.end('migrations');
   } catch (error) {
     await database.close();
     throw error;
@@ -163,9 +194,11 @@ export async function openCore(
  */
 export async function createVigil(config: Config, options: StartOptions = {}): Promise<Vigil> {
   const log = options.log ?? (await createServiceLogger({ level: config.log.level, dir: config.log.dir, keepFiles: config.log.keepFiles }));
+  const phases = startupPhases();
   const { metrics, database, users, audit, secrets, apiKeys, tokens, orgScope, policy } = await openCore(config, log, {
     ...options,
     defaultMetrics: options.defaultMetrics ?? true,
+    phases,
   });
   let kv: Kv | undefined;
   let stopRuntime: (() => Promise<void>) | undefined;
@@ -333,6 +366,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       checkTimeoutMs: config.health.timeoutMs,
       isShuttingDown,
     });
+    phases.end('services');
     const app = await buildServer({
       config,
       log,
@@ -357,8 +391,10 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       events,
       alerting,
     });
+    phases.end('server');
     await options.configure?.(app);
     await app.ready();
+    phases.end('ready');
 
     let metricsApp: FastifyInstance | undefined;
     let workers = false;
@@ -372,6 +408,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       kv,
       metrics,
       alerting,
+      startup: phases,
       async listen() {
         const url = await app.listen({ host: config.http.host, port: config.http.port });
         httpPort = listeningPort(app) ?? httpPort;
@@ -436,9 +473,20 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   const vigil = await createVigil(config, options);
   try {
     const url = await vigil.listen();
+    vigil.startup.end('listen');
     await vigil.startWorkers();
+    vigil.startup.end('workers');
+    const startupMs = vigil.startup.durations();
+    for (const [phase, ms] of Object.entries(startupMs)) vigil.metrics.startupPhases.set({ phase }, ms / 1000);
     vigil.log.info(
-      { url, version: VERSION, database: vigil.database.kind, redis: vigil.kv.status().backend, metricsPort: config.metrics.port },
+      {
+        url,
+        version: VERSION,
+        database: vigil.database.kind,
+        redis: vigil.kv.status().backend,
+        metricsPort: config.metrics.port,
+        startupMs,
+      },
       'vigil is serving',
     );
     return Object.assign(vigil, { url });

@@ -1,6 +1,7 @@
 // buildServer: the HTTP application, assembled from services. It never listens: main.ts does,
 // and tests use app.inject().
 import AjvCompiler from '@fastify/ajv-compiler';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -27,14 +28,14 @@ import type { ScopePolicy } from './modules/auth/index.js';
 import { createPrincipalResolver, installAccessControl } from './platform/http/access.js';
 import { documentAccess, securitySchemes } from './platform/http/openapi.js';
 import { installRateLimits } from './platform/http/rate-limit.js';
-import { installSecurityHeaders, securityHeaders } from './platform/http/security-headers.js';
+import { asPage, securityHeaders } from './platform/http/security-headers.js';
+import type { SecurityHeaderSets } from './platform/http/security-headers.js';
 import { installWebConsole } from './platform/http/web-console.js';
 import { clientErrorHandler, frameworkErrorHandler } from './platform/http/edge-errors.js';
 import type { AuthRouteDeps } from './modules/auth/index.js';
-import { PlatformErrors } from './platform/errors.js';
 import { ErrorResponse, installErrorHandling } from './platform/http/errors.js';
 import { installInputGuards } from './platform/http/input.js';
-import { installObservability, requestIdFor } from './platform/http/observability.js';
+import { installObservability, installReplyBasics, lazyRequestLogger, requestIdFor } from './platform/http/observability.js';
 import type { Kv } from './platform/kv/kv.js';
 import type { Logger } from './platform/log.js';
 import type { Metrics } from './platform/metrics.js';
@@ -66,20 +67,21 @@ export interface Services {
 export type App = Awaited<ReturnType<typeof buildServer>>;
 
 /** What both servers (the API and METRICS_PORT) share: request ids, log lines, refusals before routing. */
-function edgeOptions(loggerInstance: FastifyBaseLogger, headers: Record<string, string>, bodyLimit: number) {
+function edgeOptions(loggerInstance: FastifyBaseLogger, headers: SecurityHeaderSets, bodyLimit: number) {
   return {
     loggerInstance,
+    childLoggerFactory: lazyRequestLogger,
     // Refusals before routing (a bad URL escape) and by Node's HTTP parser (headers too large,
     // Transfer-Encoding with Content-Length) answer in the unified shape too.
-    frameworkErrors: frameworkErrorHandler(headers, bodyLimit),
-    clientErrorHandler: clientErrorHandler({ securityHeaders: headers, log: loggerInstance }),
+    frameworkErrors: frameworkErrorHandler(headers.api, bodyLimit),
+    clientErrorHandler: clientErrorHandler({ securityHeaders: headers.api, log: loggerInstance }),
     // Our onResponse hook writes the one line per request; Fastify's own pair is off.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdFor,
   };
 }
 
-function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, headers: Record<string, string>) {
+function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, headers: SecurityHeaderSets) {
   return {
     ...edgeOptions(loggerInstance, headers, config.http.bodyLimitBytes),
     bodyLimit: config.http.bodyLimitBytes,
@@ -89,7 +91,7 @@ function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, heade
     keepAliveTimeout: 72_000,
     // Draining is answered by our own hook below, in the unified error shape.
     return503OnClosing: false,
-    schemaController: { compilersFactory: { buildValidator: validatorFactory() } },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory(), buildSerializer: serializerFactory() } },
   };
 }
 
@@ -110,9 +112,39 @@ function validatorFactory(): ValidatorFactory {
   const factory = (externalSchemas: Parameters<typeof forBody>[0]) => {
     const body = forBody(externalSchemas, { customOptions: { ...common, coerceTypes: false } }) as unknown as Compile;
     const text = forText(externalSchemas, { customOptions: { ...common, coerceTypes: 'array' } }) as unknown as Compile;
-    return (route: { schema: unknown; httpPart?: string }) => (route.httpPart === 'body' ? body(route) : finiteOnly(text(route)));
+    // One validator per distinct schema and part, shared by the routes that have it (as serializers below).
+    const built = new Map<string, ReturnType<Compile>>();
+    return (route: { schema: unknown; httpPart?: string }) => {
+      const key = `${route.httpPart === 'body' ? 'body' : 'text'} ${JSON.stringify(route.schema)}`;
+      let validate = built.get(key);
+      if (!validate) built.set(key, (validate = route.httpPart === 'body' ? body(route) : finiteOnly(text(route))));
+      return validate;
+    };
   };
   return factory as unknown as ValidatorFactory;
+}
+
+type SerializerFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer'];
+
+/**
+ * Response serializers, built once per distinct schema and shared by the routes that answer with
+ * it. Every route answers its errors with the same ErrorResponse (4xx and 5xx), and
+ * fast-json-stringify checks every shared schema again on each build: building one serializer per
+ * route and status was most of the start-up's schema compilation. A serializer depends on its
+ * schema only (and the shared schemas, the same for one factory), and keeps no state.
+ */
+function serializerFactory(): SerializerFactory {
+  const selector = SerializerSelector();
+  return (externalSchemas: Parameters<typeof selector>[0], options: Parameters<typeof selector>[1]) => {
+    const build = selector(externalSchemas, options);
+    const built = new Map<string, ReturnType<typeof build>>();
+    return (route: Parameters<typeof build>[0]) => {
+      const key = JSON.stringify(route.schema);
+      let serializer = built.get(key);
+      if (!serializer) built.set(key, (serializer = build(route)));
+      return serializer;
+    };
+  };
 }
 
 /**
@@ -169,16 +201,9 @@ export async function buildServer(services: Services) {
   installErrorHandling(app, config.http.bodyLimitBytes);
   installInputGuards(app);
   installObservability(app, metrics);
-  // Set first so that refusals carry them too.
-  installSecurityHeaders(app, headers);
+  // First, so that refusals carry the request id and security headers too.
+  installReplyBasics(app, headers.api, services.isShuttingDown);
   app.addHook('onRoute', enforceRouteConventions);
-  // While draining, requests that still arrive on open keep-alive connections are turned away
-  // (with Connection: close) so the client retries elsewhere; probes keep answering.
-  app.addHook('onRequest', (request, reply, done) => {
-    if (!services.isShuttingDown() || request.url.startsWith('/health')) return done();
-    void reply.header('connection', 'close');
-    done(PlatformErrors.shuttingDown());
-  });
   // Cookies are parsed before anyone authenticates (cookie mode); the rate limiter runs before access
   // control so that bad credentials are counted too, and both share one authentication.
   await app.register(cookie);
@@ -198,8 +223,9 @@ export async function buildServer(services: Services) {
   app.addSchema(AlertView);
   app.addSchema(SilenceView);
 
-  // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers.
-  await app.register(cors, { origin: config.web.corsOrigins.length > 0 ? config.web.corsOrigins : false, credentials: true });
+  // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers (with
+  // none configured, no CORS header is ever sent, so the plugin and its hook are left out).
+  if (config.web.corsOrigins.length > 0) await app.register(cors, { origin: config.web.corsOrigins, credentials: true });
   await app.register(swagger, {
     // Shared schemas keep their $id as their name in components.schemas.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -243,7 +269,17 @@ export async function buildServer(services: Services) {
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  // The API's documentation is a page: the page set of security headers (its own CSP replaces ours).
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        asPage(reply, headers);
+        done();
+      },
+    },
+  });
   app.get('/api/openapi.json', { schema: { hide: true }, config: { permission: 'public' } }, () => app.swagger());
 
   await app.register(authRoutes, services.auth);
@@ -257,7 +293,7 @@ export async function buildServer(services: Services) {
   await app.register(orgImportExportRoutes, { transfer: services.orgTransfer });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   // The web console at `/` (every address the API does not answer that a browser asks for as a page).
-  installWebConsole(app);
+  installWebConsole(app, headers);
   app.addHook('onClose', () => ops.close());
 
   return app;
@@ -268,11 +304,7 @@ export async function buildMetricsServer(services: Pick<Services, 'log' | 'metri
   const headers = securityHeaders({ hsts: services.config.web.publicUrl?.startsWith('https:') ?? false });
   const app = Fastify({ ...edgeOptions(services.log, headers, 1024), bodyLimit: 1024 });
   installErrorHandling(app, 1024);
-  installSecurityHeaders(app, headers);
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
+  installReplyBasics(app, headers.api, () => false);
   await app.register(metricsRoute, { registry: services.metrics.registry, metricsToken: services.config.metrics.token });
   return app;
 }

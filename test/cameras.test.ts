@@ -222,6 +222,51 @@ describe('cameras', () => {
     await waitFor(cam1.id, ['running']);
   });
 
+  it('keeps frozen detection per camera: a snapshot camera with a still scene stays running, one with detection on is FROZEN', async () => {
+    // The default follows the source type; a camera's own setting wins; null goes back to the default.
+    expect((await call(admin, 'GET', `${BASE}/${cam1.id}`)).json()).toMatchObject({ sourceType: 'mjpeg', frozenDetection: true });
+    const created = await call(admin, 'POST', BASE, { orgUnitCode: 'S1', name: 'Yard', sourceUrl: sim.snapshotUrl(6), expectedFps: 5 });
+    expect(created.statusCode, created.body).toBe(201);
+    const still = created.json<Camera & { sourceType: string; frozenDetection: boolean }>();
+    expect(still).toMatchObject({ sourceType: 'snapshot', frozenDetection: false });
+    for (const frozenDetection of ['yes', 1, {}]) {
+      const bad = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection });
+      expect(bad.statusCode, JSON.stringify(frozenDetection)).toBe(400);
+      expect(bad.json().code).toBe('VALIDATION_FAILED');
+    }
+
+    // The same JPEG at every poll, for four stall timeouts (3 s) at 5 polls a second: the camera is not cut.
+    sim.setFault(6, { mode: 'frozen' });
+    expect((await call(operator, 'POST', `${BASE}/${still.id}/start`)).statusCode).toBe(200);
+    await waitFor(still.id, ['running'], 60_000);
+    const before = sim.stats().cameras[5]!.snapshotsSent;
+    await pollUntil(
+      () => sim.stats().cameras[5]!.snapshotsSent,
+      (n) => n >= before + 60,
+      { timeoutMs: 120_000, what: '60 more identical snapshots' },
+    );
+    // Never cut as FROZEN (a machine too busy to poll for 3 s may cut it as STALLED: that is not this).
+    const log = (await call(admin, 'GET', `${BASE}/${still.id}/logs?limit=500`)).json<{ items: { details: unknown }[] }>();
+    expect(log.items.filter((e) => JSON.stringify(e.details ?? null).includes('FROZEN'))).toEqual([]);
+    expect((await status(still.id)).lastError?.code).not.toBe('FROZEN');
+    await waitFor(still.id, ['running'], 60_000);
+
+    // Turned on, the camera restarts with it and is cut as FROZEN; null is the snapshot default again.
+    const on = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection: true });
+    expect(on.statusCode, on.body).toBe(200);
+    expect(on.json()).toMatchObject({ frozenDetection: true });
+    await pollUntil(
+      () => status(still.id),
+      (s) => s.lastError?.code === 'FROZEN',
+      { timeoutMs: 30_000, what: 'a FROZEN snapshot camera' },
+    );
+    const off = await call(admin, 'PATCH', `${BASE}/${still.id}`, { frozenDetection: null });
+    expect(off.json()).toMatchObject({ frozenDetection: false });
+    await waitFor(still.id, ['running'], 60_000);
+    sim.setFault(6, { mode: 'none' });
+    await call(admin, 'POST', `${BASE}/${still.id}/stop`);
+  }, 240_000);
+
   it('says error, not reconnecting, when the camera refuses the credentials, and keeps retrying', async () => {
     sim.setFault(1, { mode: '401' });
     await call(operator, 'POST', `${BASE}/${cam1.id}/restart`);

@@ -77,7 +77,7 @@ function rawRequest(port: number, chunks: (string | Buffer)[], { readAfterSendin
 describe('errors before routing, over a real socket', () => {
   let vigil: TestVigil;
   let port: number;
-  const expected = securityHeaders({ hsts: false });
+  const expected = securityHeaders({ hsts: false }).api;
 
   beforeAll(async () => {
     vigil = await startTestVigil({ listen: true, env: { VIGIL_BODY_LIMIT_BYTES: String(BODY_LIMIT) } });

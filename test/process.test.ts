@@ -45,7 +45,9 @@ describe('vigil serve as a process', () => {
     expect(report.checks.filter((c) => c.status !== 'healthy').map((c) => c.name)).toEqual(
       report.status === 'healthy' ? [] : ['eventLoop'],
     );
-    expect(first.proc.stdout()).toContain('"migration":"0001-platform.sql"');
+    // A new data directory is unpacked from the build's database image, migrated at build time.
+    const unpacked = await first.proc.waitForLog((r) => r.msg === 'new embedded database: unpacked from the build image');
+    expect(unpacked.migrations).toBe(readMigrations().length);
 
     first.proc.child.kill('SIGTERM');
     expect(await first.proc.exited).toEqual({ code: 0, signal: null });

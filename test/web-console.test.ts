@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../src/platform/http/errors.js';
+import { securityHeaders } from '../src/platform/http/security-headers.js';
 import { installWebConsole, loadWebConsole, webConsoleDir } from '../src/platform/http/web-console.js';
 import { startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
@@ -34,8 +35,9 @@ describe('the web console, served by the app', () => {
         expect(res.statusCode).toBe(503);
         expect(res.body).toContain('npm run build');
       }
-      // The same security headers as the API: the page may run only its own scripts.
+      // A page's security headers: the page may run only its own scripts.
       expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
     }
   });
 
@@ -72,7 +74,7 @@ describe('the web console’s files', () => {
     const server = Fastify();
     installErrorHandling(server, 1024);
     server.addHook('onRoute', (route) => void ((route.config as Record<string, unknown> | undefined)?.permission ?? ''));
-    installWebConsole(server, loadWebConsole(dir));
+    installWebConsole(server, securityHeaders({ hsts: false }), loadWebConsole(dir));
     await server.ready();
     return server;
   }

@@ -25,7 +25,9 @@ export async function runOrgUnits(settings: OrgUnitsSettings, progress: (line: s
 
   // PostgreSQL: a server named by BENCH_DATABASE_URL / DATABASE_URL must work; the default is tried.
   const { url: adminUrl, source } = settings.postgres;
-  if (source === 'default' && !(await serverAnswers(adminUrl))) {
+  if (!settings.backends.includes('postgres')) {
+    progress('PostgreSQL: not run (BENCH_ORG_BACKENDS)');
+  } else if (source === 'default' && !(await serverAnswers(adminUrl))) {
     const detail = `nothing answered at ${describeUrl(adminUrl)}; set BENCH_DATABASE_URL to use a server`;
     skipped.push({ backend: 'postgres', reason: 'no server', detail });
     progress(`PostgreSQL: skipped (no server): ${detail}`);
@@ -42,12 +44,13 @@ export async function runOrgUnits(settings: OrgUnitsSettings, progress: (line: s
     }
   }
 
-  backends.push(await measureBackend('pglite', settings, undefined, undefined, progress));
+  if (settings.backends.includes('pglite')) backends.push(await measureBackend('pglite', settings, undefined, undefined, progress));
 
   return {
     settings: {
       units: settings.units,
       samples: settings.samples,
+      backends: settings.backends,
       asOf: settings.asOf,
       postgres: `${describeUrl(adminUrl)} (${source})`,
       insertDates: `random days from ${INSERT_FROM}, unique per unit`,

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { addDays } from '../../src/platform/dates.js';
 import { startBackend, signIn } from './backends.js';
 import { allCodes, generate, layout, rawTree, rootCode, VERSIONS_PER_UNIT } from './data.js';
-import type { BackendResult, GoalCheck } from './result.js';
+import type { BackendResult, GoalCheck, LatencyStats, MeasureName } from './result.js';
 import { BASE, GOALS, INSERT_DAYS, INSERT_FROM, SEED, WARMUP } from './settings.js';
 import type { OrgUnitsSettings } from './settings.js';
 import { compareTrees, countNodes, flatten, httpClient, random, round2, stats } from './tools.js';
@@ -53,18 +53,72 @@ export async function measureBackend(
       const { asOf } = settings;
       const unexpected = (what: string, answer: Answer) => problem(`${what} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
 
-      // (1) One unit as of a date.
+      // The whole tree as of D once (not timed): the size of each department's subtree, and the
+      // parent of each unit, that the subtree reads must answer.
+      const departments = allCodes([levels[3]!]);
+      const expected = subtreeSizes((await rawTree(db, root, asOf)).map((r) => [r.code, r.parent_code]));
+      const sizes = departments.map((d) => expected.get(d) ?? 0);
+
+      // (1) and (5): one unit and a department's subtree as of a date, alternately.
+      const timed = async (work: () => Promise<Answer>): Promise<Answer & { cpuMs: number }> => {
+        const cpu = process.cpuUsage();
+        const answer = await work();
+        const used = process.cpuUsage(cpu);
+        return { ...answer, cpuMs: (used.user + used.system) / 1000 };
+      };
       const unitRead = async () => {
         const code = pick();
-        const answer = await client.send('GET', `${BASE}/${encodeURIComponent(code)}?asOf=${asOf}`);
+        const answer = await timed(() => client.send('GET', `${BASE}/${encodeURIComponent(code)}?asOf=${asOf}`));
         if (answer.status !== 200) unexpected(`GET ${code}`, answer);
         else if ((JSON.parse(answer.body) as { code?: string }).code !== code) problem(`GET ${code} answered another unit`);
-        return answer.ms;
+        return answer;
       };
-      progress(`${label}: unit reads (${WARMUP.unit} warm-up, ${settings.samples.unit} measured)`);
-      for (let i = 0; i < WARMUP.unit; i++) await unitRead();
+      const subtreeRead = async (parse: boolean) => {
+        const code = departments[Math.floor(next() * departments.length)]!;
+        const answer = await timed(() => client.send('GET', `${BASE}/${encodeURIComponent(code)}/tree?asOf=${asOf}`));
+        if (answer.status !== 200) {
+          unexpected(`GET ${code}/tree`, answer);
+          return answer;
+        }
+        const size = countNodes(answer.body);
+        if (size !== expected.get(code)) problem(`the subtree of ${code} as of ${asOf} has ${size} units, expected ${expected.get(code)}`);
+        if (parse) {
+          for (const [unit, parent] of flatten(JSON.parse(answer.body) as TreeNode)) {
+            if (unit !== code && expected.parents.get(unit) !== parent)
+              problem(`in the subtree of ${code}, ${unit} has another parent than in the raw query`);
+          }
+        }
+        return answer;
+      };
+      progress(
+        `${label}: unit and subtree reads, alternately (${WARMUP.unit} + ${WARMUP.subtree} warm-up, ` +
+          `${settings.samples.unit} + ${settings.samples.subtree} measured)`,
+      );
+      for (let i = 0; i < Math.max(WARMUP.unit, WARMUP.subtree); i++) {
+        if (i < WARMUP.unit) await unitRead();
+        if (i < WARMUP.subtree) await subtreeRead(true);
+      }
       const unitTimes: number[] = [];
-      for (let i = 0; i < settings.samples.unit; i++) unitTimes.push(await unitRead());
+      const subtreeTimes: number[] = [];
+      const cpu = {
+        unitRead: [] as number[],
+        subtreeRead: [] as number[],
+        treeRead: [] as number[],
+        versionInsert: [] as number[],
+        rawTree: [] as number[],
+      };
+      for (let i = 0; i < Math.max(settings.samples.unit, settings.samples.subtree); i++) {
+        if (i < settings.samples.unit) {
+          const answer = await unitRead();
+          unitTimes.push(answer.ms);
+          cpu.unitRead.push(answer.cpuMs);
+        }
+        if (i < settings.samples.subtree) {
+          const answer = await subtreeRead(false);
+          subtreeTimes.push(answer.ms);
+          cpu.subtreeRead.push(answer.cpuMs);
+        }
+      }
 
       // (2) and (4): the whole tree through the API and as one raw query, alternately.
       const treeSize = { api: 0, raw: 0 };
@@ -74,23 +128,25 @@ export async function measureBackend(
        * several MB after each sample would leave garbage for the next one to collect).
        */
       const treeRead = async (parse: boolean) => {
-        const answer = await client.send('GET', `${BASE}/${root}/tree?asOf=${asOf}`);
+        const answer = await timed(() => client.send('GET', `${BASE}/${root}/tree?asOf=${asOf}`));
         if (answer.status !== 200) {
           unexpected(`GET ${root}/tree`, answer);
-          return { ms: answer.ms, nodes: undefined };
+          return { ms: answer.ms, cpuMs: answer.cpuMs, nodes: undefined };
         }
         const nodes = parse ? flatten(JSON.parse(answer.body) as TreeNode) : undefined;
         const size = nodes ? nodes.size : countNodes(answer.body);
         if (size !== settings.units) problem(`the API tree as of ${asOf} has ${size} units, expected ${settings.units}`);
         treeSize.api = size;
-        return { ms: answer.ms, nodes };
+        return { ms: answer.ms, cpuMs: answer.cpuMs, nodes };
       };
       const rawRead = async () => {
+        const cpuBefore = process.cpuUsage();
         const started = performance.now();
         const rows = await rawTree(db, root, asOf);
         const ms = performance.now() - started;
+        const used = process.cpuUsage(cpuBefore);
         treeSize.raw = rows.length;
-        return { ms, rows };
+        return { ms, cpuMs: (used.user + used.system) / 1000, rows };
       };
       progress(`${label}: whole-tree reads, API and raw SQL alternately (${WARMUP.tree} warm-up, ${settings.samples.tree} measured each)`);
       for (let i = 0; i < WARMUP.tree; i++) {
@@ -101,8 +157,12 @@ export async function measureBackend(
       const treeTimes: number[] = [];
       const rawTimes: number[] = [];
       for (let i = 0; i < settings.samples.tree; i++) {
-        treeTimes.push((await treeRead(false)).ms);
-        rawTimes.push((await rawRead()).ms);
+        const api = await treeRead(false);
+        treeTimes.push(api.ms);
+        cpu.treeRead.push(api.cpuMs);
+        const raw = await rawRead();
+        rawTimes.push(raw.ms);
+        cpu.rawTree.push(raw.cpuMs);
       }
       if (treeSize.raw !== settings.units)
         problem(`the raw tree query as of ${asOf} returned ${treeSize.raw} rows, expected ${settings.units}`);
@@ -119,12 +179,15 @@ export async function measureBackend(
         } while (taken.has(`${code}@${date}`));
         taken.add(`${code}@${date}`);
         inserted++;
-        const answer = await client.send('POST', `${BASE}/${encodeURIComponent(code)}/versions`, {
-          effectiveDate: date,
-          name: `Renamed unit ${inserted}`,
-          changeReason: 'benchmark: version insert',
-        });
+        const answer = await timed(() =>
+          client.send('POST', `${BASE}/${encodeURIComponent(code)}/versions`, {
+            effectiveDate: date,
+            name: `Renamed unit ${inserted}`,
+            changeReason: 'benchmark: version insert',
+          }),
+        );
         if (answer.status !== 201) unexpected(`POST ${code}/versions (${date})`, answer);
+        cpu.versionInsert.push(answer.cpuMs);
         return answer.ms;
       };
       progress(`${label}: version inserts (${WARMUP.insert} warm-up, ${settings.samples.insert} measured)`);
@@ -134,19 +197,20 @@ export async function measureBackend(
 
       const latencyMs = {
         unitRead: stats(unitTimes),
+        subtreeRead: stats(subtreeTimes),
         treeRead: stats(treeTimes),
         versionInsert: stats(insertTimes),
         rawTree: stats(rawTimes),
       };
-      const goals: GoalCheck[] =
-        kind === 'postgres'
-          ? (Object.keys(GOALS) as (keyof typeof GOALS)[]).map((measure) => ({
-              measure,
-              limitMs: GOALS[measure],
-              p95: latencyMs[measure].p95,
-              status: latencyMs[measure].p95 < GOALS[measure] ? 'PASS' : 'FAIL',
-            }))
-          : [];
+      const mean = (values: number[]) => round2(values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length));
+      const cpuMs = {
+        unitRead: mean(cpu.unitRead),
+        subtreeRead: mean(cpu.subtreeRead),
+        treeRead: mean(cpu.treeRead),
+        versionInsert: mean(cpu.versionInsert),
+        rawTree: mean(cpu.rawTree),
+      };
+      const goals: GoalCheck[] = kind === 'postgres' ? checkGoals(latencyMs) : [];
       return {
         backend: kind,
         serverVersion,
@@ -155,8 +219,15 @@ export async function measureBackend(
         asOf,
         root,
         treeSize,
+        subtreeSize: {
+          min: Math.min(...sizes),
+          mean: round2(sizes.reduce((sum, n) => sum + n, 0) / Math.max(1, sizes.length)),
+          max: Math.max(...sizes),
+        },
         latencyMs,
-        treeOverheadRatio: latencyMs.rawTree.p95 > 0 ? Math.round((latencyMs.treeRead.p95 / latencyMs.rawTree.p95) * 100) / 100 : 0,
+        cpuMs,
+        treeOverheadRatio: latencyMs.rawTree.p95 > 0 ? round2(latencyMs.treeRead.p95 / latencyMs.rawTree.p95) : 0,
+        subtreeToUnitRatio: latencyMs.unitRead.p95 > 0 ? round2(latencyMs.subtreeRead.p95 / latencyMs.unitRead.p95) : 0,
         goals,
         loadAverage: { before: round2(loadBefore), after: round2(os.loadavg()[0]!), cpus: os.cpus().length },
         problems,
@@ -167,4 +238,39 @@ export async function measureBackend(
   } finally {
     await backend.close();
   }
+}
+
+/** Units in each unit's subtree (itself included), from every unit's parent; `parents` keeps the parents. */
+function subtreeSizes(rows: [string, string | null][]): Map<string, number> & { parents: Map<string, string | null> } {
+  const parents = new Map(rows);
+  const sizes = new Map<string, number>();
+  for (const [code] of rows) {
+    // Each unit counts in its own subtree and in each of its ancestors' (5 levels: cheap).
+    for (let at: string | null | undefined = code, steps = 0; at != null && steps < 128; at = parents.get(at), steps++) {
+      sizes.set(at, (sizes.get(at) ?? 0) + 1);
+    }
+  }
+  return Object.assign(sizes, { parents });
+}
+
+/** The issue's goals against this run's p95s: fixed limits, and limits relative to a reference measured alongside. */
+function checkGoals(latency: Record<MeasureName, LatencyStats>): GoalCheck[] {
+  const check = (measure: GoalCheck['measure'], goal: string, limitMs: number): GoalCheck => ({
+    measure,
+    goal,
+    limitMs: round2(limitMs),
+    p95: latency[measure].p95,
+    status: latency[measure].p95 < limitMs ? 'PASS' : 'FAIL',
+  });
+  const { unitRead, subtreeRead, treeRead, versionInsert } = GOALS;
+  return [
+    check('unitRead', `< ${unitRead.ms} ms`, unitRead.ms),
+    check('subtreeRead', `≤ ${subtreeRead.timesUnitRead}× one unit`, subtreeRead.timesUnitRead * latency.unitRead.p95),
+    check(
+      'treeRead',
+      `< ${treeRead.ms} ms, ≤ ${treeRead.timesRawTree}× raw SQL`,
+      Math.min(treeRead.ms, treeRead.timesRawTree * latency.rawTree.p95),
+    ),
+    check('versionInsert', `< ${versionInsert.ms} ms`, versionInsert.ms),
+  ];
 }

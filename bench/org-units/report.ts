@@ -17,16 +17,17 @@ function table(rows: string[][], rightAligned: boolean[]): string[] {
 
 const MEASURES: { key: MeasureName; label: string }[] = [
   { key: 'unitRead', label: 'one unit     GET /organization-units/{code}?asOf=D' },
+  { key: 'subtreeRead', label: 'department   GET /organization-units/{dept}/tree?asOf=D' },
   { key: 'treeRead', label: 'whole tree   GET /organization-units/{root}/tree?asOf=D' },
   { key: 'versionInsert', label: 'insert       POST /organization-units/{code}/versions' },
-  { key: 'rawTree', label: 'raw SQL      the same tree, one query' },
+  { key: 'rawTree', label: 'raw SQL      the whole tree, one query' },
 ];
 
 function formatBackend(result: BackendResult, units: number): string {
   const name = result.backend === 'postgres' ? 'PostgreSQL' : 'PGlite (in memory)';
   const version = result.serverVersion.split(' on ')[0] ?? result.serverVersion;
   const g = result.generation;
-  const header = ['measure', 'samples', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'goal p95', 'status'];
+  const header = ['measure', 'samples', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'CPU ms', 'goal p95', 'limit ms', 'status'];
   const rows = MEASURES.map(({ key, label }) => {
     const s = result.latencyMs[key];
     const goal = result.goals.find((c) => c.measure === key);
@@ -37,7 +38,9 @@ function formatBackend(result: BackendResult, units: number): string {
       s.p95.toFixed(2),
       s.p99.toFixed(2),
       s.max.toFixed(2),
-      goal ? `< ${goal.limitMs} ms` : '-',
+      result.cpuMs[key].toFixed(2),
+      goal ? goal.goal : '-',
+      goal ? goal.limitMs.toFixed(2) : '-',
       goal ? goal.status : '-',
     ];
   });
@@ -47,10 +50,12 @@ function formatBackend(result: BackendResult, units: number): string {
       `generated in ${(g.insertMs / 1000).toFixed(1)} s + ANALYZE ${(g.analyzeMs / 1000).toFixed(1)} s`,
     `  tree as of ${result.asOf} under ${result.root}: API ${thousands.format(result.treeSize.api)} units, raw SQL ${thousands.format(result.treeSize.raw)} rows ` +
       `(expected ${thousands.format(units)})`,
+    `  departments read as subtrees: ${result.subtreeSize.min} to ${result.subtreeSize.max} units as of ${result.asOf} (mean ${result.subtreeSize.mean})`,
     '',
-    ...table([header, ...rows], [false, true, true, true, true, true, false, false]).map((l) => `  ${l}`),
+    ...table([header, ...rows], [false, true, true, true, true, true, true, false, true, false]).map((l) => `  ${l}`),
     '',
-    `  API tree / raw SQL tree (p95): ${result.treeOverheadRatio.toFixed(2)}×`,
+    `  API tree / raw SQL tree (p95): ${result.treeOverheadRatio.toFixed(2)}×; department / one unit (p95): ${result.subtreeToUnitRatio.toFixed(2)}×`,
+    '  CPU ms: CPU time of this process (Vigil and the client) per request, mean; PostgreSQL works in its own processes',
     `  load average (1 min) at start / end: ${result.loadAverage.before.toFixed(2)} / ${result.loadAverage.after.toFixed(2)} ` +
       `on ${result.loadAverage.cpus} CPUs`,
   ];
@@ -72,7 +77,8 @@ export function formatOrgUnits(result: OrgUnitsResult): string {
     `${ORG_UNITS_SCENARIO}: latency of the org-units API on a generated organization of ${thousands.format(s.units)} units × ` +
       `${VERSIONS_PER_UNIT} versions (first versions from ${BASE_DATE}), read as of D = ${s.asOf}`,
     `sequential requests over one keep-alive connection to Vigil in this process (127.0.0.1), after a warm-up ` +
-      `(${s.warmup.unit} unit reads, ${s.warmup.tree} tree reads, ${s.warmup.insert} inserts); latency to the last byte of the body`,
+      `(${s.warmup.unit} unit reads, ${s.warmup.subtree} subtree reads, ${s.warmup.tree} tree reads, ${s.warmup.insert} inserts); ` +
+      'latency to the last byte of the body',
     `backends run: ${ran || 'none'}`,
     ...result.skipped.map((skip) => `PostgreSQL: skipped (${skip.reason}): ${skip.detail}`),
     '',

@@ -11,10 +11,13 @@ export interface LatencyStats {
   mean: number;
 }
 
-export type MeasureName = 'unitRead' | 'treeRead' | 'versionInsert' | 'rawTree';
+export type MeasureName = 'unitRead' | 'subtreeRead' | 'treeRead' | 'versionInsert' | 'rawTree';
 
 export interface GoalCheck {
   measure: keyof typeof GOALS;
+  /** The goal as the issue puts it, e.g. `< 75 ms, ≤ 1.2× raw SQL`. */
+  goal: string;
+  /** The p95 limit in this run: the tightest of the fixed limit and the limits relative to the references measured. */
   limitMs: number;
   p95: number;
   status: 'PASS' | 'FAIL';
@@ -31,9 +34,15 @@ export interface BackendResult {
   root: string;
   /** Units in the API's tree and rows of the raw query, as of `asOf` (each must be `units`). */
   treeSize: { api: number; raw: number };
+  /** The departments read as subtrees: units per subtree as of `asOf` (each answer must hold exactly these). */
+  subtreeSize: { min: number; mean: number; max: number };
   latencyMs: Record<MeasureName, LatencyStats>;
+  /** CPU time of this process (Vigil and the client) per request, mean, ms. */
+  cpuMs: Record<MeasureName, number>;
   /** API tree p95 / raw SQL tree p95. */
   treeOverheadRatio: number;
+  /** Subtree read p95 / one-unit read p95. */
+  subtreeToUnitRatio: number;
   /** PostgreSQL only: the issue's goals. */
   goals: GoalCheck[];
   /** 1-minute load average of the machine when this backend started and ended (other work skews the figures). */

@@ -1,7 +1,9 @@
 // The commands that need no database: usage, version, configuration. The ones that open the
 // embedded database (migrate, users, apikeys, keys) are in cli.db.test.ts.
 import { describe, expect, it } from 'vitest';
-import { commands, runCli } from './main.js';
+import { FAULT_MODES } from '../tools/camera-sim/simulator.js';
+import { commands } from './commands.js';
+import { runCli } from './main.js';
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -38,6 +40,14 @@ describe('vigil', () => {
 
   it('prints the version', async () => {
     expect((await cli(['version'])).out).toMatch(/^vigil \d+\.\d+\.\d+ \(node v\d+/);
+    expect((await cli(['--version'])).out).toBe((await cli(['version'])).out);
+  });
+
+  it("names every fault mode of the simulator in camera-sim's help", async () => {
+    const { out } = await cli(['camera-sim', '--help']);
+    const listed = /M one of ([^:]+):/.exec(out)?.[1]?.split(', ');
+    expect(listed).toEqual([...FAULT_MODES]);
+    for (const mode of FAULT_MODES) expect(out).toMatch(new RegExp(`^  (\\S+, )?${mode}\\b`, 'm'));
   });
 });
 

@@ -5,12 +5,18 @@ export interface CommandContext {
   err: (line: string) => void;
 }
 
+/** What a command's module (commands/<name>.ts) exports. */
+export interface CommandModule {
+  /** Resolves with the exit code, or -1 when the command keeps running (serve). */
+  run(context: CommandContext): Promise<number>;
+}
+
 export interface Command {
   name: string;
   summary: string;
   usage: string;
   /** Longer help shown by `vigil <command> --help`. */
   help: string;
-  /** Resolves with the exit code. */
-  run(context: CommandContext): Promise<number>;
+  /** Loads the command's code: only the command that runs is loaded. */
+  load(): Promise<CommandModule>;
 }

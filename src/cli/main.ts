@@ -1,24 +1,6 @@
 // The `vigil` command: `vigil <command> [options]`, `vigil help`, `vigil <command> --help`.
 import type { Command, CommandContext } from './command.js';
-import { apiKeysCommand } from './commands/apikeys.js';
-import { cameraSimCommand } from './commands/camera-sim.js';
-import { configCommand } from './commands/config.js';
-import { keysCommand } from './commands/keys.js';
-import { migrateCommand } from './commands/migrate.js';
-import { serveCommand } from './commands/serve.js';
-import { usersCommand } from './commands/users.js';
-import { versionCommand } from './commands/version.js';
-
-export const commands: Command[] = [
-  serveCommand,
-  migrateCommand,
-  usersCommand,
-  apiKeysCommand,
-  keysCommand,
-  configCommand,
-  cameraSimCommand,
-  versionCommand,
-];
+import { commands } from './commands.js';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -45,8 +27,7 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'argv
     context.out(topic ? commandHelp(topic) : usage());
     return 0;
   }
-  if (name === '--version' || name === '-v') return versionCommand.run({ ...context, argv: [] });
-  const command = commands.find((c) => c.name === name);
+  const command = commands.find((c) => c.name === (name === '--version' || name === '-v' ? 'version' : name));
   if (!command) {
     context.err(`vigil: unknown command "${name}"\n\n${usage()}`);
     return 2;
@@ -56,7 +37,8 @@ export async function runCli(argv: string[], context: Omit<CommandContext, 'argv
     return 0;
   }
   try {
-    return await command.run({ ...context, argv: rest });
+    const code = await command.load();
+    return await code.run({ ...context, argv: rest });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {

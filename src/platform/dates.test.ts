@@ -20,6 +20,13 @@ describe('dates', () => {
     expect(endDateOf(null)).toBeNull();
   });
 
+  it('gives the day before as the end date for every day of a leap year and the year after', () => {
+    for (let day = '2024-01-01'; day < '2026-01-02'; day = addDays(day, 1)) {
+      expect(endDateOf(day), day).toBe(addDays(day, -1));
+      expect(toOfEndDate(endDateOf(day)), day).toBe(day);
+    }
+  });
+
   it('answers today in the configured time zone, not the machine’s', () => {
     const instant = new Date('2026-03-01T23:30:00Z');
     expect(todayIn('UTC', instant)).toBe('2026-03-01');

@@ -37,7 +37,13 @@ export function addDays(date: string, days: number): string {
 }
 
 /** The inclusive end date shown for a half-open `to` (null: open-ended). */
-export const endDateOf = (to: string | null): string | null => (to === null ? null : addDays(to, -1));
+export function endDateOf(to: string | null): string | null {
+  if (to === null) return null;
+  // Inside a month, the day before is the day's digits minus one: no Date (a tree read converts thousands).
+  const day = (to.charCodeAt(8) - 48) * 10 + (to.charCodeAt(9) - 48);
+  if (to.length === 10 && day >= 2 && day <= 31) return `${to.slice(0, 8)}${day <= 10 ? '0' : ''}${day - 1}`;
+  return addDays(to, -1);
+}
 
 /** The half-open `to` stored for an inclusive end date. */
 export const toOfEndDate = (endDate: string | null): string | null => (endDate === null ? null : addDays(endDate, 1));

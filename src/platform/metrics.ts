@@ -23,6 +23,8 @@ export interface Metrics {
   jobDuration: Histogram<'job'>;
   /** When each job last ran to the end in this process, as a Unix time. */
   jobLastSuccess: Gauge<'job'>;
+  /** How long each step of this process's start took (main.ts: boot, database, migrations, …, total). */
+  startupPhases: Gauge<'phase'>;
   /** Where the db pool gauges read from; set once the database exists. */
   setPoolStats(read: () => PoolStats | undefined): void;
 }
@@ -135,6 +137,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'job_last_success_timestamp_seconds',
       help: 'When a background job last ran to the end in this process (Unix time), by job.',
       labelNames: ['job'],
+      registers: [registry],
+    }),
+    startupPhases: new Gauge({
+      name: 'startup_phase_seconds',
+      help: "How long each step of this process's start took, in seconds, by phase (boot: from the process start to building the service; total: until serving).",
+      labelNames: ['phase'],
       registers: [registry],
     }),
     setPoolStats(read) {

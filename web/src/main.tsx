@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { ApiError } from './api/client';
+import { meQuery } from './session';
 import './styles.css';
 
 const client = new QueryClient({
@@ -16,6 +17,9 @@ const client = new QueryClient({
     mutations: { retry: false },
   },
 });
+
+// Who is signed in is asked at once, while React and the page's own code load (not after the first render).
+void client.prefetchQuery(meQuery);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

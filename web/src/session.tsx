@@ -1,7 +1,7 @@
 // The signed-in session: who the user is, what they may do, and signing in and out (cookie mode).
 // While signed in, the session is renewed before the access token lapses, and on any 401 the
 // client renews it and retries (api/client.ts); when renewal is refused, the sign-in page shows.
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { QueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo } from 'react';
 import type { ReactNode } from 'react';
@@ -26,21 +26,24 @@ export function useSession(): Session {
   return session;
 }
 
+/** How the session is read: `null` when signed out. Shared by `useMe` and the start-up prefetch. */
+export const meQuery = queryOptions({
+  queryKey: ME,
+  queryFn: async () => {
+    try {
+      return await get<Me>('/api/auth/me');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    }
+  },
+  staleTime: 60_000,
+  retry: (count, error) => !(error instanceof ApiError && error.status < 500 && error.status > 0) && count < 3,
+});
+
 /** Reads the session; `undefined` while unknown, `null` when signed out. */
 export function useMe() {
-  return useQuery({
-    queryKey: ME,
-    queryFn: async () => {
-      try {
-        return await get<Me>('/api/auth/me');
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
-      }
-    },
-    staleTime: 60_000,
-    retry: (count, error) => !(error instanceof ApiError && error.status < 500 && error.status > 0) && count < 3,
-  });
+  return useQuery(meQuery);
 }
 
 /** Drops every cached answer but the session's own (what one user saw is not shown to the next). */

@@ -1,31 +1,21 @@
 import { parseArgs } from 'node:util';
 import { displayValue, settings } from '../../config.js';
 import type { SettingName } from '../../config.js';
-import type { Command } from '../command.js';
+import type { CommandContext } from '../command.js';
 import { loadOrReport } from './shared.js';
 
-export const configCommand: Command = {
-  name: 'config',
-  summary: "Print the effective configuration with each value's source, secrets masked",
-  usage: 'vigil config [--json]',
-  help: `Reads the configuration as \`vigil serve\` would (defaults, then the JSON file named by
-VIGIL_CONFIG, then the environment), validates it, and prints every setting with its source.
-Secrets (METRICS_TOKEN, passwords inside DATABASE_URL and REDIS_URL) are masked.
-Exits 1, with one line per problem, when the configuration is invalid.
-  --json   print a JSON object instead of a table`,
-  async run(context) {
-    const { values: flags } = parseArgs({ args: context.argv, options: { json: { type: 'boolean', default: false } }, strict: true });
-    const loaded = loadOrReport(context);
-    if (!loaded) return 1;
-    const names = Object.keys(settings) as SettingName[];
-    const rows = names.map((name) => ({ name, value: displayValue(name, loaded.values[name]), source: loaded.sources[name] }));
-    if (flags.json) {
-      context.out(JSON.stringify({ file: loaded.file ?? null, settings: rows }, null, 2));
-      return 0;
-    }
-    const width = Math.max(...names.map((n) => n.length));
-    if (loaded.file) context.out(`# file: ${loaded.file}`);
-    for (const row of rows) context.out(`${row.name.padEnd(width)}  ${row.value}  (${row.source})`);
-    return Promise.resolve(0);
-  },
-};
+export async function run(context: CommandContext): Promise<number> {
+  const { values: flags } = parseArgs({ args: context.argv, options: { json: { type: 'boolean', default: false } }, strict: true });
+  const loaded = loadOrReport(context);
+  if (!loaded) return 1;
+  const names = Object.keys(settings) as SettingName[];
+  const rows = names.map((name) => ({ name, value: displayValue(name, loaded.values[name]), source: loaded.sources[name] }));
+  if (flags.json) {
+    context.out(JSON.stringify({ file: loaded.file ?? null, settings: rows }, null, 2));
+    return 0;
+  }
+  const width = Math.max(...names.map((n) => n.length));
+  if (loaded.file) context.out(`# file: ${loaded.file}`);
+  for (const row of rows) context.out(`${row.name.padEnd(width)}  ${row.value}  (${row.source})`);
+  return Promise.resolve(0);
+}

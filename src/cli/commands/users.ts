@@ -3,21 +3,8 @@ import type { User } from '../../modules/auth/index.js';
 import { SYSTEM } from '../../modules/auth/index.js';
 import { openCore } from '../../main.js';
 import { createLogger } from '../../platform/log.js';
-import type { Command, CommandContext } from '../command.js';
+import type { CommandContext } from '../command.js';
 import { loadOrReport } from './shared.js';
-
-const HELP = `Manages the people who sign in to Vigil. Changes are audited with actor "system" (cli).
-  create --email E [--name N] [--role R [--unit CODE]] [--password-stdin]
-                    create a user; without --password-stdin a strong password is generated and printed once
-  list [--json]     list users with their role grants
-  disable EMAIL     stop a user from signing in and end their sessions
-  enable EMAIL      let a disabled user sign in again
-  reset-password EMAIL [--password-stdin]
-                    set a new password (generated and printed once unless read from stdin)
-  grant EMAIL --role R [--unit CODE]     grant admin, operator, viewer or detector, globally or on a unit's subtree
-  revoke EMAIL --role R [--unit CODE]    remove that grant
-Passwords need at least 12 characters and must not be a common one.
-The same rules hold for the HTTP API (/api/v1/users, docs/security.md).`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -32,99 +19,93 @@ function describe(user: User): string {
   return `${user.email}  ${user.status}  ${grants}  ${user.displayName}`;
 }
 
-export const usersCommand: Command = {
-  name: 'users',
-  summary: 'Create, list, disable, enable users, reset passwords, grant and revoke roles',
-  usage: 'vigil users <create|list|disable|enable|reset-password|grant|revoke> [options]',
-  help: HELP,
-  async run(context: CommandContext) {
-    const [verb, ...rest] = context.argv;
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        email: { type: 'string' },
-        name: { type: 'string' },
-        role: { type: 'string' },
-        unit: { type: 'string' },
-        'password-stdin': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-    });
-    const verbs = ['create', 'list', 'disable', 'enable', 'reset-password', 'grant', 'revoke'];
-    if (verb === undefined || !verbs.includes(verb)) {
-      context.err(`vigil users: expected one of ${verbs.join(', ')}${verb ? `, got "${verb}"` : ''}`);
-      return 2;
-    }
-    const email = verb === 'create' ? values.email : positionals[0];
-    if (verb !== 'list' && !email) {
-      context.err(`vigil users ${verb}: which user? ${verb === 'create' ? '--email is required' : 'give the email'}`);
-      return 2;
-    }
-    if ((verb === 'grant' || verb === 'revoke') && !values.role) {
-      context.err(`vigil users ${verb}: --role is required`);
-      return 2;
-    }
-    const loaded = loadOrReport(context);
-    if (!loaded) return 1;
-    const log = createLogger({ level: 'warn', destination: process.stderr });
-    const core = await openCore(loaded.config, log);
-    try {
-      const users = core.users;
-      // Read from stdin, or undefined: the service generates one and answers it once.
-      const givenPassword = async () => (values['password-stdin'] ? await readStdin() : undefined);
-      const caller = { actor: { ...SYSTEM, id: 'cli' } };
-      switch (verb) {
-        case 'create': {
-          const grants = values.role ? [{ role: values.role, orgUnitCode: values.unit ?? null }] : [];
-          const password = await givenPassword();
-          const { user, generatedPassword } = await users.create(
-            {
-              email: email!,
-              grants,
-              ...(password !== undefined ? { password } : {}),
-              ...(values.name ? { displayName: values.name } : {}),
-            },
-            caller,
-          );
-          context.out(`created ${describe(user)}`);
-          if (generatedPassword !== undefined) context.out(`password: ${generatedPassword}`);
-          return 0;
-        }
-        case 'list': {
-          const all: User[] = [];
-          let cursor: string | undefined;
-          do {
-            const page = await users.list({ limit: 500, ...(cursor !== undefined ? { cursor } : {}) }, caller);
-            all.push(...page.items);
-            cursor = page.nextCursor ?? undefined;
-          } while (cursor);
-          if (values.json) context.out(JSON.stringify(all, null, 2));
-          else for (const user of all) context.out(describe(user));
-          return 0;
-        }
-        case 'disable':
-        case 'enable':
-          context.out(describe(await users.update(email!, { status: verb === 'disable' ? 'disabled' : 'active' }, caller)));
-          return 0;
-        case 'reset-password': {
-          const { generatedPassword } = await users.resetPassword(email!, await givenPassword(), caller);
-          context.out(`password reset for ${email}`);
-          if (generatedPassword !== undefined) context.out(`password: ${generatedPassword}`);
-          return 0;
-        }
-        case 'grant':
-        case 'revoke': {
-          const change = verb === 'grant' ? users.grant : users.revoke;
-          context.out(describe(await change(email!, values.role!, values.unit ?? null, caller)));
-          return 0;
-        }
-        default:
-          return 2;
+export async function run(context: CommandContext): Promise<number> {
+  const [verb, ...rest] = context.argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      unit: { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const verbs = ['create', 'list', 'disable', 'enable', 'reset-password', 'grant', 'revoke'];
+  if (verb === undefined || !verbs.includes(verb)) {
+    context.err(`vigil users: expected one of ${verbs.join(', ')}${verb ? `, got "${verb}"` : ''}`);
+    return 2;
+  }
+  const email = verb === 'create' ? values.email : positionals[0];
+  if (verb !== 'list' && !email) {
+    context.err(`vigil users ${verb}: which user? ${verb === 'create' ? '--email is required' : 'give the email'}`);
+    return 2;
+  }
+  if ((verb === 'grant' || verb === 'revoke') && !values.role) {
+    context.err(`vigil users ${verb}: --role is required`);
+    return 2;
+  }
+  const loaded = loadOrReport(context);
+  if (!loaded) return 1;
+  const log = createLogger({ level: 'warn', destination: process.stderr });
+  const core = await openCore(loaded.config, log);
+  try {
+    const users = core.users;
+    // Read from stdin, or undefined: the service generates one and answers it once.
+    const givenPassword = async () => (values['password-stdin'] ? await readStdin() : undefined);
+    const caller = { actor: { ...SYSTEM, id: 'cli' } };
+    switch (verb) {
+      case 'create': {
+        const grants = values.role ? [{ role: values.role, orgUnitCode: values.unit ?? null }] : [];
+        const password = await givenPassword();
+        const { user, generatedPassword } = await users.create(
+          {
+            email: email!,
+            grants,
+            ...(password !== undefined ? { password } : {}),
+            ...(values.name ? { displayName: values.name } : {}),
+          },
+          caller,
+        );
+        context.out(`created ${describe(user)}`);
+        if (generatedPassword !== undefined) context.out(`password: ${generatedPassword}`);
+        return 0;
       }
-    } finally {
-      await core.close();
+      case 'list': {
+        const all: User[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await users.list({ limit: 500, ...(cursor !== undefined ? { cursor } : {}) }, caller);
+          all.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        if (values.json) context.out(JSON.stringify(all, null, 2));
+        else for (const user of all) context.out(describe(user));
+        return 0;
+      }
+      case 'disable':
+      case 'enable':
+        context.out(describe(await users.update(email!, { status: verb === 'disable' ? 'disabled' : 'active' }, caller)));
+        return 0;
+      case 'reset-password': {
+        const { generatedPassword } = await users.resetPassword(email!, await givenPassword(), caller);
+        context.out(`password reset for ${email}`);
+        if (generatedPassword !== undefined) context.out(`password: ${generatedPassword}`);
+        return 0;
+      }
+      case 'grant':
+      case 'revoke': {
+        const change = verb === 'grant' ? users.grant : users.revoke;
+        context.out(describe(await change(email!, values.role!, values.unit ?? null, caller)));
+        return 0;
+      }
+      default:
+        return 2;
     }
-  },
-};
+  } finally {
+    await core.close();
+  }
+}

@@ -33,6 +33,12 @@ export const NewCameraBody = Type.Object(
     expectedFps: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, maximum: 120, default: 5, description: 'Also the poll rate of snapshot sources.' }),
     ),
+    frozenDetection: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description:
+          'Whether a frame with the same bytes as the one before counts as a frozen picture: after `VIGIL_CAMERA_STALL_TIMEOUT_MS` of nothing but repeats the camera is reconnected (`FROZEN`). Off, a repeat is a frame like any other. null or absent: the default for the source type, on for `mjpeg` and `rtsp`, off for `snapshot` (a still scene polled gives the same JPEG every time).',
+      }),
+    ),
     credentials: Type.Optional(Type.Union([Credentials, Type.Null()])),
     labels: Type.Optional(Type.Array(Label, { maxItems: 32 })),
     active: Type.Optional(Type.Boolean({ default: true })),
@@ -48,6 +54,12 @@ export const CameraPatchBody = Type.Object(
     sourceUrl: Type.Optional(Type.String({ minLength: 8, maxLength: 2048 })),
     sourceType: Type.Optional(SourceType),
     expectedFps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 120 })),
+    frozenDetection: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description:
+          'Whether a frame with the same bytes as the one before counts as a frozen picture: after `VIGIL_CAMERA_STALL_TIMEOUT_MS` of nothing but repeats the camera is reconnected (`FROZEN`). Off, a repeat is a frame like any other. null: back to the default for the source type, on for `mjpeg` and `rtsp`, off for `snapshot` (a still scene polled gives the same JPEG every time).',
+      }),
+    ),
     credentials: Type.Optional(Type.Union([Credentials, Type.Null()], { description: 'null removes them.' })),
     labels: Type.Optional(Type.Array(Label, { maxItems: 32 })),
   },
@@ -66,6 +78,10 @@ export const CameraView = Type.Object(
     sourceUrl: Type.String(),
     sourceType: SourceType,
     expectedFps: Type.Number(),
+    frozenDetection: Type.Boolean({
+      description:
+        "Frozen detection in effect: the camera's own setting, else the default for its source type (on for streams, off for snapshots).",
+    }),
     hasCredentials: Type.Boolean(),
     labels: Type.Array(Type.String()),
     active: Type.Boolean(),

@@ -19,6 +19,7 @@ import type { HistorySample, StatusHistory } from './runtime/history.js';
 import type { SourceGuard } from './source-guard.js';
 import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraState, CameraStatus } from './runtime/worker.js';
+import { frozenDetectionOf } from './runtime/worker.js';
 import { checkSource } from './source.js';
 import type { SourceType } from './source.js';
 import type { Schema } from '../../platform/db/schema.js';
@@ -40,6 +41,8 @@ export interface Camera {
   sourceUrl: string;
   sourceType: SourceType;
   expectedFps: number;
+  /** In effect: the camera's own setting, else the default for its source type. */
+  frozenDetection: boolean;
   hasCredentials: boolean;
   labels: string[];
   active: boolean;
@@ -57,6 +60,8 @@ export interface NewCamera {
   sourceUrl: string;
   sourceType?: SourceType;
   expectedFps?: number;
+  /** Null or absent: the default for the source type (on for streams, off for snapshots). */
+  frozenDetection?: boolean | null;
   credentials?: Credentials | null;
   labels?: string[];
   active?: boolean;
@@ -87,6 +92,7 @@ export function toCamera(row: CameraRow): Camera {
     sourceUrl: row.source_url,
     sourceType: row.source_type,
     expectedFps: Number(row.expected_fps),
+    frozenDetection: frozenDetectionOf({ sourceType: row.source_type, frozenDetection: row.frozen_detection ?? undefined }),
     hasCredentials: row.credentials_sealed !== null,
     labels: row.labels,
     active: row.active,
@@ -355,6 +361,7 @@ export function createCameraService(deps: CameraServiceDeps) {
             source_url: input.sourceUrl,
             source_type: sourceType,
             expected_fps: input.expectedFps ?? 5,
+            frozen_detection: input.frozenDetection ?? null,
             credentials_sealed: seal(id, input.credentials),
             labels: [...new Set(input.labels ?? [])],
             active: input.active ?? true,
@@ -454,6 +461,7 @@ export function createCameraService(deps: CameraServiceDeps) {
             source_url: sourceUrl,
             source_type: sourceType,
             ...(patch.expectedFps !== undefined ? { expected_fps: patch.expectedFps } : {}),
+            ...(patch.frozenDetection !== undefined ? { frozen_detection: patch.frozenDetection } : {}),
             ...(patch.credentials !== undefined ? { credentials_sealed: seal(id, patch.credentials) } : {}),
             ...(patch.labels !== undefined ? { labels: [...new Set(patch.labels)] } : {}),
           });

@@ -4,6 +4,7 @@
 import type { SecretBox } from '../../platform/secrets.js';
 import type { SourceRow } from './runtime/leases.repo.js';
 import type { CameraSource } from './runtime/worker.js';
+import { frozenDetectionOf } from './runtime/worker.js';
 
 export interface Credentials {
   username: string;
@@ -24,6 +25,7 @@ export function createCameraCredentials(secrets: SecretBox) {
         sourceUrl: row.source_url,
         sourceType: row.source_type,
         expectedFps: Number(row.expected_fps),
+        frozenDetection: frozenDetectionOf({ sourceType: row.source_type, frozenDetection: row.frozen_detection ?? undefined }),
         credentials:
           row.credentials_sealed === null ? null : (JSON.parse(secrets.decrypt(row.credentials_sealed, context(row.id))) as Credentials),
       };

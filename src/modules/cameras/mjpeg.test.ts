@@ -1,7 +1,7 @@
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { isJpeg } from './jpeg.js';
-import { MjpegError, MjpegParser, boundaryOf } from './mjpeg.js';
+import { MjpegError, MjpegParser, boundaryOf, mjpegParserFor } from './mjpeg.js';
 
 /** A small deterministic PRNG, so that a failing split can be reproduced. */
 function random(seed: number): () => number {
@@ -234,6 +234,118 @@ describe('MjpegParser', () => {
     expect(first).toEqual(copy);
   });
 
+  describe('loose framing, as cameras and restreamers send it', () => {
+    const splits = (data: Buffer, make: () => MjpegParser) => {
+      expect(feed(make(), data, whole(data)), 'one chunk').toEqual(FRAMES);
+      expect(feed(make(), data, bytes), '1-byte chunks').toEqual(FRAMES);
+      for (let seed = 1; seed <= 10; seed += 1) {
+        const next = random(seed);
+        expect(
+          feed(make(), data, () => Math.floor(next() * 300)),
+          `seed ${seed}`,
+        ).toEqual(FRAMES);
+      }
+    };
+
+    it('follows the body when the Content-Type names another boundary', () => {
+      const data = multipart(FRAMES, { boundary: 'BoundaryString' });
+      splits(data, () => new MjpegParser({ boundary: 'frame' }));
+      splits(multipart(FRAMES, { boundary: 'BoundaryString', contentLength: false }), () => new MjpegParser({ boundary: 'frame' }));
+    });
+
+    it('reads boundary lines written without dashes, as the Content-Type names them', () => {
+      splits(multipart(FRAMES, { delimiter: 'ipcam' }), () => new MjpegParser({ boundary: 'ipcam' }));
+      splits(multipart(FRAMES, { delimiter: 'ipcam' }), () => new MjpegParser({ boundary: '--ipcam' }));
+    });
+
+    it('skips a preamble before the first boundary when the Content-Type names it', () => {
+      const data = Buffer.concat([Buffer.from('This is a multipart stream.\r\n'), multipart(FRAMES)]);
+      splits(data, () => new MjpegParser({ boundary: 'frame' }));
+    });
+
+    it('takes extra whitespace: blank lines, spaces around boundaries and headers, an extra line break before the headers', () => {
+      const parts = FRAMES.map((frame, i) =>
+        Buffer.concat([
+          Buffer.from(
+            i % 2 === 0
+              ? `\r\n\r\n--frame  \r\n\r\n Content-Type :  image/jpeg \r\ncontent-LENGTH:   ${frame.length}  \r\n\r\n`
+              : `\n--frame\t\nCONTENT-TYPE:image/jpeg\n\n`,
+            'latin1',
+          ),
+          frame,
+          Buffer.from(' \r\n', 'latin1'),
+        ]),
+      );
+      const data = Buffer.concat([Buffer.from('\r\n \r\n'), ...parts]);
+      splits(data, () => new MjpegParser({ boundary: 'frame' }));
+      splits(data, () => new MjpegParser());
+    });
+  });
+
+  describe('mjpegParserFor', () => {
+    const frames = (parser: MjpegParser, data: Buffer) => feed(parser, data, () => 333);
+
+    it('reads a stream by its body when the Content-Type does not say multipart (ffmpeg says application/octet-stream)', () => {
+      const data = multipart(FRAMES, { boundary: 'ffmpeg' });
+      for (const type of ['application/octet-stream', undefined, 'text/plain', 'video/x-motion-jpeg']) {
+        expect(frames(mjpegParserFor({ 'content-type': type }), data), String(type)).toEqual(FRAMES);
+      }
+      const bare = Buffer.concat(FRAMES);
+      expect(frames(mjpegParserFor({ 'content-type': 'application/octet-stream' }), bare)).toEqual(FRAMES);
+    });
+
+    it('reads any case of a multipart Content-Type, its boundary as a hint', () => {
+      const parser = mjpegParserFor({ 'content-type': 'Multipart/X-Mixed-Replace; Boundary="--frame"' });
+      expect(frames(parser, multipart(FRAMES, { delimiter: '----frame' }))).toEqual(FRAMES);
+      expect(frames(mjpegParserFor({ 'content-type': 'multipart/x-mixed-replace' }), multipart(FRAMES))).toEqual(FRAMES);
+    });
+
+    it('refuses a single JPEG: labelled image/jpeg, or with a length and no multipart label', () => {
+      for (const type of ['image/jpeg', 'IMAGE/JPEG; charset=binary', 'image/jpg']) {
+        const error = errorOf(() => mjpegParserFor({ 'content-type': type }));
+        expect(error).toMatchObject({ reason: 'not-mjpeg', singleJpeg: true });
+      }
+      const parser = mjpegParserFor({ 'content-type': 'application/octet-stream', 'content-length': String(FRAMES[0]!.length) });
+      expect(errorOf(() => parser.push(FRAMES[0]!))).toMatchObject({ reason: 'not-mjpeg', singleJpeg: true });
+    });
+
+    it('refuses what is not MJPEG by its first bytes: an HTML page, text, garbage', () => {
+      const bodies = ['<!doctype html><html><body>404</body></html>', '  \r\n<html>', 'OK\n', '\x00\x01\x02\x03binary'];
+      for (const body of bodies) {
+        const parser = mjpegParserFor({ 'content-type': 'text/html; charset=utf-8' });
+        expect(
+          errorOf(() => parser.push(Buffer.from(body, 'latin1'))),
+          JSON.stringify(body),
+        ).toMatchObject({
+          reason: 'not-mjpeg',
+          singleJpeg: false,
+        });
+      }
+      const garbage = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xff));
+      expect(errorOf(() => mjpegParserFor({}).push(garbage)).reason).toBe('not-mjpeg');
+    });
+
+    it('refuses, when the body ends, an answer labelled multipart whose boundary never came', () => {
+      const parser = mjpegParserFor({ 'content-type': 'multipart/x-mixed-replace; boundary=frame' });
+      expect(parser.push(Buffer.from('<html><body>Please log in</body></html>\r\n'))).toEqual([]);
+      expect(errorOf(() => parser.finish()).reason).toBe('not-mjpeg');
+      // A stream that ends after its frames, or an empty answer, is a stream that ended: not refused.
+      const ended = mjpegParserFor({ 'content-type': 'application/octet-stream' });
+      expect(frames(ended, multipart(FRAMES))).toEqual(FRAMES);
+      expect(() => ended.finish()).not.toThrow();
+      expect(() => mjpegParserFor({}).finish()).not.toThrow();
+    });
+
+    it('says bad-part, not not-mjpeg, for garbage after the stream was recognised', () => {
+      const parser = new MjpegParser();
+      expect(parser.push(multipart([FRAMES[0]!]))).toEqual([FRAMES[0]]);
+      expect(errorOf(() => feed(parser, Buffer.alloc(70_000, 0x61), () => 1000)).reason).toBe('bad-part');
+      const raw = new MjpegParser();
+      expect(raw.push(FRAMES[0]!)).toEqual([FRAMES[0]]);
+      expect(errorOf(() => raw.push(Buffer.from('<html>'))).reason).toBe('bad-part');
+    });
+  });
+
   describe('refuses', () => {
     it('a part larger than maxFrameBytes by its Content-Length, and keeps refusing', () => {
       const parser = new MjpegParser({ boundary: 'frame', maxFrameBytes: 100 });
@@ -266,6 +378,21 @@ describe('MjpegParser', () => {
       expect(errorOf(() => new MjpegParser({ boundary: 'frame' }).push(multipart([png], { contentLength: false }))).reason).toBe(
         'not-jpeg',
       );
+    });
+
+    it('input that would make it buffer without bound, at every step of the loose framing', () => {
+      // A first line that never ends: not a boundary line (1 KiB at most).
+      expect(errorOf(() => feed(new MjpegParser(), Buffer.from(`--${'b'.repeat(2000)}`), () => 100)).reason).toBe('not-mjpeg');
+      // A preamble that never reaches the boundary the Content-Type names (64 KiB at most).
+      const preamble = Buffer.concat([Buffer.from('x'.repeat(2000)), Buffer.alloc(70_000, 0x20)]);
+      expect(errorOf(() => feed(new MjpegParser({ boundary: 'frame' }), preamble, () => 500)).reason).toBe('not-mjpeg');
+      // Part headers that never end (16 KiB at most).
+      const headers = Buffer.concat([Buffer.from('--frame\r\n'), Buffer.from('X-Pad: y\r\n'.repeat(2000))]);
+      expect(errorOf(() => feed(new MjpegParser(), headers, () => 700)).reason).toBe('bad-part');
+      // Blank lines between a boundary and its headers are consumed as they come, never gathered.
+      const parser = new MjpegParser();
+      for (let i = 0; i < 20_000; i += 1) parser.push(Buffer.from(i === 0 ? '--frame\r\n' : '\r\n'));
+      expect(parser.push(multipart([FRAMES[0]!]).subarray('--frame\r\n'.length))).toEqual([FRAMES[0]]);
     });
 
     it('malformed part headers', () => {

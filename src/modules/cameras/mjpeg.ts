@@ -1,7 +1,15 @@
 // A streaming parser for MJPEG over HTTP (multipart/x-mixed-replace): bytes in, whole JPEG frames out.
-// Cameras differ: some send Content-Length per part, some do not; some end lines with bare LF; some
-// advertise `boundary=--foo` and write `----foo`, others write `--foo`. The parser accepts all of
-// these, and also a bare sequence of JPEGs with no multipart framing at all.
+// Cameras and restreamers are loose about the framing, and the parser accepts what they send:
+// - parts with or without Content-Length (the JPEG's end is then found by walking its segments);
+// - CRLF or bare LF line ends, blank lines before the first boundary and between parts, and an
+//   extra blank line between a boundary line and the part's headers;
+// - the boundary of the Content-Type with or without leading dashes (`boundary=--foo` written
+//   `----foo` or `--foo`), a missing or wrong boundary parameter: the body's first boundary line
+//   decides, the header's parameter is only a hint (and the delimiter of a stream with a preamble);
+// - an answer that is not labelled multipart at all (ffmpeg's `-f mpjpeg` says
+//   application/octet-stream): the body tells, by its first bytes (see `mjpegParserFor`);
+// - a bare sequence of JPEGs with no multipart framing (ffmpeg's `-f mjpeg`).
+// What is not MJPEG (an HTML page, a single JPEG, anything else) is refused with reason `not-mjpeg`.
 
 const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 // Bytes tolerated before a boundary is found; a camera pads between parts with a line break or two.
@@ -18,22 +26,54 @@ export class MjpegError extends Error {
   constructor(
     readonly reason: MjpegErrorReason,
     message: string,
+    /** For `not-mjpeg`: the answer was one JPEG picture, not a stream (a snapshot URL, most likely). */
+    readonly singleJpeg = false,
   ) {
     super(message);
     this.name = 'MjpegError';
   }
 }
 
+/** The media type of a Content-Type, lower-cased, without its parameters. */
+export function mediaTypeOf(contentType: string): string {
+  const semicolon = contentType.indexOf(';');
+  return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
 /** The multipart boundary of a Content-Type, without the leading `--` some cameras put in it. */
 export function boundaryOf(contentType: string): string | undefined {
   const semicolon = contentType.indexOf(';');
-  const mediaType = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-  if (!mediaType.startsWith('multipart/') || semicolon < 0) return undefined;
+  if (!mediaTypeOf(contentType).startsWith('multipart/') || semicolon < 0) return undefined;
   const match = /(?:^|;)\s*boundary\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(contentType.slice(semicolon));
   if (!match) return undefined;
   const raw = match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : (match[2] ?? '');
   const boundary = raw.trim().replace(/^--/, '');
   return boundary === '' ? undefined : boundary;
+}
+
+const JPEG_TYPES = new Set(['image/jpeg', 'image/jpg', 'image/pjpeg']);
+
+/**
+ * The parser for the body of an answer on a stream URL, from its headers (lower-case names):
+ * - `multipart/*`: multipart framing, the boundary parameter as a hint;
+ * - `image/jpeg`: one picture, not a stream: refused (`not-mjpeg`, `singleJpeg`);
+ * - anything else, or nothing (ffmpeg's application/octet-stream, a text/html error page): the
+ *   body's first bytes decide: a boundary line (multipart), a JPEG (a bare sequence of JPEGs,
+ *   unless the answer has a Content-Length: a stream has no length, so that is one picture), or
+ *   else `not-mjpeg`.
+ */
+export function mjpegParserFor(
+  headers: { 'content-type'?: string | undefined; 'content-length'?: string | undefined },
+  options: Omit<MjpegParserOptions, 'boundary' | 'finite'> = {},
+): MjpegParser {
+  const contentType = headers['content-type'] ?? '';
+  const mediaType = mediaTypeOf(contentType);
+  if (mediaType.startsWith('multipart/')) {
+    const boundary = boundaryOf(contentType);
+    return new MjpegParser({ ...options, ...(boundary !== undefined ? { boundary } : {}) });
+  }
+  if (JPEG_TYPES.has(mediaType)) throw new MjpegError('not-mjpeg', 'the answer is a single JPEG (Content-Type image/jpeg)', true);
+  return new MjpegParser({ ...options, finite: headers['content-length'] !== undefined });
 }
 
 function isSpace(byte: number | undefined): boolean {
@@ -107,7 +147,7 @@ function walkJpeg(view: Buffer, walk: JpegWalk): number {
 }
 
 type State =
-  | 'start' // nothing seen yet and no boundary given: learn it from the first line, or find bare JPEGs
+  | 'start' // nothing seen yet: the first bytes say multipart (a boundary line) or bare JPEGs
   | 'boundary' // looking for the next `--boundary` line
   | 'headers' // reading a part's headers
   | 'body-length' // copying a body of known length
@@ -117,13 +157,26 @@ type State =
   | 'failed';
 
 export interface MjpegParserOptions {
-  /** The boundary from the response's Content-Type (see boundaryOf); learnt from the first line when absent. */
+  /**
+   * The boundary from the response's Content-Type (see boundaryOf), a hint: the body's first
+   * boundary line decides. Used as such only when the body opens with something else (a preamble).
+   */
   boundary?: string;
+  /**
+   * The body has a known length (Content-Length) and was not labelled multipart: one that starts
+   * with a JPEG is a single picture, not a stream (`not-mjpeg` with `singleJpeg`).
+   */
+  finite?: boolean;
   /** A larger frame is an error, not a reason to buffer without bound. Default 8 MiB. */
   maxFrameBytes?: number;
   /** Memory for a frame of `size` bytes (a caller may hand back a buffer it no longer needs). Default: a new one. */
   allocate?: (size: number) => Buffer;
 }
+
+const EMPTY = Buffer.alloc(0);
+/** The least of a chunk added at a time to bytes kept from a push before. */
+const MIN_APPEND_BYTES = 4096;
+const DASHES = 0x2d;
 
 /**
  * Feed it the response body chunk by chunk; each push returns the frames completed by that chunk.
@@ -132,21 +185,31 @@ export interface MjpegParserOptions {
  *
  * Frames never share memory with the chunks pushed, and nothing of a chunk is kept after the push
  * returns: a caller may push a view of a buffer it reuses for the next read (http-stream.ts does).
+ * A chunk is parsed where it lies; only an incomplete rest (a part's headers cut by the read, a
+ * JPEG without Content-Length) is copied, into memory of the parser's own (4 KiB unless a JPEG
+ * without Content-Length needs more), for the next push.
  */
 export class MjpegParser {
   private readonly maxFrameBytes: number;
   private readonly allocate: (size: number) => Buffer;
+  private readonly finite: boolean;
+  /** The header's boundary without leading dashes, as written in a body that omits them too. */
+  private readonly hint: string | undefined;
   private delimiter: Buffer | undefined;
-  private multipart: boolean;
-  private state: State;
+  /** What the body turned out to be; until then an error means the answer is not MJPEG at all. */
+  private framing: 'unknown' | 'multipart' | 'jpeg' = 'unknown';
+  private multipart = false;
+  private state: State = 'start';
   private failure: MjpegError | undefined;
 
-  // Pending bytes live in buf[start, end); the buffer grows by doubling and is compacted in place.
-  private buf = Buffer.alloc(0);
+  // The pending bytes are data[start, end): either the chunk being pushed, or `kept`, the parser's
+  // own memory holding what a previous push left (it grows by doubling and is compacted in place).
+  private kept = Buffer.alloc(0);
+  private data: Buffer = EMPTY;
   private start = 0;
   private end = 0;
-  // Where the boundary search resumes, so that small chunks do not rescan the same bytes.
-  private searchFrom = 0;
+  /** How many pending bytes, from `start`, are known to hold no delimiter: a boundary search resumes after them. */
+  private searched = 0;
 
   private partIsImage = true;
   private frame: Buffer | undefined;
@@ -156,10 +219,9 @@ export class MjpegParser {
   constructor(options: MjpegParserOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.allocate = options.allocate ?? ((size) => Buffer.allocUnsafe(size));
-    const boundary = options.boundary?.replace(/^--/, '');
-    this.delimiter = boundary ? Buffer.from(`--${boundary}`, 'latin1') : undefined;
-    this.multipart = this.delimiter !== undefined;
-    this.state = this.delimiter ? 'boundary' : 'start';
+    this.finite = options.finite ?? false;
+    const boundary = options.boundary?.replace(/^--/, '').trim();
+    this.hint = boundary ? boundary : undefined;
   }
 
   push(chunk: Buffer): Buffer[] {
@@ -168,23 +230,28 @@ export class MjpegParser {
     try {
       let rest = chunk;
       for (;;) {
-        if (this.state === 'body-length' && this.start === this.end && rest.length > 0) {
-          // The fast path: a body of known length goes straight from the chunk into the frame.
-          const frame = this.frame!;
-          const n = Math.min(rest.length, frame.length - this.filled);
-          rest.copy(frame, this.filled, 0, n);
-          this.filled += n;
-          rest = rest.subarray(n);
-          if (this.filled === frame.length) this.finishLengthFrame(frames);
-          continue;
+        if (this.start === this.end) {
+          // Nothing kept from before: the rest of the chunk is parsed where it lies.
+          this.data = rest;
+          this.start = 0;
+          this.end = rest.length;
+          while (this.step(frames));
+          break;
         }
-        if (rest.length > 0) {
-          this.append(rest);
-          rest = rest.subarray(rest.length);
-        }
-        if (!this.step(frames)) break;
+        // Bytes kept from before (a line cut by the read, a JPEG being gathered): the chunk is added
+        // to them a little at a time, as far as they need it, so that the parser's own memory stays
+        // the size of what must be gathered, not of a read.
+        const room = this.kept.length - (this.end - this.start);
+        const n = Math.min(rest.length, room >= MIN_APPEND_BYTES / 8 ? room : MIN_APPEND_BYTES);
+        this.append(rest.subarray(0, n));
+        rest = rest.subarray(n);
+        while (this.step(frames));
+        if (rest.length === 0) break;
       }
+      this.keepRest();
     } catch (error) {
+      this.data = EMPTY;
+      this.start = this.end = 0;
       if (error instanceof MjpegError) {
         this.state = 'failed';
         this.failure = error;
@@ -194,59 +261,91 @@ export class MjpegParser {
     return frames;
   }
 
+  /**
+   * The body ended (the camera closed the stream). An answer that never showed MJPEG framing (an
+   * HTML page under a multipart Content-Type, whose boundary never came) is refused as not MJPEG.
+   */
+  finish(): void {
+    if (this.failure) throw this.failure;
+    if (this.framing === 'unknown' && (this.state !== 'start' || this.end > this.start)) {
+      this.state = 'failed';
+      this.failure = new MjpegError('not-mjpeg', 'not an MJPEG stream: it ended before any boundary or JPEG');
+      throw this.failure;
+    }
+  }
+
+  /** Appends a chunk to the bytes kept from before (which are in `kept`). */
   private append(bytes: Buffer): void {
     const pending = this.end - this.start;
-    if (this.end + bytes.length > this.buf.length) {
-      if (pending + bytes.length <= this.buf.length && this.start > 0) {
-        this.buf.copy(this.buf, 0, this.start, this.end);
+    if (this.end + bytes.length > this.kept.length) {
+      if (pending + bytes.length <= this.kept.length) {
+        this.kept.copy(this.kept, 0, this.start, this.end);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, pending + bytes.length, 4096));
-        this.buf.copy(grown, 0, this.start, this.end);
-        this.buf = grown;
+        const grown = Buffer.allocUnsafe(Math.max(this.kept.length * 2, pending + bytes.length, 4096));
+        this.kept.copy(grown, 0, this.start, this.end);
+        this.kept = grown;
       }
-      this.searchFrom = Math.max(0, this.searchFrom - this.start);
       this.start = 0;
       this.end = pending;
     }
-    bytes.copy(this.buf, this.end);
+    bytes.copy(this.kept, this.end);
     this.end += bytes.length;
+    this.data = this.kept;
+  }
+
+  /** After a push: what is left of the chunk is copied into the parser's own memory. */
+  private keepRest(): void {
+    if (this.data === this.kept) return;
+    const rest = this.end - this.start;
+    if (rest > 0) {
+      if (this.kept.length < rest) this.kept = Buffer.allocUnsafe(Math.max(this.kept.length * 2, rest, 4096));
+      this.data.copy(this.kept, 0, this.start, this.end);
+    }
+    this.data = this.kept;
+    this.start = 0;
+    this.end = rest;
   }
 
   private consume(n: number): void {
     this.start += n;
-    if (this.start >= this.end) this.start = this.end = 0;
+    this.searched = this.searched > n ? this.searched - n : 0;
   }
 
   private pending(): Buffer {
-    return this.buf.subarray(this.start, this.end);
+    return this.data.subarray(this.start, this.end);
+  }
+
+  /** The error for input that does not fit: until the body was recognised, it is not MJPEG at all. */
+  private unfit(reason: Exclude<MjpegErrorReason, 'not-mjpeg'>, message: string): MjpegError {
+    return new MjpegError(this.framing === 'unknown' ? 'not-mjpeg' : reason, message);
   }
 
   /** Makes progress on the pending bytes; false when more input is needed. */
   private step(frames: Buffer[]): boolean {
     switch (this.state) {
-      case 'start':
-        return this.stepStart();
-      case 'boundary':
-        return this.stepBoundary();
-      case 'headers':
-        return this.stepHeaders();
       case 'body-length': {
-        const pending = this.pending();
-        if (pending.length === 0) return false;
+        const available = this.end - this.start;
+        if (available === 0) return false;
         const frame = this.frame!;
-        const n = Math.min(pending.length, frame.length - this.filled);
-        pending.copy(frame, this.filled, 0, n);
+        const n = Math.min(available, frame.length - this.filled);
+        this.data.copy(frame, this.filled, this.start, this.start + n);
         this.filled += n;
         this.consume(n);
         if (this.filled === frame.length) this.finishLengthFrame(frames);
         return true;
       }
+      case 'boundary':
+        return this.stepBoundary();
+      case 'headers':
+        return this.stepHeaders();
       case 'body-scan':
         return this.stepScan(frames);
       case 'raw':
         return this.stepRaw();
+      case 'start':
+        return this.stepStart();
       case 'done':
-        this.start = this.end = 0;
+        this.start = this.end;
         return false;
       case 'failed':
         return false;
@@ -254,100 +353,140 @@ export class MjpegParser {
   }
 
   private skipSpace(): Buffer {
-    let pending = this.pending();
-    let i = 0;
-    while (i < pending.length && isSpace(pending[i])) i += 1;
-    if (i > 0) {
-      this.consume(i);
-      pending = this.pending();
-    }
-    return pending;
+    let i = this.start;
+    while (i < this.end && isSpace(this.data[i])) i += 1;
+    if (i > this.start) this.consume(i - this.start);
+    return this.pending();
   }
 
   private stepStart(): boolean {
     const pending = this.skipSpace();
     if (pending.length < 2) return false;
     if (pending[0] === 0xff && pending[1] === 0xd8) {
+      if (this.finite && this.hint === undefined) {
+        throw new MjpegError('not-mjpeg', 'the answer is a single JPEG: it has a length, and is not multipart', true);
+      }
+      this.framing = 'jpeg';
       this.state = 'raw';
       return true;
     }
-    if (pending[0] !== 0x2d || pending[1] !== 0x2d) {
+    const dashes = pending[0] === DASHES && pending[1] === DASHES;
+    if (!dashes && this.hint === undefined) {
       throw new MjpegError('not-mjpeg', `not an MJPEG stream: it starts with ${describeBytes(pending)}`);
     }
     const lf = pending.indexOf(LF);
     if (lf < 0) {
-      if (pending.length > MAX_BOUNDARY_LINE_BYTES)
-        throw new MjpegError('not-mjpeg', 'not an MJPEG stream: no line break after the boundary');
-      return false;
+      if (pending.length <= MAX_BOUNDARY_LINE_BYTES) return false;
+      if (dashes || this.hint === undefined) throw new MjpegError('not-mjpeg', 'not an MJPEG stream: no line break after the boundary');
+      return this.preamble();
     }
-    const boundary = pending.subarray(2, lf).toString('latin1').trim();
-    if (boundary === '') throw new MjpegError('not-mjpeg', 'not an MJPEG stream: empty boundary line');
-    this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
+    const line = pending.toString('latin1', 0, lf).trim();
+    if (dashes && line.replace(/^-+/, '') !== '') {
+      // The body's own boundary line decides, whatever the Content-Type said (or did not say).
+      this.delimiter = Buffer.from(line, 'latin1');
+    } else if (line === this.hint) {
+      this.delimiter = Buffer.from(line, 'latin1'); // a camera that writes its boundary without dashes
+    } else if (this.hint !== undefined) {
+      return this.preamble();
+    } else {
+      throw new MjpegError('not-mjpeg', 'not an MJPEG stream: empty boundary line');
+    }
+    this.framing = 'multipart';
     this.multipart = true;
     this.consume(lf + 1);
     this.state = 'headers';
     return true;
   }
 
+  /** Text before the first boundary (RFC 2046 allows a preamble): skipped up to the header's boundary. */
+  private preamble(): boolean {
+    this.delimiter = Buffer.from(`--${this.hint!}`, 'latin1');
+    this.multipart = true;
+    this.state = 'boundary';
+    return true;
+  }
+
   private stepBoundary(): boolean {
     const delimiter = this.delimiter!;
     const pending = this.pending();
-    const from = Math.max(0, this.searchFrom - this.start);
-    const at = pending.indexOf(delimiter, from);
+    const at = pending.indexOf(delimiter, this.searched);
     if (at < 0) {
       if (pending.length > MAX_GAP_BYTES) {
-        throw new MjpegError('not-mjpeg', `no boundary "${delimiter.toString('latin1')}" in ${pending.length} bytes`);
+        throw this.unfit('bad-part', `no boundary "${delimiter.toString('latin1')}" in ${pending.length} bytes`);
       }
-      this.searchFrom = this.start + Math.max(0, pending.length - delimiter.length + 1);
+      this.searched = Math.max(0, pending.length - delimiter.length + 1);
       return false;
     }
     const lf = pending.indexOf(LF, at + delimiter.length);
     if (lf < 0) {
-      if (pending.length - at > MAX_BOUNDARY_LINE_BYTES) throw new MjpegError('bad-part', 'no line break after a boundary');
-      this.searchFrom = this.start + at;
+      if (pending.length - at > MAX_BOUNDARY_LINE_BYTES) throw this.unfit('bad-part', 'no line break after a boundary');
+      this.searched = at;
       return false;
     }
-    const closing = pending[at + delimiter.length] === 0x2d && pending[at + delimiter.length + 1] === 0x2d;
+    const closing = pending[at + delimiter.length] === DASHES && pending[at + delimiter.length + 1] === DASHES;
     this.consume(lf + 1);
-    this.searchFrom = 0;
+    this.searched = 0;
+    this.framing = 'multipart';
     this.state = closing ? 'done' : 'headers';
     return true;
   }
 
   private stepHeaders(): boolean {
-    const pending = this.pending();
-    if (pending.length >= 2 && pending[0] === 0xff && pending[1] === 0xd8) {
+    const from = this.start;
+    const end = this.end;
+    // Searches must not run into what lies past the pending bytes in the parser's own memory.
+    const data = end === this.data.length ? this.data : this.data.subarray(0, end);
+    if (end - from >= 2 && data[from] === 0xff && data[from + 1] === 0xd8) {
       // Some cameras skip the part headers and put the JPEG right after the boundary line.
       this.beginScan(true);
       return true;
     }
-    let lineStart = 0;
-    let contentLength: number | undefined;
+    let lineStart = from;
+    let contentLength = -1;
     let contentType: string | undefined;
     for (;;) {
-      const lf = pending.indexOf(LF, lineStart);
+      const lf = data.indexOf(LF, lineStart);
       if (lf < 0) {
-        if (pending.length > MAX_HEADER_BYTES) throw new MjpegError('bad-part', `part headers longer than ${MAX_HEADER_BYTES} bytes`);
+        if (end - from > MAX_HEADER_BYTES) throw new MjpegError('bad-part', `part headers longer than ${MAX_HEADER_BYTES} bytes`);
         return false;
       }
-      const line = pending.subarray(lineStart, lf > lineStart && pending[lf - 1] === CR ? lf - 1 : lf).toString('latin1');
-      lineStart = lf + 1;
-      if (line === '') break;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new MjpegError('bad-part', `not a part header: ${JSON.stringify(line.slice(0, 80))}`);
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) throw new MjpegError('bad-part', `bad Content-Length ${JSON.stringify(value)}`);
-        contentLength = Number(value);
-      } else if (name === 'content-type') {
-        contentType = value.toLowerCase();
+      const lineEnd = lf > lineStart && data[lf - 1] === CR ? lf - 1 : lf;
+      if (lineEnd === lineStart) {
+        if (lineStart === from) {
+          // No headers: the JPEG follows, or this was an extra line break before the headers.
+          if (end - lf < 3) return false;
+          if (data[lf + 1] !== 0xff || data[lf + 2] !== 0xd8) {
+            this.consume(lf + 1 - from);
+            return true;
+          }
+        }
+        lineStart = lf + 1;
+        break;
       }
+      const colon = data.indexOf(0x3a, lineStart);
+      if (colon <= lineStart || colon >= lineEnd) {
+        throw new MjpegError(
+          'bad-part',
+          `not a part header: ${JSON.stringify(data.toString('latin1', lineStart, Math.min(lineEnd, lineStart + 80)))}`,
+        );
+      }
+      const header = headerName(data, lineStart, colon);
+      if (header === CONTENT_LENGTH) {
+        const value = data.toString('latin1', colon + 1, lineEnd).trim();
+        if (!/^\d{1,15}$/.test(value)) throw new MjpegError('bad-part', `bad Content-Length ${JSON.stringify(value.slice(0, 40))}`);
+        contentLength = Number(value);
+      } else if (header === CONTENT_TYPE) {
+        contentType = data
+          .toString('latin1', colon + 1, lineEnd)
+          .trim()
+          .toLowerCase();
+      }
+      lineStart = lf + 1;
     }
-    this.consume(lineStart);
+    this.consume(lineStart - from);
     // A part that says it is not an image (some cameras interleave text or audio) is skipped, not emitted.
     const isImage = contentType === undefined || contentType.startsWith('image/');
-    if (contentLength === undefined) {
+    if (contentLength < 0) {
       if (isImage) {
         this.beginScan(true);
       } else {
@@ -420,12 +559,35 @@ export class MjpegParser {
     const pending = this.skipSpace();
     if (pending.length < 2) return false;
     if (pending[0] !== 0xff || pending[1] !== 0xd8) {
-      throw new MjpegError('not-mjpeg', `expected a JPEG, got ${describeBytes(pending)}`);
+      throw new MjpegError('bad-part', `expected a JPEG, got ${describeBytes(pending)}`);
     }
     this.beginScan(false);
     return true;
   }
 }
+
+const CONTENT_LENGTH = 1;
+const CONTENT_TYPE = 2;
+const OTHER_HEADER = 0;
+
+/** Which of the two headers the parser reads a name is (case-insensitive, spaces around it ignored), without making a string. */
+function headerName(data: Buffer, from: number, colon: number): number {
+  let a = from;
+  let b = colon;
+  while (a < b && (data[a] === 0x20 || data[a] === 0x09)) a += 1;
+  while (b > a && (data[b - 1] === 0x20 || data[b - 1] === 0x09)) b -= 1;
+  const length = b - a;
+  if (length !== 14 && length !== 12) return OTHER_HEADER;
+  // "content-" in either case (`| 0x20` folds an upper-case letter to lower case; the dash is compared as is).
+  for (let i = 0; i < 7; i += 1) if ((data[a + i]! | 0x20) !== CONTENT_[i]) return OTHER_HEADER;
+  if (data[a + 7] !== DASHES) return OTHER_HEADER;
+  const rest = length === 14 ? LENGTH : TYPE;
+  for (let i = 0; i < rest.length; i += 1) if ((data[a + 8 + i]! | 0x20) !== rest[i]) return OTHER_HEADER;
+  return length === 14 ? CONTENT_LENGTH : CONTENT_TYPE;
+}
+const CONTENT_ = Buffer.from('content-', 'latin1');
+const LENGTH = Buffer.from('length', 'latin1');
+const TYPE = Buffer.from('type', 'latin1');
 
 function describeBytes(bytes: Buffer): string {
   const head = bytes.subarray(0, 16);

@@ -2,7 +2,8 @@
 // shift them by the machine's time zone).
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Status, Version, VersionFields } from './timeline.js';
+import type { Status, Version } from './timeline.js';
+import type { TreeJsonRow } from './tree-json.js';
 import type { Schema } from '../../platform/db/schema.js';
 
 type Db = Kysely<Schema>;
@@ -77,14 +78,6 @@ export function versionRow(code: string, v: Version) {
     changed_by: v.changedBy,
     changed_at: new Date(v.changedAt),
   };
-}
-
-export interface TreeRow extends VersionFields {
-  code: string;
-  from: string;
-  to: string | null;
-  changeReason: string | null;
-  revision: number;
 }
 
 export interface PathInfo {
@@ -277,16 +270,44 @@ export const orgRepo = {
   },
 
   /**
-   * Every version in force on `date` with its unit's revision: the whole tree in one scan. Only
-   * what a tree node shows is read (no change metadata), as plain values that need no conversion.
+   * The versions in force on `date` of the units in the subtree under `code`, `depth` levels deep
+   * (1: the unit alone), each with its unit's revision; in no particular order. Read down from the
+   * unit, level by level through the (parent_code, valid) index, so that a subtree costs what it
+   * holds. When the unit is the only root that day and the read goes below its children, its tree
+   * is every version in force (every unit's parent is in force on each day of its versions): then
+   * they are all read in one scan, cheaper than walking them, and the caller walks the tree from
+   * `code` all the same. Each row carries its plain fields as JSON text (tree-json.ts), which
+   * PostgreSQL writes faster than JavaScript would parse and write them again.
    */
-  async inForceAt(db: Db, date: string): Promise<TreeRow[]> {
-    const { rows } = await sql<TreeRow>`
-      select v.code, v.name, v.unit_type as "unitType", v.parent_code as "parentCode", v.status, v.sort_order as "sortOrder",
-             v.description, v.attributes, v.effective_from::text as "from", v.effective_to::text as "to",
-             v.change_reason as "changeReason", u.revision
-      from org_unit_versions v join org_units u on u.code = v.code
-      where v.valid @> ${date}::date`.execute(db);
+  async treeAt(db: Db, code: string, date: string, depth: number): Promise<TreeJsonRow[]> {
+    const stored = (alias: string) =>
+      sql.raw(`${alias}.code, ${alias}.name, ${alias}.unit_type, ${alias}.parent_code, ${alias}.status, ${alias}.sort_order,
+               ${alias}.description, ${alias}.attributes, ${alias}.effective_from, ${alias}.effective_to, ${alias}.change_reason`);
+    const { rows } = await sql<TreeJsonRow>`
+      with recursive whole(yes) as (
+        select ${depth}::int > 2
+           and exists (select 1 from org_unit_versions r where r.code = ${code} and r.valid @> ${date}::date and r.parent_code is null)
+           and not exists (select 1 from org_unit_versions r where r.parent_code is null and r.valid @> ${date}::date and r.code <> ${code})
+      ),
+      down as (
+        select ${stored('v')}, 1 as depth from org_unit_versions v
+        where v.code = ${code} and v.valid @> ${date}::date and not (select yes from whole)
+        union all
+        select ${stored('c')}, down.depth + 1 from down join org_unit_versions c on c.parent_code = down.code and c.valid @> ${date}::date
+        where down.depth < ${depth}::int
+      )
+      select x.code, x.parent_code as "parentCode", x.name, x.sort_order as "sortOrder", left(row_to_json(h)::text, -1) as head,
+             x.attributes, x.effective_from::text as "from", x.effective_to::text as "to",
+             to_json(x.change_reason)::text as "changeReasonJson", x.revision
+      from (
+        select ${stored('down')}, (select u.revision from org_units u where u.code = down.code) as revision from down
+        union all
+        select ${stored('v')}, u.revision from org_unit_versions v join org_units u on u.code = v.code
+        where v.valid @> ${date}::date and (select yes from whole)
+      ) x
+      cross join lateral (
+        select x.code, x.name, x.unit_type as "unitType", x.parent_code as "parentCode", x.status, x.sort_order as "sortOrder", x.description
+      ) h`.execute(db);
     for (const row of rows) {
       if (typeof row.attributes === 'string') row.attributes = JSON.parse(row.attributes) as Record<string, unknown>;
     }

@@ -10,10 +10,12 @@ import { parseDate } from '../../platform/dates.js';
 import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
 import { checkHierarchy } from './hierarchy.js';
 import { OrgErrors } from './org-units.errors.js';
-import type { PathInfo, TreeRow } from './org-units.repo.js';
+import type { PathInfo } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
 import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, toApiVersion, versionAt } from './timeline.js';
+import type { TreeJsonRow } from './tree-json.js';
+import { treeJson } from './tree-json.js';
 import type { Schema } from '../../platform/db/schema.js';
 import type { Principal } from '../../platform/http/access.js';
 import type { ScopePolicy } from '../auth/index.js';
@@ -94,6 +96,9 @@ function shape(timeline: Timeline): string {
   for (const v of timeline) if (segments.at(-1)?.[1] !== v.parentCode || segments.length === 0) segments.push([v.from, v.parentCode]);
   return JSON.stringify(segments);
 }
+
+/** Siblings in a tree: by sort order, then code. */
+const bySortOrder = (x: TreeJsonRow, y: TreeJsonRow) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0);
 
 const unitCursor = cursorCodec('org units', cursorShape({ c: cursorField.text }));
 
@@ -444,53 +449,52 @@ export function createOrgService(deps: OrgServiceDeps) {
     },
 
     /**
-     * The subtree on a date. One scan reads every version in force then (a few ms for 10,000 units)
-     * and the tree is built in memory: faster than walking it in SQL, and one consistent snapshot.
+     * The subtree on a date, `depth` levels deep, as JSON text (an OrgUnitTree, tree-json.ts): the
+     * versions in force then of the units below the unit (orgRepo.treeAt: read down from it, so a
+     * subtree costs what it holds), siblings by sort order then code. A unit the caller may not
+     * see is left out with its subtree.
      */
-    async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<TreeNode> {
-      const seen = await visibility(caller);
-      if (!seen(code)) throw OrgErrors.notFound(code);
+    async tree(caller: OrgCaller, code: string, asOfText: string | undefined, depth: number): Promise<Buffer> {
+      const reach = await policy.reach(caller.principal, 'org:read');
+      if (!policy.covers(reach, code)) throw OrgErrors.notFound(code);
       const asOf = asOfDate(asOfText);
-      const rows = await orgRepo.inForceAt(db, asOf);
-      const byCode = new Map(rows.map((r) => [r.code, r]));
-      const root = byCode.get(code);
-      if (!root) throw (await orgRepo.codeExists(db, code)) ? OrgErrors.notFound(code, asOf) : OrgErrors.notFound(code);
-      const children = new Map<string, TreeRow[]>();
+      const rows = await orgRepo.treeAt(db, code, asOf, depth);
+      // Children by parent; a unit read twice (only through a cycle, which the checks on writes
+      // prevent) is kept once, as the walk from the unit would meet it.
+      const byCode = new Map<string, TreeJsonRow>();
+      const children = new Map<string, TreeJsonRow[]>();
       for (const row of rows) {
+        if (byCode.has(row.code)) continue;
+        byCode.set(row.code, row);
         if (row.parentCode === null) continue;
         const siblings = children.get(row.parentCode);
         if (siblings) siblings.push(row);
         else children.set(row.parentCode, [row]);
       }
-      // The root's place in the tree on that date, walking up.
-      const codePath = [code];
-      const namePath = [root.name];
-      for (let up = root.parentCode; up !== null && codePath.length < 128;) {
-        const parent = byCode.get(up);
-        if (!parent) break;
-        codePath.unshift(parent.code);
-        namePath.unshift(parent.name);
-        up = parent.parentCode;
-      }
-      const build = (row: TreeRow, path: PathInfo, level: number): TreeNode => {
-        const node: TreeNode = {
-          ...toApiVersion(row.code, row),
-          revision: row.revision,
-          codePath: path.codePath,
-          namePath: path.namePath,
-          level: path.codePath.length,
-          hasScheduledChanges: row.to !== null,
-          children: [],
-        };
-        if (level >= depth) return node;
-        const below = (children.get(row.code) ?? []).filter((c) => seen(c.code));
-        below.sort((x, y) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
-        node.children = below.map((c) =>
-          build(c, { codePath: [...path.codePath, c.code], namePath: [...path.namePath, c.name] }, level + 1),
-        );
-        return node;
-      };
-      return build(root, { codePath, namePath }, 1);
+      const root = byCode.get(code);
+      if (!root) throw (await orgRepo.codeExists(db, code)) ? OrgErrors.notFound(code, asOf) : OrgErrors.notFound(code);
+      // The unit's place in the tree on that date: above it, when it has a parent.
+      const above = root.parentCode === null ? undefined : (await orgRepo.pathsAt(db, [code], asOf)).get(code);
+      const visible = reach === 'all' ? undefined : (unit: TreeJsonRow) => policy.covers(reach, unit.code);
+      const levels = new Map<TreeJsonRow, number>([[root, 1]]);
+      const none: TreeJsonRow[] = [];
+      return treeJson(
+        {
+          root,
+          codePath: above?.codePath ?? [code],
+          namePath: above?.namePath ?? [root.name],
+          childrenOf(row) {
+            const level = levels.get(row)!;
+            const below = level < depth ? children.get(row.code) : undefined;
+            if (below === undefined) return none;
+            below.sort(bySortOrder);
+            const shown = visible ? below.filter(visible) : below;
+            for (const child of shown) levels.set(child, level + 1);
+            return shown;
+          },
+        },
+        rows.length,
+      );
     },
 
     /** What changed in the unit and its subtree between two dates (inclusive), oldest first; only units the caller may see. */

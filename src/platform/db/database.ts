@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { loadPglite } from './pglite.js';
 import type { Schema } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -66,16 +67,12 @@ export async function createDatabase<Tables = Schema>(options: DatabaseOptions):
 }
 
 async function createPGlite<Tables>(options: DatabaseOptions): Promise<Database<Tables>> {
-  const [{ PGlite }, { btree_gist }, { ltree }, { pgcrypto }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite/contrib/btree_gist'),
-    import('@electric-sql/pglite/contrib/ltree'),
-    import('@electric-sql/pglite/contrib/pgcrypto'),
-  ]);
+  const { PGlite, extensions, wasmModule } = await loadPglite();
   if (!options.pgliteDataDir.includes('://')) mkdirSync(options.pgliteDataDir, { recursive: true });
   const pglite = await PGlite.create({
     dataDir: options.pgliteDataDir,
-    extensions: { btree_gist, ltree, pgcrypto },
+    extensions,
+    ...(wasmModule ? { pgliteWasmModule: wasmModule } : {}),
     ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
   });
   // Sessions bypass Kysely's queue; they are only used where nothing else runs yet

@@ -113,6 +113,8 @@ export interface Schema {
     updated_at: Date;
     desired_running: boolean;
     restart_seq: number;
+    /** Null: the default for the source type (on for streams, off for snapshots). */
+    frozen_detection: boolean | null;
   };
   camera_leases: { camera_id: string; owner: string; expires_at: Date; acquired_at: Date };
   camera_runtime: { camera_id: string; owner: string; status: unknown; updated_at: Date };

@@ -81,12 +81,15 @@ export function installAccessControl(
       throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
     }
   });
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: a public route passes at once, without a promise.
+  app.addHook('onRequest', (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void) => {
     const access = request.routeOptions.config.permission ?? 'public';
-    if (access === 'public') return;
-    const principal = await authenticate(request);
-    if (!principal) throw AccessErrors.unauthenticated();
-    request.principal = principal;
-    if (access !== 'self' && !can(principal, access)) throw AccessErrors.forbidden(access);
+    if (access === 'public') return done();
+    authenticate(request).then((principal) => {
+      if (!principal) return done(AccessErrors.unauthenticated());
+      request.principal = principal;
+      if (access !== 'self' && !can(principal, access)) return done(AccessErrors.forbidden(access));
+      done();
+    }, done);
   });
 }

@@ -67,6 +67,12 @@ export function inspectInput(
   return { problems, tooDeep: false };
 }
 
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  for (const _key in value as Record<string, unknown>) return false;
+  return true;
+}
+
 export function installInputGuards(app: FastifyInstance): void {
   // Fastify's own JSON parser (with its prototype-poisoning checks), then one walk of the result.
   const parseJson = app.getDefaultJsonParser(
@@ -86,6 +92,8 @@ export function installInputGuards(app: FastifyInstance): void {
 
   // Query and path parameters, and bodies other parsers left as text (CSV).
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+    // Most requests carry neither (a plain GET of a collection or a probe): nothing to walk.
+    if (isEmpty(request.params) && isEmpty(request.query) && typeof request.body !== 'string') return done();
     for (const [part, where, value] of [
       ['params', 'params', request.params],
       ['querystring', 'query', request.query],

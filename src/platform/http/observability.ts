@@ -1,5 +1,10 @@
-// Request ids, one log line per request, and the HTTP metrics.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Request ids, one log line per request, and the HTTP metrics: the per-request path that every
+// answer takes, kept cheap (docs/benchmarks.md, the hot path): one onRequest hook for what every
+// reply carries, one onResponse hook for the line and the metrics, and no child logger per request
+// unless something logs through it.
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js';
+import { PlatformErrors } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 
@@ -34,16 +39,87 @@ function outcome(status: number): 'success' | 'rejected' | 'error' {
   return status >= 500 ? 'error' : status >= 400 ? 'rejected' : 'success';
 }
 
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * A request's logger (`request.log`), with the request id bound, made the first time something logs
+ * through it: most requests never do (their one line goes through the root logger, with the id in
+ * it), and making a pino child per request cost about 2 µs of each.
+ */
+class RequestLogger implements FastifyBaseLogger {
+  #made: FastifyBaseLogger | undefined;
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+  private get made(): FastifyBaseLogger {
+    return (this.#made ??= this.parent.child(this.bindings, this.options));
+  }
+  get level(): string {
+    return this.#made?.level ?? this.options.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.made.level = level;
+  }
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.made.child(bindings, options);
+  }
+  fatal(...args: unknown[]): void {
+    this.log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.log('trace', args);
+  }
+  silent(): void {}
+  private log(method: LogMethod, args: unknown[]): void {
+    const write = this.made[method];
+    write.apply(this.made, args as Parameters<typeof write>);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: a request's logger made on first use (RequestLogger). */
+export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new RequestLogger(logger, bindings, options);
+}
+
+/**
+ * What every reply carries, set in one onRequest hook: the request id and the security headers
+ * (`headers`); and while draining, requests that still arrive on open keep-alive connections are
+ * turned away (with Connection: close) so that the client retries elsewhere; probes keep answering.
+ */
+export function installReplyBasics(app: FastifyInstance, headers: Readonly<Record<string, string>>, isShuttingDown: () => boolean): void {
+  const names = Object.keys(headers);
+  const values = names.map((name) => headers[name]!);
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    void reply.header('x-request-id', request.id);
+    for (let i = 0; i < names.length; i++) void reply.header(names[i]!, values[i]);
+    if (!isShuttingDown() || request.url.startsWith('/health')) return done();
+    void reply.header('connection', 'close');
+    done(PlatformErrors.shuttingDown());
+  });
+}
+
 export function installObservability(app: FastifyInstance, metrics: Metrics): void {
   app.server.on('connection', (socket) => {
     metrics.httpActiveConnections.inc();
     socket.once('close', () => metrics.httpActiveConnections.dec());
   });
-
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
+  // The request line goes through the root logger with the request id in it (the same line a
+  // request's child logger would write), so that no child logger is made for it.
+  const log = app.log;
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeLabel(request);
@@ -57,10 +133,17 @@ export function installObservability(app: FastifyInstance, metrics: Metrics): vo
     const temporal = request.routeOptions.config.temporalOperation;
     const operation = typeof temporal === 'function' ? temporal(request) : temporal;
     if (operation !== undefined) metrics.temporalOperations.inc({ operation, status: outcome(status) });
-    const line = { method: request.method, route, url: request.url, status, durationMs: Math.round(reply.elapsedTime * 100) / 100 };
-    if (status >= 500) request.log.error(line, 'request');
-    else if (QUIET_ROUTES.has(route)) request.log.debug(line, 'request');
-    else request.log.info(line, 'request');
+    const line = {
+      requestId: request.id,
+      method: request.method,
+      route,
+      url: request.url,
+      status,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (status >= 500) log.error(line, 'request');
+    else if (QUIET_ROUTES.has(route)) log.debug(line, 'request');
+    else log.info(line, 'request');
     done();
   });
 }

@@ -12,6 +12,8 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PlatformErrors } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { asPage } from './security-headers.js';
+import type { SecurityHeaderSets } from './security-headers.js';
 
 export const webConsoleDir = path.join(packageRoot, 'dist', 'web');
 
@@ -74,7 +76,7 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheC
   return reply.send(asset.body);
 }
 
-export function installWebConsole(app: FastifyInstance, assets: Map<string, Asset> = loadWebConsole()): void {
+export function installWebConsole(app: FastifyInstance, headers: SecurityHeaderSets, assets: Map<string, Asset> = loadWebConsole()): void {
   const index = assets.get('/index.html');
   // Only the console's own addresses: any other unknown address stays unmatched (its 404, metrics label and log are the API's).
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -88,6 +90,8 @@ export function installWebConsole(app: FastifyInstance, assets: Map<string, Asse
     // A page address is answered with the console only when a browser asks for a page.
     const wantsPage = String(request.headers.accept ?? '').includes('text/html');
     if (!wantsPage || address.startsWith('/assets/')) throw PlatformErrors.routeNotFound(request.method, address);
+    // A page: the console runs in it, under the page set of security headers (its CSP allows its own scripts).
+    asPage(reply, headers);
     if (!index)
       return reply.code(503).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
     return send(request, reply, index, 'no-cache');

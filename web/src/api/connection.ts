@@ -14,7 +14,11 @@ function set(next: boolean): void {
 export const connection = {
   isOnline: () => online,
   lost: () => set(false),
-  reached: () => set(true),
+  // An answer to a request sent before the browser went offline is not a way back: while the
+  // browser says it is offline, only its 'online' event (and then an answer) restores the connection.
+  reached: () => {
+    if (typeof navigator === 'undefined' || navigator.onLine !== false) set(true);
+  },
   subscribe(listener: Listener): () => void {
     listeners.add(listener);
     return () => listeners.delete(listener);

@@ -35,6 +35,8 @@ export interface Camera {
   sourceUrl: string;
   sourceType: 'mjpeg' | 'snapshot' | 'rtsp';
   expectedFps: number;
+  /** Frozen detection in effect (the camera's own setting, else on for streams and off for snapshots). */
+  frozenDetection: boolean;
   hasCredentials: boolean;
   labels: string[];
   active: boolean;

@@ -9,6 +9,7 @@ const CAMERA: Camera = {
   sourceUrl: 'http://10.0.0.5/stream',
   sourceType: 'mjpeg',
   expectedFps: 5,
+  frozenDetection: true,
   hasCredentials: true,
   labels: ['gate', 'outdoor'],
   active: true,
@@ -72,6 +73,16 @@ describe('the camera form', () => {
     expect(toPatchBody({ ...valuesOf(CAMERA), credentials: 'set', username: 'u', password: '' }, CAMERA)).toEqual({
       credentials: { username: 'u', password: '' },
     });
+  });
+
+  it('sends frozen detection only when chosen: on or off, or back to the default for the source type', () => {
+    expect(toCreateBody(filled)).not.toHaveProperty('frozenDetection');
+    expect(toCreateBody({ ...filled, frozenDetection: 'off' })).toMatchObject({ frozenDetection: false });
+    expect(toCreateBody({ ...filled, frozenDetection: 'on' })).toMatchObject({ frozenDetection: true });
+    expect(valuesOf(CAMERA).frozenDetection).toBe('on');
+    expect(toPatchBody({ ...valuesOf(CAMERA), frozenDetection: 'off' }, CAMERA)).toEqual({ frozenDetection: false });
+    expect(toPatchBody({ ...valuesOf(CAMERA), frozenDetection: 'default' }, CAMERA)).toEqual({ frozenDetection: null });
+    expect(toPatchBody(valuesOf({ ...CAMERA, frozenDetection: false }), { ...CAMERA, frozenDetection: false })).toBeUndefined();
   });
 
   it('puts the server’s refusals on the fields they are about', () => {

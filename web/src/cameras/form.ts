@@ -6,6 +6,8 @@ import type { Camera } from '../api/types';
 
 export type SourceTypeChoice = 'auto' | Camera['sourceType'];
 export type CredentialsChoice = 'keep' | 'set' | 'remove';
+/** Frozen detection: the default for the source type (on for streams, off for snapshots), or on or off. */
+export type FrozenChoice = 'default' | 'on' | 'off';
 
 export interface CameraFormValues {
   orgUnitCode: string;
@@ -13,6 +15,7 @@ export interface CameraFormValues {
   sourceUrl: string;
   sourceType: SourceTypeChoice;
   expectedFps: string;
+  frozenDetection: FrozenChoice;
   /** Comma- or space-separated. */
   labels: string;
   /** Editing: keep the stored credentials, set new ones, or remove them. Adding: 'set' when a user name is given. */
@@ -31,6 +34,7 @@ export const EMPTY_FORM: CameraFormValues = {
   sourceUrl: '',
   sourceType: 'auto',
   expectedFps: '5',
+  frozenDetection: 'default',
   labels: '',
   credentials: 'set',
   username: '',
@@ -48,6 +52,7 @@ export function valuesOf(camera: Camera): CameraFormValues {
     sourceUrl: camera.sourceUrl,
     sourceType: camera.sourceType,
     expectedFps: String(camera.expectedFps),
+    frozenDetection: camera.frozenDetection ? 'on' : 'off',
     labels: camera.labels.join(', '),
     credentials: 'keep',
     username: '',
@@ -113,6 +118,7 @@ export interface NewCameraBody {
   sourceUrl: string;
   sourceType?: Camera['sourceType'];
   expectedFps: number;
+  frozenDetection?: boolean;
   labels: string[];
   credentials?: { username: string; password: string };
   autoStart: boolean;
@@ -126,14 +132,17 @@ export function toCreateBody(values: CameraFormValues): NewCameraBody {
     sourceUrl: values.sourceUrl.trim(),
     ...(values.sourceType !== 'auto' ? { sourceType: values.sourceType } : {}),
     expectedFps: Number(values.expectedFps),
+    ...(values.frozenDetection !== 'default' ? { frozenDetection: values.frozenDetection === 'on' } : {}),
     labels: parseLabels(values.labels),
     ...(username ? { credentials: { username, password: values.password } } : {}),
     autoStart: values.autoStart,
   };
 }
 
-export type CameraPatch = Partial<Omit<NewCameraBody, 'credentials' | 'autoStart'>> & {
+export type CameraPatch = Partial<Omit<NewCameraBody, 'credentials' | 'autoStart' | 'frozenDetection'>> & {
   credentials?: { username: string; password: string } | null;
+  /** null: back to the default for the source type. */
+  frozenDetection?: boolean | null;
 };
 
 /** Only what changed (the PATCH route refuses an empty body: undefined means nothing to send). Auto-start has its own route. */
@@ -145,6 +154,9 @@ export function toPatchBody(values: CameraFormValues, camera: Camera): CameraPat
   if (values.sourceUrl.trim() !== camera.sourceUrl) patch.sourceUrl = values.sourceUrl.trim();
   if (values.sourceType !== 'auto' && values.sourceType !== camera.sourceType) patch.sourceType = values.sourceType;
   if (Number(values.expectedFps) !== camera.expectedFps) patch.expectedFps = Number(values.expectedFps);
+  // The camera shows the setting in effect only: "default" is sent as asked, on or off when it changes it.
+  if (values.frozenDetection === 'default') patch.frozenDetection = null;
+  else if ((values.frozenDetection === 'on') !== camera.frozenDetection) patch.frozenDetection = values.frozenDetection === 'on';
   const labels = parseLabels(values.labels);
   if (labels.join('\n') !== camera.labels.join('\n')) patch.labels = labels;
   if (values.credentials === 'set') patch.credentials = { username: values.username.trim(), password: values.password };
@@ -158,6 +170,7 @@ const FIELD_OF_PATH: Record<string, CameraField> = {
   sourceUrl: 'sourceUrl',
   sourceType: 'sourceType',
   expectedFps: 'expectedFps',
+  frozenDetection: 'frozenDetection',
   labels: 'labels',
   credentials: 'username',
 };

@@ -142,6 +142,20 @@ export function CameraForm({ mode, initial, hasCredentials, units, submitLabel, 
           />
           {message('expectedFps')}
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-frozenDetection`}>Frozen picture detection</label>
+          <select
+            {...field('frozenDetection')}
+            value={values.frozenDetection}
+            onChange={(e) => set('frozenDetection', e.target.value as CameraFormValues['frozenDetection'])}
+          >
+            <option value="default">By source type (on for streams, off for snapshots)</option>
+            <option value="on">On: the same picture over and over means the camera is down</option>
+            <option value="off">Off: a still scene is fine</option>
+          </select>
+          {hint('frozenDetection')}
+          {message('frozenDetection')}
+        </div>
         <div className="field field-wide">
           <label htmlFor={`${id}-labels`}>Labels</label>
           <input {...field('labels')} value={values.labels} autoComplete="off" onChange={(e) => set('labels', e.target.value)} />
@@ -229,4 +243,5 @@ const hints: Partial<Record<CameraField, string>> = {
   orgUnitCode: 'The unit’s code, for example SITE-12; start typing for suggestions.',
   sourceUrl: 'http(s):// MJPEG stream or JPEG snapshot, or rtsp://; no user name or password in it.',
   labels: 'Separated by commas or spaces, for example: gate, outdoor.',
+  frozenDetection: 'With it on, a camera that sends the very same picture for a few seconds is reconnected (FROZEN).',
 };

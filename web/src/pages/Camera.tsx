@@ -480,6 +480,8 @@ function SettingsCard({ camera, canWrite, canReadUnits }: { camera: Camera; canW
           <dd>{camera.sourceType}</dd>
           <dt>Expected rate</dt>
           <dd>{camera.expectedFps} fps</dd>
+          <dt>Frozen picture detection</dt>
+          <dd>{camera.frozenDetection ? 'on' : 'off'}</dd>
           <dt>Credentials</dt>
           <dd>{camera.hasCredentials ? 'stored (never shown)' : 'none'}</dd>
           <dt>Auto-start</dt>

@@ -213,7 +213,10 @@ const CameraTile = memo(function CameraTile({ camera, status }: { camera: Camera
       <LiveSnapshot
         cameraId={camera.id}
         name={camera.name}
-        live={hasPicture(state)}
+        // Until the states are in, a tile asks for its picture anyway (most cameras on a wall run):
+        // the first frames load beside the states rather than after them. A camera that turns out
+        // to be stopped then says so instead.
+        live={state === undefined || hasPicture(state)}
         idleText={state ? (IDLE_TEXT[state] ?? 'No picture.') : 'Loading the state…'}
       />
       <div className="camera-tile-body">

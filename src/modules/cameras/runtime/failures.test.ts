@@ -49,12 +49,14 @@ describe('answers', () => {
     expect(httpStatusFailure(302)).toMatchObject({ code: 'HTTP_302', persistent: false });
   });
 
-  it('says of a content type only whether it was a JPEG', () => {
-    expect(notMjpegFailure('image/jpeg').message).toContain('snapshot URL');
-    expect(notMjpegFailure('').message).toContain('no content type');
-    const other = notMjpegFailure(`text/plain; version=0.0.4; ${PEER}`);
+  it('says of an answer that is not MJPEG only whether it was a single JPEG', () => {
+    expect(notMjpegFailure(true)).toMatchObject({ code: 'NOT_MJPEG', persistent: true });
+    expect(notMjpegFailure(true).message).toContain('snapshot URL');
+    expect(notMjpegFailure(false).message).not.toContain('snapshot');
+    const other = classifyFailure(new MjpegError('not-mjpeg', `not an MJPEG stream: it starts with "text/plain; ${PEER}"`));
     expect(other).toMatchObject({ code: 'NOT_MJPEG', persistent: true });
-    expect(other.message).not.toMatch(/text\/plain|version|SECRET/);
+    expect(other.message).not.toMatch(/text\/plain|SECRET/);
+    expect(classifyFailure(new MjpegError('not-mjpeg', 'one picture', true)).message).toContain('single JPEG');
   });
 });
 

@@ -32,18 +32,13 @@ export function httpStatusFailure(status: number): IngestFailure {
   return new IngestFailure(`HTTP_${status}`, `the camera answered HTTP ${status}`, status === 401 || status === 403 || status === 404);
 }
 
-/** A response that is not a multipart stream; only whether it was a JPEG is said of its type. */
-export function notMjpegFailure(contentType: string): IngestFailure {
-  const got = /^\s*image\/jpe?g\b/i.test(contentType)
-    ? 'a single JPEG; is it a snapshot URL?'
-    : contentType.trim() === ''
-      ? 'no content type'
-      : 'another content type';
-  return new IngestFailure('NOT_MJPEG', `expected a multipart MJPEG stream, got ${got}`, true);
+/** An answer that is not an MJPEG stream (mjpeg.ts decides, by its type and its body); only whether it was a single JPEG is said of it. */
+export function notMjpegFailure(singleJpeg: boolean): IngestFailure {
+  const got = singleJpeg ? 'a single JPEG; is it a snapshot URL?' : 'neither multipart framing nor JPEGs';
+  return new IngestFailure('NOT_MJPEG', `expected an MJPEG stream, got ${got}`, true);
 }
 
-const MJPEG_TEXT: Record<MjpegError['reason'], string> = {
-  'not-mjpeg': 'the stream is not MJPEG',
+const MJPEG_TEXT: Record<Exclude<MjpegError['reason'], 'not-mjpeg'>, string> = {
   'bad-part': 'a part of the stream is malformed',
   'not-jpeg': 'a part of the stream is not a JPEG',
   'frame-too-large': 'a frame exceeds the size limit',
@@ -67,7 +62,9 @@ const ERRNO: Record<string, [string, string]> = {
 /** A failure in Vigil's words from whatever a connection threw. */
 export function classifyFailure(error: unknown): IngestFailure {
   if (error instanceof IngestFailure) return error;
-  if (error instanceof MjpegError) return new IngestFailure('BAD_STREAM', MJPEG_TEXT[error.reason]);
+  if (error instanceof MjpegError) {
+    return error.reason === 'not-mjpeg' ? notMjpegFailure(error.singleJpeg) : new IngestFailure('BAD_STREAM', MJPEG_TEXT[error.reason]);
+  }
   const code = typeof (error as { code?: unknown } | null)?.code === 'string' ? (error as { code: string }).code : '';
   if (error instanceof HttpStreamError) {
     // These messages are the client's own; only BAD_RESPONSE quotes what was received.

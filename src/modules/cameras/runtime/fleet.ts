@@ -69,7 +69,8 @@ export function published(status: CameraStatus): CameraStatus {
 
 const emptyResult = (): CycleResult => ({ started: [], stopped: [], restarted: [], unchanged: 0 });
 /** What a worker was started from: a camera whose key and restart count are unchanged is left alone. */
-const sourceKey = (row: SourceRow) => `${row.source_type} ${row.expected_fps} ${row.source_url} ${row.credentials_sealed ?? ''}`;
+const sourceKey = (row: SourceRow) =>
+  `${row.source_type} ${row.expected_fps} ${row.frozen_detection} ${row.source_url} ${row.credentials_sealed ?? ''}`;
 
 /** A message on the `cameras.changed` channel: `{from, ids?}` as JSON; anything else is ignored (undefined). */
 export function parseCameraChange(message: string): { from: string; ids?: string[] } | undefined {

@@ -181,6 +181,7 @@ describe('camera leases repository', () => {
         source_type: 'mjpeg',
         expected_fps: expect.anything(),
         credentials_sealed: null,
+        frozen_detection: null,
         restart_seq: 0,
       },
     ]);

@@ -20,10 +20,18 @@ type Db = Kysely<Schema>;
 type CameraRow = Selectable<Schema['cameras']>;
 
 /** What a worker needs of a camera's row (credentials still sealed). */
-export type SourceRow = Pick<CameraRow, 'id' | 'source_url' | 'source_type' | 'expected_fps' | 'credentials_sealed'>;
+export type SourceRow = Pick<CameraRow, 'id' | 'source_url' | 'source_type' | 'expected_fps' | 'credentials_sealed' | 'frozen_detection'>;
 /** A camera that should run, with the restart count its worker must have seen. */
 export type WantedRow = SourceRow & Pick<CameraRow, 'restart_seq'>;
-const WANTED_COLUMNS = ['id', 'source_url', 'source_type', 'expected_fps', 'credentials_sealed', 'restart_seq'] as const;
+const WANTED_COLUMNS = [
+  'id',
+  'source_url',
+  'source_type',
+  'expected_fps',
+  'credentials_sealed',
+  'frozen_detection',
+  'restart_seq',
+] as const;
 
 /** Cameras that no process runs, by the state their status shows. */
 export interface UnrunCounts {

@@ -24,22 +24,14 @@ import http from 'node:http';
 import https from 'node:https';
 import { streamGet } from '../http-stream.js';
 import { jpegSize } from '../jpeg.js';
-import { MjpegParser, boundaryOf } from '../mjpeg.js';
+import { MjpegParser, mjpegParserFor } from '../mjpeg.js';
 import type { SourceGuard, SourceTarget } from '../source-guard.js';
 import { hostOf } from '../source-guard.js';
 import type { SourceType } from '../source.js';
 import type { AttemptGate } from './attempt-gate.js';
 import { backoffDelay } from './backoff.js';
 import type { BackoffSettings } from './backoff.js';
-import {
-  IngestFailure,
-  classifyFailure,
-  ffmpegFailure,
-  httpStatusFailure,
-  notMjpegFailure,
-  refusedFailure,
-  unresolvedFailure,
-} from './failures.js';
+import { IngestFailure, classifyFailure, ffmpegFailure, httpStatusFailure, refusedFailure, unresolvedFailure } from './failures.js';
 import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
 import { RateWindow } from './rate-window.js';
 import { StallTimeout } from './stall.js';
@@ -55,7 +47,16 @@ export interface CameraSource {
   sourceType: SourceType;
   expectedFps: number;
   credentials: { username: string; password: string } | null;
+  /**
+   * Whether a repeated frame (the same bytes as the one before) is a frozen picture (the default for
+   * streams) or a frame like any other (the default for snapshots: a still scene polled).
+   */
+  frozenDetection?: boolean;
 }
+
+/** Frozen detection of a source: its own setting, else on for streams and off for snapshots. */
+export const frozenDetectionOf = (source: Pick<CameraSource, 'sourceType' | 'frozenDetection'>): boolean =>
+  source.frozenDetection ?? source.sourceType !== 'snapshot';
 
 export interface RuntimeSettings {
   /**
@@ -186,6 +187,7 @@ export class CameraWorker {
   #connection: AbortController | null = null;
   #loop: Promise<void> | null = null;
   readonly #now: () => number;
+  readonly #frozenDetection: boolean;
 
   constructor(
     readonly source: CameraSource,
@@ -193,6 +195,7 @@ export class CameraWorker {
     private readonly hooks: WorkerHooks,
   ) {
     this.#now = hooks.now ?? Date.now;
+    this.#frozenDetection = frozenDetectionOf(source);
     this.#since = this.#now();
     this.#window = new RateWindow(settings.fpsWindowMs);
     this.#stall = new StallTimeout(source.expectedFps, settings.stallTimeoutMs);
@@ -366,7 +369,7 @@ export class CameraWorker {
 
   #frame(frame: Buffer): void {
     const now = this.#now();
-    if (this.#lastFrame !== null && frame.equals(this.#lastFrame)) {
+    if (this.#frozenDetection && this.#lastFrame !== null && frame.equals(this.#lastFrame)) {
       this.#sawRepeat = true;
       this.#recycle(frame);
       return;
@@ -432,11 +435,9 @@ export class CameraWorker {
     });
   }
 
-  /** The parser for a stream of this content type, or the failure of one that is not MJPEG. */
-  #mjpegParser(contentType: string): MjpegParser {
-    if (!contentType.startsWith('multipart/')) throw notMjpegFailure(contentType);
-    const boundary = boundaryOf(contentType);
-    return new MjpegParser({ ...(boundary ? { boundary } : {}), maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
+  /** The parser for an answer with these headers (by its type, else by its body: mjpeg.ts), or the failure of one that is not MJPEG. */
+  #mjpegParser(headers: { 'content-type'?: string | undefined; 'content-length'?: string | undefined }): MjpegParser {
+    return mjpegParserFor(headers, { maxFrameBytes: this.settings.maxFrameBytes, allocate: this.#allocate });
   }
 
   /**
@@ -456,7 +457,7 @@ export class CameraWorker {
         timeoutMs: this.settings.connectTimeoutMs,
         onResponse: (response) => {
           if (response.status < 200 || response.status >= 300) throw httpStatusFailure(response.status);
-          parser = this.#mjpegParser(response.headers['content-type'] ?? '');
+          parser = this.#mjpegParser(response.headers);
           this.#connected();
         },
         onBody: (bytes) => {
@@ -464,6 +465,7 @@ export class CameraWorker {
           for (const frame of parser!.push(bytes)) this.#frame(frame);
         },
       });
+      if (!signal.aborted) parser?.finish();
     } catch (error) {
       throw classifyFailure(error);
     }
@@ -474,7 +476,7 @@ export class CameraWorker {
     const response = await this.#request(signal, target);
     let parser: MjpegParser;
     try {
-      parser = this.#mjpegParser(response.headers['content-type'] ?? '');
+      parser = this.#mjpegParser(response.headers);
     } catch (error) {
       response.destroy();
       throw error;
@@ -490,8 +492,16 @@ export class CameraWorker {
           reject(classifyFailure(error));
         }
       });
-      response.on('end', resolve);
-      response.on('close', resolve);
+      const ended = () => {
+        try {
+          if (!signal.aborted) parser.finish();
+          resolve();
+        } catch (error) {
+          reject(classifyFailure(error));
+        }
+      };
+      response.on('end', ended);
+      response.on('close', ended);
       response.on('error', (error) => reject(error));
     });
   }
