@@ -100,10 +100,11 @@ URLs (n = 1..N):
   GET  /faults                     cameras whose fault is not "none"
   GET  /health
 
-Faults, as JSON {"mode": M} with M one of none, stall, frozen, slow, refuse, 401, 500, close:
+Faults, as JSON {"mode": M} with M one of none, stall, frozen, slow, jitter, refuse, 401, 500, close:
   stall     the connection stays open, no more frames (snapshots hang)
   frozen    the same frame, byte for byte, at the normal rate
   slow      frames at "fps" per second (default 1): {"mode":"slow","fps":0.5}
+  jitter    each frame held back a random 0 to "jitterMs" ms (default 800), order kept: {"mode":"jitter","jitterMs":300}
   refuse    connections are reset without an HTTP response, open streams too
   401, 500  that status for new requests; open streams end
   close     streams end "afterSeconds" (default 2) after they start or the fault is set
