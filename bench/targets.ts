@@ -65,17 +65,16 @@ type VigilModules = Awaited<ReturnType<typeof importVigil>>;
 function importVigil() {
   // Imported lazily so the bare target's process never loads Vigil.
   return Promise.all([
-    import('pino'),
     import('../src/config.js'),
     import('../src/main.js'),
     import('../src/platform/log.js'),
     import('../src/modules/auth/index.js'),
     import('../src/platform/errors.js'),
-  ]).then(([{ default: pino }, { loadConfig }, { startVigil }, { createLogger }, { createScopePolicy }, { AppError }]) => ({
-    pino,
+  ]).then(([{ loadConfig }, { startVigil }, { createLogger, logDestination }, { createScopePolicy }, { AppError }]) => ({
     loadConfig,
     startVigil,
     createLogger,
+    logDestination,
     // The scope check the cameras service makes, on a tree where each unit's subtree is itself.
     policy: createScopePolicy({ subtreeOf: (roots) => Promise.resolve(roots) }),
     AppError,
@@ -108,8 +107,8 @@ async function startVigilWith(setup: VigilSetup): Promise<StartedTarget> {
       // The limiter still runs on every request (its cost is measured); the ceiling is just out of reach.
       VIGIL_RATE_LIMIT_MAX: '10000000',
     });
-    // Vigil's real logger and formatters, writing to /dev/null: every line is still built and written.
-    const log = vigil.createLogger({ level: 'info', destination: vigil.pino.destination({ dest: '/dev/null', sync: false }) });
+    // Vigil's real logger, formatters and destination, on /dev/null: every line is still built and written.
+    const log = vigil.createLogger({ level: 'info', destination: vigil.logDestination('/dev/null') });
     const running = await vigil.startVigil(config, {
       log,
       pgliteDataDir: 'memory://',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, createLogger, createServiceLogger, redact } from './log.js';
+import { REDACTED, createLogger, createServiceLogger, flushLogs, logDestination, redact } from './log.js';
 import { pollUntil } from '../../test/helpers/poll.js';
 
 function capture() {
@@ -121,5 +121,32 @@ describe('log files', () => {
     expect(readdirSync(dir).some((f) => /^vigil\.\d{4}-\d{2}-\d{2}\.\d+\.log$/.test(f))).toBe(true);
     // Files carry the same format as stdout: level labels, ISO time.
     expect(JSON.parse(all.split('\n')[0]!)).toMatchObject({ level: 'info', msg: 'an info line', time: expect.stringMatching(/Z$/) });
+  });
+});
+
+describe('log destination', () => {
+  const linesIn = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+  it('gathers lines into few writes, and flushLogs writes out every line, in order', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-logdest-')), 'out.log');
+    const destination = logDestination(file);
+    const log = createLogger({ level: 'info', destination });
+    await pollUntil(() => (destination as unknown as { fd: number }).fd, (fd) => fd >= 0, { timeoutMs: 5_000, what: 'the file to open' });
+    for (let i = 0; i < 20; i++) log.info({ i }, 'one line');
+    // 20 short lines are under the 4 KB batch: they are gathered, not written one by one (a line
+    // per write would be in the file by now; the gathered ones wait for the 100 ms flush).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(linesIn(file)).toEqual([]);
+    await flushLogs(log);
+    const lines = linesIn(file).map((line) => JSON.parse(line) as { i: number });
+    expect(lines.map((line) => line.i)).toEqual([...Array(20).keys()]);
+  });
+
+  it('writes a lone line within a moment, without any flush', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-logdest-')), 'out.log');
+    const log = createLogger({ level: 'info', destination: logDestination(file) });
+    log.info('alone');
+    await pollUntil(() => linesIn(file), (lines) => lines.length === 1, { timeoutMs: 5_000, what: 'the line to be written' });
+    expect(JSON.parse(linesIn(file)[0]!)).toMatchObject({ msg: 'alone' });
   });
 });
