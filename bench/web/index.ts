@@ -171,6 +171,17 @@ async function timeTo(context: BrowserContext, url: string, ready: string): Prom
     );
     throw new Error(`${url}: not ready after 60 s (${String(seen)}): ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (process.env.BENCH_WEB_WATERFALL) {
+    const entries = await page.evaluate<string>(`JSON.stringify([
+      ...performance.getEntriesByType('navigation').map((e) => ({ n: 'NAV', s: 0, rs: e.responseStart, e: e.responseEnd, dcl: e.domContentLoadedEventEnd, load: e.loadEventEnd })),
+      ...performance.getEntriesByType('resource').map((e) => ({ n: e.name.replace(location.origin, ''), s: Math.round(e.startTime), rs: Math.round(e.responseStart), e: Math.round(e.responseEnd) })),
+      ...(window.__longTasks ?? []).map((t) => ({ n: 'LONGTASK', s: Math.round(t.startTime), e: Math.round(t.startTime + t.duration) })),
+      ...performance.getEntriesByType('paint').map((e) => ({ n: e.name, s: Math.round(e.startTime) })),
+    ])`);
+    const rows = (JSON.parse(entries) as { n: string; s: number; rs?: number; e?: number }[]).sort((a, b) => a.s - b.s);
+    process.stdout.write(`waterfall ${url} ready at ${Math.round(at)} ms\n`);
+    for (const row of rows.filter((r) => !r.n.includes('/snapshot') || r.s < 2000).slice(0, 60)) process.stdout.write(`  ${JSON.stringify(row)}\n`);
+  }
   await page.close();
   return at;
 }
@@ -255,6 +266,7 @@ export async function runWeb(settings: WebSettings, progress: (line: string) => 
         [`${url}/cameras`, wallReady(settings.cameras), interactive],
       ] as const) {
         const context = await browser.newContext({ storageState: state, viewport: { width: 1366, height: 900 }, bypassCSP: true });
+        if (process.env.BENCH_WEB_WATERFALL) await context.addInitScript(`window.__longTasks = []; new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries())).observe({ type: 'longtask', buffered: true });`);
         into.push(await timeTo(context, target, ready));
         await context.close();
       }

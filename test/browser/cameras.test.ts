@@ -284,4 +284,34 @@ describe.runIf(browserAvailable)('the camera pages', () => {
     await screenshot(page, 'cameras-wall-many');
     await context.close();
   });
+
+  it("asks for the wall's cameras and their states while the page's code still loads", async () => {
+    await vigil.call('POST', BASE, { orgUnitCode: 'S1', name: 'Early bird', sourceUrl: vigil.sim.streamUrl(2) });
+    const context = await newContext(browser, { width: 1366, height: 900 });
+    const page = await context.newPage();
+    await signInPage(page, vigil.url);
+    const seen: string[] = [];
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname === BASE || pathname === `${BASE}/batch-status`) seen.push(pathname);
+    });
+    // The wall page's own code is held back until both requests are under way (or 30 s pass): were
+    // they made by the page after its first render, they would come only after the timeout.
+    const released: boolean[] = [];
+    await page.route(/\/assets\/Cameras-[^/]+\.js$/, async (route) => {
+      const until = Date.now() + 30_000;
+      const both = () => seen.includes(BASE) && seen.includes(`${BASE}/batch-status`);
+      while (!both() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      released.push(both());
+      await route.continue();
+    });
+    await page.goto(`${vigil.url}/cameras`);
+    await expect.poll(() => page.getByRole('list', { name: 'Camera wall' }).getByRole('heading').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    // Every chunk of the page was let through because both requests had been made, not by the timeout.
+    expect(released.length).toBeGreaterThan(0);
+    expect(released.every(Boolean)).toBe(true);
+    // The page found the answers in the cache: one list request and one batch of states so far.
+    expect(seen.filter((p) => p === BASE)).toHaveLength(1);
+    await context.close();
+  });
 });

@@ -22,7 +22,15 @@ const router = createBrowserRouter([
       { index: true, lazy: async () => ({ Component: (await import('./pages/Overview')).Overview }) },
       { path: 'organization', lazy: async () => ({ Component: (await import('./pages/Organization')).Organization }) },
       { path: 'organization/:code', lazy: async () => ({ Component: (await import('./pages/Organization')).Organization }) },
-      { path: 'cameras', lazy: async () => ({ Component: (await import('./pages/Cameras')).Cameras }) },
+      {
+        path: 'cameras',
+        // The wall's cameras and states are asked for beside the page's code, not after its first render.
+        loader: async ({ request }) => {
+          (await import('./cameras/prefetch')).prefetchWallFor(request.url);
+          return null;
+        },
+        lazy: async () => ({ Component: (await import('./pages/Cameras')).Cameras }),
+      },
       { path: 'cameras/:cameraId', lazy: async () => ({ Component: (await import('./pages/Camera')).CameraPage }) },
       { path: 'alerts', lazy: async () => ({ Component: (await import('./pages/Alerts')).Alerts }) },
       { path: 'events', lazy: async () => ({ Component: (await import('./pages/Events')).Events }) },

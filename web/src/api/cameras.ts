@@ -1,6 +1,7 @@
 // The cameras pages' calls: the wall's pages of cameras, one camera with its status, history and
 // log, and the writes (registry, controls, auto-start). Snapshots are plain <img> addresses.
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { infiniteQueryOptions, keepPreviousData, queryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { QueryClient } from '@tanstack/react-query';
 import type { HistorySample } from '../cameras/chart';
 import type { CameraPatch, NewCameraBody } from '../cameras/form';
 import { api, get, post, put } from './client';
@@ -16,8 +17,9 @@ export const snapshotUrl = (id: string, frame: number) => `${path(id, '/snapshot
 /** Cameras per page of the wall (divides evenly into 2, 3, 4, 5 and 6 columns). */
 export const WALL_PAGE = 120;
 
-export function useCameraPages(query: Record<string, string | undefined>) {
-  return useInfiniteQuery({
+/** The wall's pages of cameras for a filter (`listQuery`): shared by the page and the route's prefetch. */
+export const wallPagesQuery = (query: Record<string, string | undefined>) =>
+  infiniteQueryOptions({
     queryKey: ['cameras', 'wall', query],
     queryFn: ({ pageParam, signal }) => get<Page<Camera>>(BASE, { ...query, limit: WALL_PAGE, cursor: pageParam }, signal),
     initialPageParam: null as string | null,
@@ -28,6 +30,9 @@ export function useCameraPages(query: Record<string, string | undefined>) {
     refetchInterval: query.state ? 15_000 : 60_000,
     refetchIntervalInBackground: false,
   });
+
+export function useCameraPages(query: Record<string, string | undefined>) {
+  return useInfiniteQuery(wallPagesQuery(query));
 }
 
 export function useCamera(id: string) {
@@ -115,8 +120,8 @@ export const deleteCamera = (id: string, revision: number) =>
   api<undefined>('DELETE', path(id), { headers: { 'if-match': `"${revision}"` } });
 
 /** The wall's statuses: one batch request for every camera listed, every few seconds while the tab is visible; the last answer stays shown while the list changes. */
-export function useWallStatuses(ids: readonly string[], intervalMs = 3_000) {
-  return useQuery({
+export const wallStatusesQuery = (ids: readonly string[], intervalMs = 3_000) =>
+  queryOptions({
     queryKey: ['cameras', 'wall-statuses', ids],
     queryFn: () => statusesOf(ids),
     enabled: ids.length > 0,
@@ -124,4 +129,19 @@ export function useWallStatuses(ids: readonly string[], intervalMs = 3_000) {
     refetchInterval: intervalMs,
     refetchIntervalInBackground: false,
   });
+
+export function useWallStatuses(ids: readonly string[], intervalMs = 3_000) {
+  return useQuery(wallStatusesQuery(ids, intervalMs));
+}
+
+/**
+ * Asks for the wall's first page of cameras, then their states, without waiting for the page's code
+ * or its first render: the route starts this as the page loads, and the page finds the answers in
+ * the cache under the same keys. Failures are left to the page's own queries (they show and retry).
+ */
+export async function prefetchWall(client: QueryClient, query: Record<string, string | undefined>): Promise<void> {
+  await client.prefetchInfiniteQuery(wallPagesQuery(query));
+  const pages = client.getQueryData(wallPagesQuery(query).queryKey);
+  const ids = pages?.pages.flatMap((page) => page.items.map((camera) => camera.id)) ?? [];
+  if (ids.length > 0) await client.prefetchQuery(wallStatusesQuery(ids));
 }
