@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ApiKey } from '../../modules/auth/index.js';
-import { SYSTEM } from '../../modules/auth/index.js';
-import { openCore } from '../../main.js';
-import { createLogger } from '../../platform/log.js';
 import type { CommandContext } from '../command.js';
-import { loadOrReport } from './shared.js';
+import { allPages, knownVerb, printList } from './shared.js';
+import { CLI_ACTOR, withCore } from './with-core.js';
 
 function describe(key: ApiKey): string {
   const scope = key.orgUnitCode ? `${key.role}@${key.orgUnitCode}` : key.role;
@@ -27,11 +25,7 @@ export async function run(context: CommandContext): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const verbs = ['create', 'list', 'revoke'];
-  if (verb === undefined || !verbs.includes(verb)) {
-    context.err(`vigil apikeys: expected one of ${verbs.join(', ')}${verb ? `, got "${verb}"` : ''}`);
-    return 2;
-  }
+  if (!knownVerb(context, 'apikeys', ['create', 'list', 'revoke'], verb)) return 2;
   if (verb === 'create' && (!values.name || !values.role)) {
     context.err('vigil apikeys create: --name and --role are required');
     return 2;
@@ -45,20 +39,17 @@ export async function run(context: CommandContext): Promise<number> {
     context.err('vigil apikeys revoke: which key? give its id or name');
     return 2;
   }
-  const loaded = loadOrReport(context);
-  if (!loaded) return 1;
-  const core = await openCore(loaded.config, createLogger({ level: 'warn', destination: process.stderr }));
-  const actor = { ...SYSTEM, id: 'cli' };
-  try {
+  const caller = { actor: CLI_ACTOR };
+  return withCore(context, async ({ apiKeys }) => {
     if (verb === 'create') {
-      const { key, apiKey } = await core.apiKeys.create(
+      const { key, apiKey } = await apiKeys.create(
         {
           name: values.name!,
           role: values.role!,
           orgUnitCode: values.unit ?? null,
           expiresInDays: days === undefined ? null : Number(days),
         },
-        { actor },
+        caller,
       );
       context.out(`created ${describe(apiKey)}`);
       context.out(`key: ${key}`);
@@ -66,20 +57,11 @@ export async function run(context: CommandContext): Promise<number> {
       return 0;
     }
     if (verb === 'revoke') {
-      context.out(`revoked ${describe(await core.apiKeys.revoke(positionals[0]!, { actor }))}`);
+      context.out(`revoked ${describe(await apiKeys.revoke(positionals[0]!, caller))}`);
       return 0;
     }
-    const all: ApiKey[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await core.apiKeys.list({ limit: 500, includeRevoked: values.all, ...(cursor ? { cursor } : {}) }, { actor });
-      all.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    if (values.json) context.out(JSON.stringify(all, null, 2));
-    else for (const key of all) context.out(describe(key));
+    const all = await allPages((cursor) => apiKeys.list({ limit: 500, includeRevoked: values.all, ...(cursor ? { cursor } : {}) }, caller));
+    printList(context, all, values.json, describe);
     return 0;
-  } finally {
-    await core.close();
-  }
+  });
 }

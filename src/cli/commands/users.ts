@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { User } from '../../modules/auth/index.js';
-import { SYSTEM } from '../../modules/auth/index.js';
-import { openCore } from '../../main.js';
-import { createLogger } from '../../platform/log.js';
 import type { CommandContext } from '../command.js';
-import { loadOrReport } from './shared.js';
+import { allPages, knownVerb, printList } from './shared.js';
+import { CLI_ACTOR, withCore } from './with-core.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -34,11 +32,7 @@ export async function run(context: CommandContext): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const verbs = ['create', 'list', 'disable', 'enable', 'reset-password', 'grant', 'revoke'];
-  if (verb === undefined || !verbs.includes(verb)) {
-    context.err(`vigil users: expected one of ${verbs.join(', ')}${verb ? `, got "${verb}"` : ''}`);
-    return 2;
-  }
+  if (!knownVerb(context, 'users', ['create', 'list', 'disable', 'enable', 'reset-password', 'grant', 'revoke'], verb)) return 2;
   const email = verb === 'create' ? values.email : positionals[0];
   if (verb !== 'list' && !email) {
     context.err(`vigil users ${verb}: which user? ${verb === 'create' ? '--email is required' : 'give the email'}`);
@@ -48,15 +42,10 @@ export async function run(context: CommandContext): Promise<number> {
     context.err(`vigil users ${verb}: --role is required`);
     return 2;
   }
-  const loaded = loadOrReport(context);
-  if (!loaded) return 1;
-  const log = createLogger({ level: 'warn', destination: process.stderr });
-  const core = await openCore(loaded.config, log);
-  try {
-    const users = core.users;
+  return withCore(context, async ({ users }) => {
     // Read from stdin, or undefined: the service generates one and answers it once.
     const givenPassword = async () => (values['password-stdin'] ? await readStdin() : undefined);
-    const caller = { actor: { ...SYSTEM, id: 'cli' } };
+    const caller = { actor: CLI_ACTOR };
     switch (verb) {
       case 'create': {
         const grants = values.role ? [{ role: values.role, orgUnitCode: values.unit ?? null }] : [];
@@ -75,15 +64,8 @@ export async function run(context: CommandContext): Promise<number> {
         return 0;
       }
       case 'list': {
-        const all: User[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await users.list({ limit: 500, ...(cursor !== undefined ? { cursor } : {}) }, caller);
-          all.push(...page.items);
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        if (values.json) context.out(JSON.stringify(all, null, 2));
-        else for (const user of all) context.out(describe(user));
+        const all = await allPages((cursor) => users.list({ limit: 500, ...(cursor !== undefined ? { cursor } : {}) }, caller));
+        printList(context, all, values.json, describe);
         return 0;
       }
       case 'disable':
@@ -105,7 +87,5 @@ export async function run(context: CommandContext): Promise<number> {
       default:
         return 2;
     }
-  } finally {
-    await core.close();
-  }
+  });
 }
