@@ -25,17 +25,8 @@ export function stats(values: readonly number[]): LatencyStats {
   };
 }
 
-/** mulberry32: a small seeded generator, so both backends get the same codes and dates. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** mulberry32 (seeded), so both backends get the same codes and dates. */
+export { seeded as random } from '../../test/helpers/seeded.js';
 
 export interface Answer {
   status: number;

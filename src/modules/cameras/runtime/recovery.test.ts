@@ -17,18 +17,7 @@ import { createSupervisor } from './supervisor.js';
 import type { CameraSource, CameraState, RuntimeSettings } from './worker.js';
 import { CameraWorker } from './worker.js';
 import { pollUntil } from '../../../../test/helpers/poll.js';
-
-/** A small deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../../../test/helpers/seeded.js';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

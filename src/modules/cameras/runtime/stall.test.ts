@@ -2,21 +2,10 @@
 // 100 ms as the supervisor's does. Nothing here waits on real time.
 import { describe, expect, it } from 'vitest';
 import { FIRST_FRAME_MS, StallTimeout } from './stall.js';
+import { seeded } from '../../../../test/helpers/seeded.js';
 
 const WATCHDOG_MS = 100;
 const LEAST_MS = 1_500;
-
-/** A small deterministic PRNG (mulberry32), so that a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   /** When each cut happened, and how long after the last new frame. */

@@ -1,0 +1,14 @@
+/**
+ * A small deterministic PRNG (mulberry32) answering numbers in [0, 1): the same seed gives the same
+ * sequence, so a failing randomised test can be replayed and two benchmark backends get the same data.
+ */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
