@@ -20,6 +20,10 @@ import type { StartupResult } from './startup/index.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
+import { apiLoadUnits } from './api-load/settings.js';
+import type { PreparedDatabase } from './api-load/database.js';
+import { TARGET_ENV } from './api-load/targets.js';
+import { describeUrl } from './org-units/settings.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 /** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units/). */
@@ -109,13 +113,33 @@ async function measure(child: ServerChild, settings: Settings, round: number): P
   return { round, warmup, load: result, serverCpu };
 }
 
-async function runScenario(scenario: Scenario, settings: Settings): Promise<ScenarioResult> {
+async function runScenario(scenario: Scenario, settings: Settings): Promise<ScenarioResult | undefined> {
+  let database: PreparedDatabase | undefined;
+  let env: Record<string, string> | undefined;
+  if (scenario.database === 'postgres') {
+    // Loaded only when needed: it brings Vigil's database layer into this process.
+    const { prepareDatabase, readDatabaseSettings } = await import('./api-load/database.js');
+    const dbSettings = readDatabaseSettings(process.env, apiLoadUnits(process.env));
+    progress(`${scenario.name}: preparing a PostgreSQL database with ${dbSettings.units} units at ${describeUrl(dbSettings.url)}`);
+    database = await prepareDatabase(dbSettings);
+    if (!database) {
+      progress(`${scenario.name}: skipped (no PostgreSQL server answers at ${describeUrl(dbSettings.url)})`);
+      return undefined;
+    }
+    // A department: four levels deep, so the read walks a path of four units.
+    const departments = database.codes(4);
+    env = {
+      [TARGET_ENV.database]: database.url,
+      [TARGET_ENV.root]: database.root,
+      [TARGET_ENV.unit]: departments[Math.floor(departments.length / 2)] ?? database.root,
+    };
+  }
   progress(`${scenario.name}: starting ${scenario.baseline} and ${scenario.candidate}`);
   const started: ServerChild[] = [];
   try {
-    const baseline = await startServer(scenario.baseline);
+    const baseline = await startServer(scenario.baseline, env);
     started.push(baseline);
-    const candidate = await startServer(scenario.candidate);
+    const candidate = await startServer(scenario.candidate, env);
     started.push(candidate);
     await verify(scenario, baseline, candidate);
 
@@ -138,6 +162,7 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
     );
   } finally {
     await Promise.all(started.map((child) => child.stop()));
+    await database?.drop();
   }
 }
 
@@ -177,7 +202,10 @@ async function main(): Promise<number> {
   }
 
   const results: ScenarioResult[] = [];
-  for (const scenario of selected) results.push(await runScenario(scenario, settings));
+  for (const scenario of selected) {
+    const result = await runScenario(scenario, settings);
+    if (result) results.push(result);
+  }
   let orgUnits: OrgUnitsResult | undefined;
   if (orgModule && orgSettings) {
     progress(`${ORG_UNITS}: ${orgSettings.units} units, ${environment.cpus} CPUs, node ${environment.node}`);

@@ -43,7 +43,7 @@ function singleQueue(clock: FakeClock, serviceMs: number, status = 200) {
   const sentAt: number[] = [];
   return {
     sentAt,
-    send(index: number): Promise<Outcome> {
+    send: (index: number): Promise<Outcome> => {
       sentAt[index] = clock.now();
       freeAt = Math.max(freeAt, clock.now()) + serviceMs;
       return new Promise((resolve) => clock.at(freeAt, () => resolve({ status })));
