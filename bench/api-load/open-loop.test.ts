@@ -82,6 +82,19 @@ describe('latency from the due time', () => {
     expect(passes(result, { p99Ms: 50 })).toBe(true);
   });
 
+  it('keeps each kind of request apart as well', async () => {
+    const clock = new FakeClock();
+    // Even requests take 2 ms, odd ones 8 ms; each is alone in the server.
+    const send = (index: number): Promise<Outcome> =>
+      new Promise((resolve) => clock.at(clock.now() + (index % 2 === 0 ? 2 : 8), () => resolve({ status: 200 })));
+    const kindOf = (index: number) => (index % 2 === 0 ? 'fast' : 'slow');
+    const result = await clock.run(runOpenLoop({ rate: 50, durationMs: 1_000, clock, drainMs: 1_000, send, kindOf }));
+    expect(result.byKind.get('fast')!.count).toBe(25);
+    expect(result.byKind.get('fast')!.percentile(99)).toBeCloseTo(2, 1);
+    expect(result.byKind.get('slow')!.percentile(50)).toBeCloseTo(8, 1);
+    expect(result.latency.count).toBe(50);
+  });
+
   it('counts the time queued behind a slow server (no coordinated omission)', async () => {
     const clock = new FakeClock();
     // Capacity 50/s against 100/s: request i is due at 10·i ms and answered at 20·(i + 1) ms.

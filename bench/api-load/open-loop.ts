@@ -42,6 +42,8 @@ export interface OpenLoopOptions {
   drainMs: number;
   /** Called when the drain time ran out with requests still out (to abort them). */
   onAbandon?(): void;
+  /** The kind of request `index` is, to keep its latency apart as well (`byKind`). */
+  kindOf?(index: number): string;
 }
 
 export interface OpenLoopResult {
@@ -55,6 +57,8 @@ export interface OpenLoopResult {
   errors: number;
   /** Latency from when each answered request was due to its answer (ms). */
   latency: LatencyHistogram;
+  /** The same, by kind of request (when `kindOf` was given). */
+  byKind: Map<string, LatencyHistogram>;
   /** The latest a request was sent after it was due (ms): large values mean the generator fell behind. */
   maxSendLagMs: number;
   /** From the first due time to the last answer (ms). */
@@ -65,6 +69,15 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const { rate, clock } = options;
   const total = requestCount(rate, options.durationMs);
   const latency = new LatencyHistogram();
+  const byKind = new Map<string, LatencyHistogram>();
+  const record = (index: number, ms: number) => {
+    latency.record(ms);
+    const kind = options.kindOf?.(index);
+    if (kind === undefined) return;
+    let histogram = byKind.get(kind);
+    if (!histogram) byKind.set(kind, (histogram = new LatencyHistogram()));
+    histogram.record(ms);
+  };
   const statuses: Record<string, number> = {};
   let ok = 0;
   let errors = 0;
@@ -84,10 +97,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
       if ('error' in outcome) errors++;
       else if (outcome.status >= 200 && outcome.status < 300) {
         ok++;
-        latency.record(at - due);
+        record(index, at - due);
       } else {
         statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
-        latency.record(at - due);
+        record(index, at - due);
       }
       if (answered === total) wakeDrain?.();
     });
@@ -115,7 +128,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     errors += total - answered;
     options.onAbandon?.();
   }
-  return { rate, sent: total, ok, statuses, errors, latency, maxSendLagMs, elapsedMs: Math.max(lastAnswer, clock.now()) - start };
+  return { rate, sent: total, ok, statuses, errors, latency, byKind, maxSendLagMs, elapsedMs: Math.max(lastAnswer, clock.now()) - start };
 }
 
 export interface Criterion {

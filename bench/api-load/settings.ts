@@ -60,3 +60,9 @@ export function readMixedSettings(env: NodeJS.ProcessEnv): MixedSettings {
     goal: { minRatio: 0.5 },
   };
 }
+
+/** BENCH_API_PROFILE: a directory; the Vigil child of pk-read and mixed-load runs with --cpu-prof into it. */
+export function vigilNodeArgs(env: NodeJS.ProcessEnv): string[] | undefined {
+  const dir = env.BENCH_API_PROFILE?.trim();
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : undefined;
+}
