@@ -218,7 +218,9 @@ async function main(): Promise<number> {
   if (mixedSettings) {
     // Loaded only when selected: it brings Vigil's database layer into this process.
     mixedModule = await import('./api-load/mixed.js');
-    progress(`${MIXED_LOAD}: ${mixedSettings.units} units, budget ${mixedSettings.budgetSeconds} s, ${environment.cpus} CPUs, node ${environment.node}`);
+    progress(
+      `${MIXED_LOAD}: ${mixedSettings.units} units, budget ${mixedSettings.budgetSeconds} s, ${environment.cpus} CPUs, node ${environment.node}`,
+    );
     mixed = await mixedModule.runMixed(mixedSettings, progress);
   }
   let orgUnits: OrgUnitsResult | undefined;

@@ -45,7 +45,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'pk-read',
     description:
-      'GET /api/v1/organization-units/{code} on PostgreSQL: bare Fastify 5 running the repository\'s SQL on a pool like Vigil\'s vs. Vigil (bearer JWT of a unit-scoped user, org:read, unit scope check)',
+      "GET /api/v1/organization-units/{code} on PostgreSQL: bare Fastify 5 running the repository's SQL on a pool like Vigil's vs. Vigil (bearer JWT of a unit-scoped user, org:read, unit scope check)",
     baseline: 'bare-org',
     candidate: 'vigil-org',
     goal: { minRatio: 0.7, description: '≥ 70% of bare Fastify on the same database' },

@@ -57,7 +57,12 @@ export function createMix(world: World) {
           const body = JSON.stringify({ effectiveDate: day, name: `Team renamed ${n}`, changeReason: 'mixed-load benchmark' });
           return {
             kind,
-            spec: { method: 'POST', path: `${ORG_BASE}/${team}/versions`, headers: { ...headers, 'content-type': 'application/json' }, body },
+            spec: {
+              method: 'POST',
+              path: `${ORG_BASE}/${team}/versions`,
+              headers: { ...headers, 'content-type': 'application/json' },
+              body,
+            },
           };
         }
       }

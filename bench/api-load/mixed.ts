@@ -101,7 +101,11 @@ async function registerCameras(vigil: ServerChild, token: string, sites: readonl
       'POST',
       CAMERA_BASE,
       token,
-      { orgUnitCode: sites[i % sites.length], name: `Bench camera ${i + 1}`, sourceUrl: `http://camera-${i + 1}.bench.invalid/stream.mjpg` },
+      {
+        orgUnitCode: sites[i % sites.length],
+        name: `Bench camera ${i + 1}`,
+        sourceUrl: `http://camera-${i + 1}.bench.invalid/stream.mjpg`,
+      },
       201,
     );
     ids.push(camera.id);
@@ -143,7 +147,11 @@ export async function runMixed(settings: MixedSettings, progress: (line: string)
     const env = { [TARGET_ENV.database]: database.url, [TARGET_ENV.root]: database.root, [TARGET_ENV.unit]: database.root };
     const reference = await startServer('bare-org', env);
     children.push(reference);
-    const vigil = await startServer('vigil-org', { ...env, ...(redisUrl ? { [TARGET_ENV.redis]: redisUrl } : {}) }, vigilNodeArgs(process.env));
+    const vigil = await startServer(
+      'vigil-org',
+      { ...env, ...(redisUrl ? { [TARGET_ENV.redis]: redisUrl } : {}) },
+      vigilNodeArgs(process.env),
+    );
     children.push(vigil);
     const headers = vigil.request.headers ?? {};
     const token = (headers.authorization ?? '').replace(/^Bearer /, '');
@@ -209,7 +217,7 @@ export async function runMixed(settings: MixedSettings, progress: (line: string)
       trials.set(child, []);
     }
     const deadline = started + settings.budgetSeconds * 1000;
-    for (let progressed = true; progressed && performance.now() < deadline; ) {
+    for (let progressed = true; progressed && performance.now() < deadline;) {
       progressed = false;
       for (const child of [reference, vigil]) {
         const search = searches.get(child)!;
@@ -229,7 +237,11 @@ export async function runMixed(settings: MixedSettings, progress: (line: string)
         );
       }
     }
-    const out = (child: ServerChild): MixedTarget => ({ target: child.target, bestRate: searches.get(child)!.best, trials: trials.get(child)! });
+    const out = (child: ServerChild): MixedTarget => ({
+      target: child.target,
+      bestRate: searches.get(child)!.best,
+      trials: trials.get(child)!,
+    });
     const ref = out(reference);
     const vig = out(vigil);
     const ratio = ref.bestRate > 0 ? Math.round((vig.bestRate / ref.bestRate) * 10_000) / 10_000 : 0;

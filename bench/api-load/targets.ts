@@ -117,21 +117,33 @@ async function scopedToken(app: Injectable): Promise<string> {
 }
 
 export async function startBareOrg(): Promise<StartedTarget> {
-  const [{ default: Fastify }, { default: pino }, { loadConfig }, { createDatabase }, { todayIn, parseDate }, org, schemas, timeline, cams, leases, audit, treeJsonModule] =
-    await Promise.all([
-      import('fastify'),
-      import('pino'),
-      import('../../src/config.js'),
-      import('../../src/platform/db/database.js'),
-      import('../../src/platform/dates.js'),
-      import('../../src/modules/org-units/org-units.repo.js'),
-      import('../../src/modules/org-units/org-units.schemas.js'),
-      import('../../src/modules/org-units/timeline.js'),
-      import('../../src/modules/cameras/cameras.repo.js'),
-      import('../../src/modules/cameras/runtime/leases.repo.js'),
-      import('../../src/platform/audit.js'),
-      import('../../src/modules/org-units/tree-json.js'),
-    ]);
+  const [
+    { default: Fastify },
+    { default: pino },
+    { loadConfig },
+    { createDatabase },
+    { todayIn, parseDate },
+    org,
+    schemas,
+    timeline,
+    cams,
+    leases,
+    audit,
+    treeJsonModule,
+  ] = await Promise.all([
+    import('fastify'),
+    import('pino'),
+    import('../../src/config.js'),
+    import('../../src/platform/db/database.js'),
+    import('../../src/platform/dates.js'),
+    import('../../src/modules/org-units/org-units.repo.js'),
+    import('../../src/modules/org-units/org-units.schemas.js'),
+    import('../../src/modules/org-units/timeline.js'),
+    import('../../src/modules/cameras/cameras.repo.js'),
+    import('../../src/modules/cameras/runtime/leases.repo.js'),
+    import('../../src/platform/audit.js'),
+    import('../../src/modules/org-units/tree-json.js'),
+  ]);
   const { orgRepo } = org;
   const { config } = loadConfig({ DATABASE_URL: env(TARGET_ENV.database) });
   const database = await createDatabase({
@@ -176,39 +188,42 @@ export async function startBareOrg(): Promise<StartedTarget> {
     },
   );
 
-  app.get<{ Params: { code: string }; Querystring: { asOf?: string; depth?: string } }>(`${ORG_BASE}/:code/tree`, async (request, reply) => {
-    const { code } = request.params;
-    const date = request.query.asOf ?? today();
-    const depth = request.query.depth === undefined ? config.org.maxDepth : Number(request.query.depth);
-    const rows = await orgRepo.treeAt(db, code, date, depth);
-    const byCode = new Map<string, (typeof rows)[number]>();
-    const children = new Map<string, (typeof rows)[number][]>();
-    for (const row of rows) {
-      if (byCode.has(row.code)) continue;
-      byCode.set(row.code, row);
-      if (row.parentCode !== null) children.set(row.parentCode, [...(children.get(row.parentCode) ?? []), row]);
-    }
-    const root = byCode.get(code);
-    if (!root) return reply.code(404).send({ code: 'ORG_UNIT_NOT_FOUND' });
-    const above = root.parentCode === null ? undefined : (await orgRepo.pathsAt(db, [code], date)).get(code);
-    const levels = new Map([[root, 1]]);
-    const json = treeJsonModule.treeJson(
-      {
-        root,
-        codePath: above?.codePath ?? [code],
-        namePath: above?.namePath ?? [root.name],
-        childrenOf(row) {
-          const level = levels.get(row)!;
-          const below = level < depth ? (children.get(row.code) ?? []) : [];
-          below.sort((x, y) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
-          for (const child of below) levels.set(child, level + 1);
-          return below;
+  app.get<{ Params: { code: string }; Querystring: { asOf?: string; depth?: string } }>(
+    `${ORG_BASE}/:code/tree`,
+    async (request, reply) => {
+      const { code } = request.params;
+      const date = request.query.asOf ?? today();
+      const depth = request.query.depth === undefined ? config.org.maxDepth : Number(request.query.depth);
+      const rows = await orgRepo.treeAt(db, code, date, depth);
+      const byCode = new Map<string, (typeof rows)[number]>();
+      const children = new Map<string, (typeof rows)[number][]>();
+      for (const row of rows) {
+        if (byCode.has(row.code)) continue;
+        byCode.set(row.code, row);
+        if (row.parentCode !== null) children.set(row.parentCode, [...(children.get(row.parentCode) ?? []), row]);
+      }
+      const root = byCode.get(code);
+      if (!root) return reply.code(404).send({ code: 'ORG_UNIT_NOT_FOUND' });
+      const above = root.parentCode === null ? undefined : (await orgRepo.pathsAt(db, [code], date)).get(code);
+      const levels = new Map([[root, 1]]);
+      const json = treeJsonModule.treeJson(
+        {
+          root,
+          codePath: above?.codePath ?? [code],
+          namePath: above?.namePath ?? [root.name],
+          childrenOf(row) {
+            const level = levels.get(row)!;
+            const below = level < depth ? (children.get(row.code) ?? []) : [];
+            below.sort((x, y) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
+            for (const child of below) levels.set(child, level + 1);
+            return below;
+          },
         },
-      },
-      rows.length,
-    );
-    return reply.type('application/json; charset=utf-8').send(json);
-  });
+        rows.length,
+      );
+      return reply.type('application/json; charset=utf-8').send(json);
+    },
+  );
 
   app.post<{ Params: { code: string }; Body: { effectiveDate: string; name?: string; changeReason?: string } }>(
     `${ORG_BASE}/:code/versions`,
