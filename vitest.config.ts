@@ -45,7 +45,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'web/src/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: dbTests,
           // Short: a unit test that needs longer says so itself (a heavy fixture), or is not one.
           testTimeout: 15_000,

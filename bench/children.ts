@@ -109,8 +109,9 @@ export function spawnBenchChild(
   return child;
 }
 
-export async function startServer(target: TargetName): Promise<ServerChild> {
-  const child = spawnBenchChild(SERVER_ENTRY, [target]);
+/** Starts a target in a child; `env` is added to the child's environment (a database to use, say). */
+export async function startServer(target: TargetName, env?: Record<string, string>, nodeArgs?: readonly string[]): Promise<ServerChild> {
+  const child = spawnBenchChild(SERVER_ENTRY, [target], { ...(env ? { env } : {}), ...(nodeArgs ? { nodeArgs } : {}) });
 
   try {
     const ready = await nextMessage(child, 'ready', START_TIMEOUT_MS, `starting ${target}`);

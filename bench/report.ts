@@ -180,6 +180,7 @@ export function formatScenario(result: ScenarioResult): string {
 
 /** Results outside the throughput scenarios (the org-units and cameras benchmarks), added under their own keys. */
 export interface ExtraResults {
+  mixedLoad?: { ok: boolean };
   orgUnits?: { ok: boolean };
   cameras?: { ok: boolean };
   events?: { ok: boolean };
@@ -198,6 +199,7 @@ export function writeResults(
   mkdirSync(path.dirname(file), { recursive: true });
   const ok =
     results.every((r) => r.problems.length === 0) &&
+    (extra.mixedLoad?.ok ?? true) &&
     (extra.orgUnits?.ok ?? true) &&
     (extra.cameras?.ok ?? true) &&
     (extra.events?.ok ?? true) &&
@@ -210,6 +212,7 @@ export function writeResults(
     settings,
     ok,
     scenarios: results,
+    ...(extra.mixedLoad ? { mixedLoad: extra.mixedLoad } : {}),
     ...(extra.orgUnits ? { orgUnits: extra.orgUnits } : {}),
     ...(extra.cameras ? { cameras: extra.cameras } : {}),
     ...(extra.events ? { events: extra.events } : {}),

@@ -17,9 +17,16 @@ import type { EventsResult } from './events/index.js';
 import type { AlertsResult } from './alerts/index.js';
 import type { WebResult } from './web/index.js';
 import type { StartupResult } from './startup/index.js';
+import type { MixedResult } from './api-load/mixed.js';
+import type * as MixedModule from './api-load/mixed.js';
+import { readMixedSettings } from './api-load/settings.js';
 import { scenarios } from './scenarios.js';
 import type { Scenario } from './scenarios.js';
 import type { RequestSpec } from './targets.js';
+import { apiLoadUnits, vigilNodeArgs } from './api-load/settings.js';
+import type { PreparedDatabase } from './api-load/database.js';
+import { TARGET_ENV } from './api-load/targets.js';
+import { describeUrl } from './org-units/settings.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 /** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units/). */
@@ -34,6 +41,8 @@ const ALERTS = 'alerts';
 const WEB = 'web';
 /** From the command to the answer: npm start, vigil --help, vigil version (see bench/startup/). */
 const STARTUP = 'startup';
+/** The highest fixed arrival rate of a read/write mix, Vigil vs. bare Fastify (see bench/api-load/). */
+const MIXED_LOAD = 'mixed-load';
 
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
   const raw = env[name];
@@ -109,13 +118,34 @@ async function measure(child: ServerChild, settings: Settings, round: number): P
   return { round, warmup, load: result, serverCpu };
 }
 
-async function runScenario(scenario: Scenario, settings: Settings): Promise<ScenarioResult> {
+async function runScenario(scenario: Scenario, settings: Settings): Promise<ScenarioResult | undefined> {
+  let database: PreparedDatabase | undefined;
+  let env: Record<string, string> | undefined;
+  if (scenario.database === 'postgres') {
+    // Loaded only when needed: it brings Vigil's database layer into this process.
+    const { prepareDatabase, readDatabaseSettings } = await import('./api-load/database.js');
+    const dbSettings = readDatabaseSettings(process.env, apiLoadUnits(process.env));
+    progress(`${scenario.name}: preparing a PostgreSQL database with ${dbSettings.units} units at ${describeUrl(dbSettings.url)}`);
+    database = await prepareDatabase(dbSettings);
+    if (!database) {
+      progress(`${scenario.name}: skipped (no PostgreSQL server answers at ${describeUrl(dbSettings.url)})`);
+      return undefined;
+    }
+    // A department: four levels deep, so the read walks a path of four units.
+    const departments = database.codes(4);
+    env = {
+      [TARGET_ENV.database]: database.url,
+      [TARGET_ENV.root]: database.root,
+      [TARGET_ENV.unit]: departments[Math.floor(departments.length / 2)] ?? database.root,
+    };
+  }
   progress(`${scenario.name}: starting ${scenario.baseline} and ${scenario.candidate}`);
   const started: ServerChild[] = [];
   try {
-    const baseline = await startServer(scenario.baseline);
+    const baseline = await startServer(scenario.baseline, env);
     started.push(baseline);
-    const candidate = await startServer(scenario.candidate);
+    // BENCH_API_PROFILE profiles the Vigil child of a database scenario.
+    const candidate = await startServer(scenario.candidate, env, scenario.database ? vigilNodeArgs(process.env) : undefined);
     started.push(candidate);
     await verify(scenario, baseline, candidate);
 
@@ -138,13 +168,14 @@ async function runScenario(scenario: Scenario, settings: Settings): Promise<Scen
     );
   } finally {
     await Promise.all(started.map((child) => child.stop()));
+    await database?.drop();
   }
 }
 
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
   const selected = settings.scenarios ? scenarios.filter((s) => settings.scenarios!.includes(s.name)) : scenarios;
-  const known = [...scenarios.map((s) => s.name), ORG_UNITS, CAMERAS, EVENTS, ALERTS, WEB, STARTUP];
+  const known = [...scenarios.map((s) => s.name), MIXED_LOAD, ORG_UNITS, CAMERAS, EVENTS, ALERTS, WEB, STARTUP];
   const unknown = (settings.scenarios ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   // Loaded only when selected: it brings Vigil into this process.
@@ -160,6 +191,7 @@ async function main(): Promise<number> {
   const webSettings = webModule?.readWebSettings(process.env);
   const startupModule = !settings.scenarios || settings.scenarios.includes(STARTUP) ? await import('./startup/index.js') : undefined;
   const startupSettings = startupModule?.readStartupSettings(process.env);
+  const mixedSettings = !settings.scenarios || settings.scenarios.includes(MIXED_LOAD) ? readMixedSettings(process.env) : undefined;
   installChildCleanup();
 
   const environment = {
@@ -177,7 +209,20 @@ async function main(): Promise<number> {
   }
 
   const results: ScenarioResult[] = [];
-  for (const scenario of selected) results.push(await runScenario(scenario, settings));
+  for (const scenario of selected) {
+    const result = await runScenario(scenario, settings);
+    if (result) results.push(result);
+  }
+  let mixed: MixedResult | undefined;
+  let mixedModule: typeof MixedModule | undefined;
+  if (mixedSettings) {
+    // Loaded only when selected: it brings Vigil's database layer into this process.
+    mixedModule = await import('./api-load/mixed.js');
+    progress(
+      `${MIXED_LOAD}: ${mixedSettings.units} units, budget ${mixedSettings.budgetSeconds} s, ${environment.cpus} CPUs, node ${environment.node}`,
+    );
+    mixed = await mixedModule.runMixed(mixedSettings, progress);
+  }
   let orgUnits: OrgUnitsResult | undefined;
   if (orgModule && orgSettings) {
     progress(`${ORG_UNITS}: ${orgSettings.units} units, ${environment.cpus} CPUs, node ${environment.node}`);
@@ -215,6 +260,7 @@ async function main(): Promise<number> {
     ...(orgUnits ? { orgUnits } : {}),
     ...(cameras ? { cameras } : {}),
     ...(events ? { events } : {}),
+    ...(mixed ? { mixedLoad: mixed } : {}),
   });
 
   const out = [''];
@@ -226,6 +272,7 @@ async function main(): Promise<number> {
       ...results.map((r) => `${formatScenario(r)}\n`),
     );
   }
+  if (mixedModule && mixed) out.push(mixedModule.formatMixed(mixed));
   if (orgModule && orgUnits) out.push(orgModule.formatOrgUnits(orgUnits));
   if (camerasModule && cameras) out.push(camerasModule.formatCameras(cameras), '');
   if (eventsModule && events) out.push(eventsModule.formatEvents(events), '');
@@ -237,6 +284,7 @@ async function main(): Promise<number> {
 
   const failed = [
     ...results.filter((r) => r.problems.length > 0).map((r) => r.name),
+    ...(mixed && !mixed.ok ? [MIXED_LOAD] : []),
     ...(orgUnits && !orgUnits.ok ? [ORG_UNITS] : []),
     ...(cameras && !cameras.ok ? [CAMERAS] : []),
     ...(events && !events.ok ? [EVENTS] : []),

@@ -16,6 +16,11 @@ export interface Scenario {
   goal: Goal;
   /** Whether both targets must answer the very same body (checked once before measuring). */
   sameBody: boolean;
+  /**
+   * 'postgres': both targets run on one fresh PostgreSQL database holding a generated organization
+   * (api-load/database.ts), which the parent prepares before starting them and drops afterwards.
+   */
+  database?: 'postgres';
 }
 
 export const scenarios: Scenario[] = [
@@ -36,5 +41,15 @@ export const scenarios: Scenario[] = [
     candidate: 'vigil-authenticated',
     goal: { minRatio: 0.7, description: '≥ 70% of bare Fastify' },
     sameBody: true,
+  },
+  {
+    name: 'pk-read',
+    description:
+      "GET /api/v1/organization-units/{code} on PostgreSQL: bare Fastify 5 running the repository's SQL on a pool like Vigil's vs. Vigil (bearer JWT of a unit-scoped user, org:read, unit scope check)",
+    baseline: 'bare-org',
+    candidate: 'vigil-org',
+    goal: { minRatio: 0.7, description: '≥ 70% of bare Fastify on the same database' },
+    sameBody: true,
+    database: 'postgres',
   },
 ];

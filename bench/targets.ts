@@ -176,6 +176,9 @@ const startVigilAuthenticated = () =>
 
 export const targets = {
   'bare-fastify': startBareFastify,
+  // The pk-read and mixed-load pair, on the PostgreSQL database the parent prepared (api-load/).
+  'bare-org': () => import('./api-load/targets.js').then((m) => m.startBareOrg()),
+  'vigil-org': () => import('./api-load/targets.js').then((m) => m.startVigilOrg()),
   vigil: startVigilStack,
   'vigil-anonymous': startVigilAnonymous,
   'vigil-authenticated': startVigilAuthenticated,

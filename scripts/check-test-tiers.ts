@@ -40,7 +40,7 @@ function projectsByFile(): Map<string, string[]> {
 
 const problems: string[] = [];
 const byFile = projectsByFile();
-for (const file of [...testFiles('src'), ...testFiles('test')].sort()) {
+for (const file of [...testFiles('src'), ...testFiles('test'), ...testFiles('bench')].sort()) {
   const projects = byFile.get(file) ?? [];
   if (projects.length !== 1) {
     problems.push(`${file}: in ${projects.length === 0 ? 'no test tier' : `${projects.length} tiers (${projects.join(', ')})`}`);

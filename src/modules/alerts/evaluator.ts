@@ -32,7 +32,7 @@ export interface AlertSignals {
 
 /** Today's tree, read before a round opens its transaction (it is cached). */
 export interface OrgView {
-  subtreeOf(roots: readonly string[]): string[];
+  subtreeOf(roots: readonly string[]): readonly string[];
   nameOf(code: string): string | undefined;
 }
 

@@ -53,4 +53,25 @@ describe('scope policy', () => {
     expect(policy.coversAll('all', [])).toBe(true);
     expect(policy.coversAll('all', [null, 'B'])).toBe(true);
   });
+
+  it('makes the set of a subtree once while its source answers the same subtree, and anew when it changes', async () => {
+    // A source that, like the org scope's snapshot, answers the same array for the same roots until the tree changes.
+    let subtree: readonly string[] = Object.freeze(['A', 'A1']);
+    let asked = 0;
+    const cached = createScopePolicy({
+      subtreeOf: () => {
+        asked++;
+        return Promise.resolve(subtree);
+      },
+    });
+    const operatorOnA = principal({ role: 'operator', orgUnitCode: 'A' });
+    const first = await cached.reach(operatorOnA, 'cameras:read');
+    expect(await cached.reach(operatorOnA, 'cameras:control')).toBe(first);
+    expect(asked).toBe(2);
+    subtree = Object.freeze(['A', 'A1', 'A2']);
+    const after = await cached.reach(operatorOnA, 'cameras:read');
+    expect(after).not.toBe(first);
+    expect(after).toEqual(new Set(['A', 'A1', 'A2']));
+    expect(cached.covers(after, 'A2')).toBe(true);
+  });
 });

@@ -48,11 +48,23 @@ export function createScopePolicy(deps: {
 }): ScopePolicy {
   const covers = (reach: Reach, unit: string | null) => reach === 'all' || (unit !== null && reach.has(unit));
 
+  // The set made of a subtree, by the subtree's array: a source that answers the same array for the
+  // same roots (the org scope's snapshot does, until the tree changes) gets the same set, instead of a
+  // new one of every unit in the grants' subtrees on every request.
+  const sets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
   async function reach(principal: Principal, permission: Permission): Promise<Reach> {
     const grants = principal.grants.filter((g) => ROLE_PERMISSIONS[g.role].has(permission));
     if (grants.some((g) => g.orgUnitCode === null)) return 'all';
     const roots = [...new Set(grants.map((g) => g.orgUnitCode!))];
-    return roots.length === 0 ? new Set() : new Set(await deps.subtreeOf(roots));
+    if (roots.length === 0) return new Set();
+    const subtree = await deps.subtreeOf(roots);
+    let set = sets.get(subtree);
+    if (set === undefined) {
+      set = new Set(subtree);
+      sets.set(subtree, set);
+    }
+    return set;
   }
 
   return {

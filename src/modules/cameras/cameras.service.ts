@@ -532,9 +532,9 @@ export function createCameraService(deps: CameraServiceDeps) {
 
     async status(caller: CameraCaller, id: string): Promise<CameraStatus> {
       const { actor } = caller;
-      await visible(caller, id);
+      // The row the scope check read: reading it again would only answer the same a moment later.
+      const row = await visible(caller, id);
       return counted('status', async () => {
-        const row = await load(id);
         const [status] = await statusesOf([row]);
         viewed(actor, 'view_status', [row]);
         return status!;

@@ -97,6 +97,16 @@ function shape(timeline: Timeline): string {
   return JSON.stringify(segments);
 }
 
+/**
+ * What the scope map of `date` (orgRepo.scopeTreeOn) holds of a unit with this timeline: the parent
+ * and name of its first version not ended by then (in force that day, or the first one to come);
+ * undefined when it has none. Two timelines with the same entry leave that map as it was.
+ */
+export function scopeEntry(timeline: Timeline, date: string): string | undefined {
+  const v = timeline.find((version) => version.to === null || version.to > date);
+  return v === undefined ? undefined : JSON.stringify([v.parentCode, v.name]);
+}
+
 /** Siblings in a tree: by sort order, then code. */
 const bySortOrder = (x: TreeJsonRow, y: TreeJsonRow) => x.sortOrder - y.sortOrder || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0);
 
@@ -132,12 +142,21 @@ export function createOrgService(deps: OrgServiceDeps) {
     };
   }
 
-  /** Runs a write and tells the scope cache when it committed. */
-  async function written<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write and tells the scope cache when it committed, unless `keepsScope` (asked after the
+   * commit) says that the write left today's tree as the cache holds it.
+   */
+  async function written<T>(work: () => Promise<T>, keepsScope?: () => boolean): Promise<T> {
     const result = await work();
-    deps.onChange();
+    if (!keepsScope?.()) deps.onChange();
     return result;
   }
+
+  /** Whether a unit's new timeline leaves the scope map of today (scope.ts) as it was: see `scopeEntry`. */
+  const sameScopeToday = (before: Timeline, after: Timeline) => {
+    const date = today();
+    return scopeEntry(before, date) === scopeEntry(after, date);
+  };
 
   /** Locks the unit, checks If-Match, and loads its timeline. */
   async function open(tx: Kysely<Schema>, code: string, ifMatch: number | undefined) {
@@ -276,25 +295,29 @@ export function createOrgService(deps: OrgServiceDeps) {
       checkFields(input);
       const from = parseDate(input.effectiveDate, 'effectiveDate');
       const { effectiveDate: _d, changeReason, ...fields } = input;
-      return written(() =>
-        db.transaction().execute(async (tx) => {
-          const { timeline } = await open(tx, code, ifMatch);
-          const next = insertVersion(code, timeline, from, fields, meta(actor, changeReason));
-          await checkStructure(tx, code, timeline, next);
-          const revision = await store(tx, code, next);
-          const before = versionAt(timeline, from) ?? timeline[0]!;
-          await audit.write(
-            tx,
-            event(
-              actor,
-              'org_unit.version_create',
-              code,
-              versionView(code, before, revision - 1),
-              versionView(code, versionAt(next, from)!, revision),
-            ),
-          );
-          return view(code, from, tx);
-        }),
+      let stored: { before: Timeline; after: Timeline } | undefined;
+      return written(
+        () =>
+          db.transaction().execute(async (tx) => {
+            const { timeline } = await open(tx, code, ifMatch);
+            const next = insertVersion(code, timeline, from, fields, meta(actor, changeReason));
+            stored = { before: timeline, after: next };
+            await checkStructure(tx, code, timeline, next);
+            const revision = await store(tx, code, next);
+            const before = versionAt(timeline, from) ?? timeline[0]!;
+            await audit.write(
+              tx,
+              event(
+                actor,
+                'org_unit.version_create',
+                code,
+                versionView(code, before, revision - 1),
+                versionView(code, versionAt(next, from)!, revision),
+              ),
+            );
+            return view(code, from, tx);
+          }),
+        () => stored !== undefined && sameScopeToday(stored.before, stored.after),
       );
     },
 
@@ -310,23 +333,27 @@ export function createOrgService(deps: OrgServiceDeps) {
       checkFields(input);
       const from = parseDate(effectiveDate, 'effectiveDate');
       const { changeReason, ...fields } = input;
-      return written(() =>
-        db.transaction().execute(async (tx) => {
-          const { timeline } = await open(tx, code, ifMatch);
-          const next = correctVersion(code, timeline, from, fields, meta(actor, changeReason));
-          await checkStructure(tx, code, timeline, next);
-          const revision = await store(tx, code, next);
-          const before = versionAt(timeline, from)!;
-          const after = versionAt(next, from)!;
-          await audit.write(
-            tx,
-            event(actor, 'org_unit.version_update', code, versionView(code, before, revision - 1), {
-              ...versionView(code, after, revision),
-              changes: diff(before, after),
-            }),
-          );
-          return view(code, from, tx);
-        }),
+      let stored: { before: Timeline; after: Timeline } | undefined;
+      return written(
+        () =>
+          db.transaction().execute(async (tx) => {
+            const { timeline } = await open(tx, code, ifMatch);
+            const next = correctVersion(code, timeline, from, fields, meta(actor, changeReason));
+            stored = { before: timeline, after: next };
+            await checkStructure(tx, code, timeline, next);
+            const revision = await store(tx, code, next);
+            const before = versionAt(timeline, from)!;
+            const after = versionAt(next, from)!;
+            await audit.write(
+              tx,
+              event(actor, 'org_unit.version_update', code, versionView(code, before, revision - 1), {
+                ...versionView(code, after, revision),
+                changes: diff(before, after),
+              }),
+            );
+            return view(code, from, tx);
+          }),
+        () => stored !== undefined && sameScopeToday(stored.before, stored.after),
       );
     },
 

@@ -87,14 +87,18 @@ describe('org scope on the database', () => {
     expect(snapshot.isWithin('S1', 'ROOT')).toBe(true);
     expect(snapshot.has('GONE')).toBe(false);
     expect(snapshot.has('LATER')).toBe(true);
-    expect(snapshot.subtreeOf(['R1']).sort()).toEqual(['LATER', 'R1', 'S1']);
+    expect([...snapshot.subtreeOf(['R1'])].sort()).toEqual(['LATER', 'R1', 'S1']);
+    // Asked again, the snapshot answers the subtree it made, which no caller can change.
+    expect(snapshot.subtreeOf(['R1'])).toBe(snapshot.subtreeOf(['R1']));
+    expect(Object.isFrozen(snapshot.subtreeOf(['R1']))).toBe(true);
+    expect([...snapshot.subtreeOf(['R1', 'R2'])].sort()).toEqual(['LATER', 'R1', 'R2', 'S1']);
     expect(await scope.snapshot()).toBe(snapshot);
 
     today = '2026-06-02';
     snapshot = await scope.snapshot();
     expect(snapshot.date).toBe('2026-06-02');
     expect(snapshot.isWithin('S1', 'R2')).toBe(true);
-    expect(snapshot.subtreeOf(['R1']).sort()).toEqual(['LATER', 'R1']);
+    expect([...snapshot.subtreeOf(['R1'])].sort()).toEqual(['LATER', 'R1']);
 
     await orgRepo.replaceTimeline(db, 'LATER', [version('2026-07-01', null, 'R2')]);
     expect((await scope.snapshot()).isWithin('LATER', 'R1')).toBe(true);

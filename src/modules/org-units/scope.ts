@@ -7,6 +7,8 @@ import type { Schema } from '../../platform/db/schema.js';
 import { orgRepo } from './org-units.repo.js';
 
 const MAX_AGE_MS = 60_000;
+/** Subtrees a snapshot keeps, by roots: one per distinct set of grants asking, within a snapshot's life. */
+const SUBTREES_KEPT = 256;
 export const ORG_CHANGED_CHANNEL = 'org-units.changed';
 
 export interface OrgSnapshot {
@@ -14,8 +16,12 @@ export interface OrgSnapshot {
   /** Whether the unit is in force today or scheduled to start later. */
   has(code: string): boolean;
   isWithin(x: string, y: string): boolean;
-  /** Every unit inside any of `roots` (the roots included). */
-  subtreeOf(roots: readonly string[]): string[];
+  /**
+   * Every unit inside any of `roots` (the roots included). Kept in the snapshot (which never
+   * changes): asked again with the same roots, it answers the same frozen array, so that scope
+   * checks on every request neither walk the tree nor copy it again.
+   */
+  subtreeOf(roots: readonly string[]): readonly string[];
   /** The unit's name today (or in its first future version); undefined for an unknown code. */
   nameOf(code: string): string | undefined;
 }
@@ -32,6 +38,7 @@ export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; 
     const names = new Map(rows.map((r) => [r.code, r.name]));
     const children = new Map<string, string[]>();
     for (const [code, parent] of parents) if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), code]);
+    const subtrees = new Map<string, readonly string[]>();
     return {
       date,
       has: (code) => parents.has(code),
@@ -45,6 +52,9 @@ export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; 
         return false;
       },
       subtreeOf(roots) {
+        const key = roots.join('\n');
+        const known = subtrees.get(key);
+        if (known) return known;
         // A granted code is covered even when it names no unit today (a removed or a mistyped one):
         // "that unit and its subtree", like isWithin(x, x).
         const seen = new Set<string>();
@@ -55,7 +65,10 @@ export function createOrgScope(deps: { db: Kysely<Schema>; today: () => string; 
           seen.add(code);
           queue.push(...(children.get(code) ?? []));
         }
-        return [...seen];
+        const subtree = Object.freeze([...seen]);
+        if (subtrees.size >= SUBTREES_KEPT) subtrees.delete(subtrees.keys().next().value!);
+        subtrees.set(key, subtree);
+        return subtree;
       },
     };
   }
