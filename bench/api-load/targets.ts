@@ -40,8 +40,7 @@ const unitRequest = (headers?: Record<string, string>): RequestSpec => ({
 });
 
 export async function startVigilOrg(): Promise<StartedTarget> {
-  const [{ default: pino }, { loadConfig }, { startVigil }, { createLogger }] = await Promise.all([
-    import('pino'),
+  const [{ loadConfig }, { startVigil }, { createLogger, logDestination }] = await Promise.all([
     import('../../src/config.js'),
     import('../../src/main.js'),
     import('../../src/platform/log.js'),
@@ -67,7 +66,7 @@ export async function startVigilOrg(): Promise<StartedTarget> {
       // One token for the whole run, however long the rate search takes.
       VIGIL_ACCESS_TOKEN_TTL_S: '86400',
     });
-    const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+    const log = createLogger({ level: 'info', destination: logDestination('/dev/null') });
     const running = await startVigil(config, { log });
     const close = async () => {
       await running.shutdown('benchmark finished');
