@@ -279,11 +279,11 @@ export const orgRepo = {
    * `code` all the same. Each row carries its plain fields as JSON text (tree-json.ts), which
    * PostgreSQL writes faster than JavaScript would parse and write them again.
    */
-  async treeAt(db: Db, code: string, date: string, depth: number): Promise<TreeJsonRow[]> {
+  async treeAt(db: Db, code: string, date: string, depth: number): Promise<{ rows: TreeJsonRow[]; stamp: string | null }> {
     const stored = (alias: string) =>
       sql.raw(`${alias}.code, ${alias}.name, ${alias}.unit_type, ${alias}.parent_code, ${alias}.status, ${alias}.sort_order,
                ${alias}.description, ${alias}.attributes, ${alias}.effective_from, ${alias}.effective_to, ${alias}.change_reason`);
-    const { rows } = await sql<TreeJsonRow>`
+    const { rows } = await sql<TreeJsonRow & { stamp: string }>`
       with recursive whole(yes) as (
         select ${depth}::int > 2
            and exists (select 1 from org_unit_versions r where r.code = ${code} and r.valid @> ${date}::date and r.parent_code is null)
@@ -298,7 +298,7 @@ export const orgRepo = {
       )
       select x.code, x.parent_code as "parentCode", x.name, x.sort_order as "sortOrder", left(row_to_json(h)::text, -1) as head,
              x.attributes, x.effective_from::text as "from", x.effective_to::text as "to",
-             to_json(x.change_reason)::text as "changeReasonJson", x.revision
+             to_json(x.change_reason)::text as "changeReasonJson", x.revision, s.stamp
       from (
         select ${stored('down')}, (select u.revision from org_units u where u.code = down.code) as revision from down
         union all
@@ -307,11 +307,19 @@ export const orgRepo = {
       ) x
       cross join lateral (
         select x.code, x.name, x.unit_type as "unitType", x.parent_code as "parentCode", x.status, x.sort_order as "sortOrder", x.description
-      ) h`.execute(db);
+      ) h
+      -- The tree's stamp, read in the same snapshot as the tree.
+      cross join (select stamp::text as stamp from org_tree_stamp) s`.execute(db);
     for (const row of rows) {
       if (typeof row.attributes === 'string') row.attributes = JSON.parse(row.attributes) as Record<string, unknown>;
     }
-    return rows;
+    return { rows, stamp: rows[0]?.stamp ?? null };
+  },
+
+  /** The org tree's stamp (migration 0014): it changes in every transaction that writes org units or their versions. */
+  async treeStamp(db: Db): Promise<string> {
+    const { rows } = await sql<{ stamp: string }>`select stamp::text as stamp from org_tree_stamp`.execute(db);
+    return rows[0]!.stamp;
   },
 
   /**
