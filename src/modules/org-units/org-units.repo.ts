@@ -198,6 +198,35 @@ export const orgRepo = {
     return rows.map((r) => ({ ...toVersion(r), revision: r.revision, scheduled: r.scheduled }));
   },
 
+  /**
+   * The version of `code` in force on `date` with its unit's revision, whether later versions exist,
+   * and its code and name paths from the root that day (as `versionsAt` and `pathsAt` give them),
+   * in one query.
+   */
+  async unitAt(db: Db, code: string, date: string) {
+    const { rows } = await sql<VersionRow & { revision: number; scheduled: boolean; code_path: string[]; name_path: string[] }>`
+      with recursive up(code, parent_code, name, hops) as (
+        select v.code, v.parent_code, v.name, 0 from org_unit_versions v where v.code = ${code} and v.valid @> ${date}::date
+        union all
+        select p.code, p.parent_code, p.name, up.hops + 1
+        from org_unit_versions p join up on p.code = up.parent_code and p.valid @> ${date}::date
+        where up.hops < 64
+      )
+      select ${VERSION_COLUMNS}, u.revision, v.effective_to is not null as scheduled,
+             (select array_agg(up.code order by up.hops desc) from up) as code_path,
+             (select array_agg(up.name order by up.hops desc) from up) as name_path
+      from org_unit_versions v join org_units u on u.code = v.code
+      where v.code = ${code} and v.valid @> ${date}::date`.execute(db);
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      ...toVersion(row),
+      revision: row.revision,
+      scheduled: row.scheduled,
+      path: { codePath: row.code_path, namePath: row.name_path } satisfies PathInfo,
+    };
+  },
+
   /** Code and name paths from the root down to each unit, on `date`. */
   async pathsAt(db: Db, codes: readonly string[], date: string): Promise<Map<string, PathInfo>> {
     const paths = new Map<string, PathInfo>();
@@ -277,7 +306,8 @@ export const orgRepo = {
    * is every version in force (every unit's parent is in force on each day of its versions): then
    * they are all read in one scan, cheaper than walking them, and the caller walks the tree from
    * `code` all the same. Each row carries its plain fields as JSON text (tree-json.ts), which
-   * PostgreSQL writes faster than JavaScript would parse and write them again.
+   * PostgreSQL writes faster than JavaScript would parse and write them again. The tree's stamp
+   * (migration 0014) comes with them, read in the same snapshot, for the answers the service keeps.
    */
   async treeAt(db: Db, code: string, date: string, depth: number): Promise<{ rows: TreeJsonRow[]; stamp: string | null }> {
     const stored = (alias: string) =>

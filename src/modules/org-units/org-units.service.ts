@@ -169,10 +169,9 @@ export function createOrgService(deps: OrgServiceDeps) {
   }
 
   async function view(code: string, date: string, executor: Kysely<Schema> = db): Promise<OrgUnit> {
-    const [found] = await orgRepo.versionsAt(executor, [code], date);
+    const found = await orgRepo.unitAt(executor, code, date);
     if (!found) throw (await orgRepo.codeExists(executor, code)) ? OrgErrors.notFound(code, date) : OrgErrors.notFound(code);
-    const paths = await orgRepo.pathsAt(executor, [code], date);
-    return unitView(code, found, found.revision, paths.get(code), found.scheduled);
+    return unitView(code, found, found.revision, found.path, found.scheduled);
   }
 
   /** Suspends or reactivates one unit from `date` on; returns whether it changed. */

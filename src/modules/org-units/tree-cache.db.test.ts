@@ -15,17 +15,18 @@ import type { Schema } from '../../platform/db/schema.js';
 import { createScopePolicy } from '../auth/index.js';
 import { orgRepo } from './org-units.repo.js';
 import { createOrgService } from './org-units.service.js';
-import type { OrgService } from './org-units.service.js';
+import type { OrgCaller, OrgService } from './org-units.service.js';
 import { createOrgScope } from './scope.js';
 
 const TODAY = '2026-03-01';
 /** Audit records are not what this file checks: every call succeeds. */
 const quietAudit = new Proxy({} as Audit, { get: () => () => Promise.resolve() });
-const everyone = {
-  principal: { type: 'user' as const, id: 'x', sessionId: null, grants: [{ role: 'viewer' as const, orgUnitCode: null }] },
-  actor: { type: 'user' as const, id: 'x' },
-};
-const onA = { principal: { ...everyone.principal, grants: [{ role: 'viewer' as const, orgUnitCode: 'A' }] }, actor: everyone.actor };
+const callerOn = (orgUnitCode: string | null, role: 'viewer' | 'admin' = 'viewer'): OrgCaller => ({
+  principal: { type: 'user', id: 'x', sessionId: null, grants: [{ role, orgUnitCode }] },
+  actor: { type: 'user', id: 'x' },
+});
+const everyone = callerOn(null);
+const onA = callerOn('A');
 
 interface Node {
   code: string;
@@ -92,13 +93,7 @@ describe('kept tree answers', () => {
       ['delete', () => sql`delete from org_units where code = 'B'`.execute(db), ['R:R:1', 'A:A:5']],
       [
         'a write through the service',
-        () =>
-          org.addVersion(
-            { ...everyone, principal: { ...everyone.principal, grants: [{ role: 'admin', orgUnitCode: null }] } },
-            'A',
-            { effectiveDate: '2026-02-01', name: 'Ay' },
-            undefined,
-          ),
+        () => org.addVersion(callerOn(null, 'admin'), 'A', { effectiveDate: '2026-02-01', name: 'Ay' }, undefined),
         ['R:R:1', 'A:Ay:6'],
       ],
     ];
