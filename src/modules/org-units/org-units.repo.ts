@@ -328,7 +328,10 @@ export const orgRepo = {
       )
       select x.code, x.parent_code as "parentCode", x.name, x.sort_order as "sortOrder", left(row_to_json(h)::text, -1) as head,
              x.attributes, x.effective_from::text as "from", x.effective_to::text as "to",
-             to_json(x.change_reason)::text as "changeReasonJson", x.revision, s.stamp
+             to_json(x.change_reason)::text as "changeReasonJson", x.revision,
+             -- The tree's stamp, read in the same snapshot as the tree (a scalar subquery: a join
+             -- would multiply the planner's row estimate by the unanalyzed table's and call JIT in).
+             (select t.stamp::text from org_tree_stamp t) as stamp
       from (
         select ${stored('down')}, (select u.revision from org_units u where u.code = down.code) as revision from down
         union all
@@ -337,9 +340,7 @@ export const orgRepo = {
       ) x
       cross join lateral (
         select x.code, x.name, x.unit_type as "unitType", x.parent_code as "parentCode", x.status, x.sort_order as "sortOrder", x.description
-      ) h
-      -- The tree's stamp, read in the same snapshot as the tree.
-      cross join (select stamp::text as stamp from org_tree_stamp) s`.execute(db);
+      ) h`.execute(db);
     for (const row of rows) {
       if (typeof row.attributes === 'string') row.attributes = JSON.parse(row.attributes) as Record<string, unknown>;
     }
