@@ -104,6 +104,7 @@ export async function measureBackend(
         unitRead: [] as number[],
         subtreeRead: [] as number[],
         treeRead: [] as number[],
+        treeReadFirst: [] as number[],
         versionInsert: [] as number[],
         rawTree: [] as number[],
       };
@@ -127,18 +128,22 @@ export async function measureBackend(
        * are checked by counting their nodes in the text, which allocates next to nothing (parsing
        * several MB after each sample would leave garbage for the next one to collect).
        */
-      const treeRead = async (parse: boolean) => {
-        const answer = await timed(() => client.send('GET', `${BASE}/${root}/tree?asOf=${asOf}`));
+      const treeRead = async (parse: boolean, date = asOf) => {
+        const answer = await timed(() => client.send('GET', `${BASE}/${root}/tree?asOf=${date}`));
         if (answer.status !== 200) {
           unexpected(`GET ${root}/tree`, answer);
           return { ms: answer.ms, cpuMs: answer.cpuMs, nodes: undefined };
         }
         const nodes = parse ? flatten(JSON.parse(answer.body) as TreeNode) : undefined;
         const size = nodes ? nodes.size : countNodes(answer.body);
-        if (size !== settings.units) problem(`the API tree as of ${asOf} has ${size} units, expected ${settings.units}`);
-        treeSize.api = size;
+        // Every unit exists from the first day on and none ends: the tree holds them all on any date.
+        if (size !== settings.units) problem(`the API tree as of ${date} has ${size} units, expected ${settings.units}`);
+        if (date === asOf) treeSize.api = size;
         return { ms: answer.ms, cpuMs: answer.cpuMs, nodes };
       };
+      /** Dates after D, each asked once (warm-up included): the process has no tree kept for them. */
+      let firstDates = 0;
+      const firstTreeRead = () => treeRead(false, addDays(asOf, ++firstDates));
       const rawRead = async () => {
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
@@ -148,13 +153,18 @@ export async function measureBackend(
         treeSize.raw = rows.length;
         return { ms, cpuMs: (used.user + used.system) / 1000, rows };
       };
-      progress(`${label}: whole-tree reads, API and raw SQL alternately (${WARMUP.tree} warm-up, ${settings.samples.tree} measured each)`);
+      progress(
+        `${label}: whole-tree reads, API as of D, raw SQL and API as of a new date alternately ` +
+          `(${WARMUP.tree} warm-up, ${settings.samples.tree} measured each)`,
+      );
       for (let i = 0; i < WARMUP.tree; i++) {
         const api = await treeRead(i === 0);
         const raw = await rawRead();
         if (api.nodes) compareTrees(api.nodes, raw.rows, root).forEach(problem);
+        await firstTreeRead();
       }
       const treeTimes: number[] = [];
+      const firstTreeTimes: number[] = [];
       const rawTimes: number[] = [];
       for (let i = 0; i < settings.samples.tree; i++) {
         const api = await treeRead(false);
@@ -163,6 +173,9 @@ export async function measureBackend(
         const raw = await rawRead();
         rawTimes.push(raw.ms);
         cpu.rawTree.push(raw.cpuMs);
+        const first = await firstTreeRead();
+        firstTreeTimes.push(first.ms);
+        cpu.treeReadFirst.push(first.cpuMs);
       }
       if (treeSize.raw !== settings.units)
         problem(`the raw tree query as of ${asOf} returned ${treeSize.raw} rows, expected ${settings.units}`);
@@ -199,6 +212,7 @@ export async function measureBackend(
         unitRead: stats(unitTimes),
         subtreeRead: stats(subtreeTimes),
         treeRead: stats(treeTimes),
+        treeReadFirst: stats(firstTreeTimes),
         versionInsert: stats(insertTimes),
         rawTree: stats(rawTimes),
       };
@@ -207,6 +221,7 @@ export async function measureBackend(
         unitRead: mean(cpu.unitRead),
         subtreeRead: mean(cpu.subtreeRead),
         treeRead: mean(cpu.treeRead),
+        treeReadFirst: mean(cpu.treeReadFirst),
         versionInsert: mean(cpu.versionInsert),
         rawTree: mean(cpu.rawTree),
       };
@@ -227,6 +242,7 @@ export async function measureBackend(
         latencyMs,
         cpuMs,
         treeOverheadRatio: latencyMs.rawTree.p95 > 0 ? round2(latencyMs.treeRead.p95 / latencyMs.rawTree.p95) : 0,
+        firstTreeOverheadRatio: latencyMs.rawTree.p95 > 0 ? round2(latencyMs.treeReadFirst.p95 / latencyMs.rawTree.p95) : 0,
         subtreeToUnitRatio: latencyMs.unitRead.p95 > 0 ? round2(latencyMs.subtreeRead.p95 / latencyMs.unitRead.p95) : 0,
         goals,
         loadAverage: { before: round2(loadBefore), after: round2(os.loadavg()[0]!), cpus: os.cpus().length },

@@ -19,6 +19,7 @@ const MEASURES: { key: MeasureName; label: string }[] = [
   { key: 'unitRead', label: 'one unit     GET /organization-units/{code}?asOf=D' },
   { key: 'subtreeRead', label: 'department   GET /organization-units/{dept}/tree?asOf=D' },
   { key: 'treeRead', label: 'whole tree   GET /organization-units/{root}/tree?asOf=D' },
+  { key: 'treeReadFirst', label: '  1st read   GET /organization-units/{root}/tree?asOf=D+k (new date)' },
   { key: 'versionInsert', label: 'insert       POST /organization-units/{code}/versions' },
   { key: 'rawTree', label: 'raw SQL      the whole tree, one query' },
 ];
@@ -54,7 +55,8 @@ function formatBackend(result: BackendResult, units: number): string {
     '',
     ...table([header, ...rows], [false, true, true, true, true, true, true, false, true, false]).map((l) => `  ${l}`),
     '',
-    `  API tree / raw SQL tree (p95): ${result.treeOverheadRatio.toFixed(2)}×; department / one unit (p95): ${result.subtreeToUnitRatio.toFixed(2)}×`,
+    `  API tree / raw SQL tree (p95): ${result.treeOverheadRatio.toFixed(2)}× (on a new date: ${result.firstTreeOverheadRatio.toFixed(2)}×); ` +
+      `department / one unit (p95): ${result.subtreeToUnitRatio.toFixed(2)}×`,
     '  CPU ms: CPU time of this process (Vigil and the client) per request, mean; PostgreSQL works in its own processes',
     `  load average (1 min) at start / end: ${result.loadAverage.before.toFixed(2)} / ${result.loadAverage.after.toFixed(2)} ` +
       `on ${result.loadAverage.cpus} CPUs`,

@@ -11,7 +11,12 @@ export interface LatencyStats {
   mean: number;
 }
 
-export type MeasureName = 'unitRead' | 'subtreeRead' | 'treeRead' | 'versionInsert' | 'rawTree';
+/**
+ * `treeRead` reads the tree as of D again and again (answered from the tree the process keeps, after
+ * the first); `treeReadFirst` reads it as of another date each time, never asked before (read from
+ * the database and written anew).
+ */
+export type MeasureName = 'unitRead' | 'subtreeRead' | 'treeRead' | 'treeReadFirst' | 'versionInsert' | 'rawTree';
 
 export interface GoalCheck {
   measure: keyof typeof GOALS;
@@ -41,6 +46,8 @@ export interface BackendResult {
   cpuMs: Record<MeasureName, number>;
   /** API tree p95 / raw SQL tree p95. */
   treeOverheadRatio: number;
+  /** API tree p95 on a date not asked before / raw SQL tree p95. */
+  firstTreeOverheadRatio: number;
   /** Subtree read p95 / one-unit read p95. */
   subtreeToUnitRatio: number;
   /** PostgreSQL only: the issue's goals. */

@@ -198,6 +198,35 @@ export const orgRepo = {
     return rows.map((r) => ({ ...toVersion(r), revision: r.revision, scheduled: r.scheduled }));
   },
 
+  /**
+   * The version of `code` in force on `date` with its unit's revision, whether later versions exist,
+   * and its code and name paths from the root that day (as `versionsAt` and `pathsAt` give them),
+   * in one query.
+   */
+  async unitAt(db: Db, code: string, date: string) {
+    const { rows } = await sql<VersionRow & { revision: number; scheduled: boolean; code_path: string[]; name_path: string[] }>`
+      with recursive up(code, parent_code, name, hops) as (
+        select v.code, v.parent_code, v.name, 0 from org_unit_versions v where v.code = ${code} and v.valid @> ${date}::date
+        union all
+        select p.code, p.parent_code, p.name, up.hops + 1
+        from org_unit_versions p join up on p.code = up.parent_code and p.valid @> ${date}::date
+        where up.hops < 64
+      )
+      select ${VERSION_COLUMNS}, u.revision, v.effective_to is not null as scheduled,
+             (select array_agg(up.code order by up.hops desc) from up) as code_path,
+             (select array_agg(up.name order by up.hops desc) from up) as name_path
+      from org_unit_versions v join org_units u on u.code = v.code
+      where v.code = ${code} and v.valid @> ${date}::date`.execute(db);
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      ...toVersion(row),
+      revision: row.revision,
+      scheduled: row.scheduled,
+      path: { codePath: row.code_path, namePath: row.name_path } satisfies PathInfo,
+    };
+  },
+
   /** Code and name paths from the root down to each unit, on `date`. */
   async pathsAt(db: Db, codes: readonly string[], date: string): Promise<Map<string, PathInfo>> {
     const paths = new Map<string, PathInfo>();
@@ -277,13 +306,14 @@ export const orgRepo = {
    * is every version in force (every unit's parent is in force on each day of its versions): then
    * they are all read in one scan, cheaper than walking them, and the caller walks the tree from
    * `code` all the same. Each row carries its plain fields as JSON text (tree-json.ts), which
-   * PostgreSQL writes faster than JavaScript would parse and write them again.
+   * PostgreSQL writes faster than JavaScript would parse and write them again. The tree's stamp
+   * (migration 0014) comes with them, read in the same snapshot, for the answers the service keeps.
    */
-  async treeAt(db: Db, code: string, date: string, depth: number): Promise<TreeJsonRow[]> {
+  async treeAt(db: Db, code: string, date: string, depth: number): Promise<{ rows: TreeJsonRow[]; stamp: string | null }> {
     const stored = (alias: string) =>
       sql.raw(`${alias}.code, ${alias}.name, ${alias}.unit_type, ${alias}.parent_code, ${alias}.status, ${alias}.sort_order,
                ${alias}.description, ${alias}.attributes, ${alias}.effective_from, ${alias}.effective_to, ${alias}.change_reason`);
-    const { rows } = await sql<TreeJsonRow>`
+    const { rows } = await sql<TreeJsonRow & { stamp: string }>`
       with recursive whole(yes) as (
         select ${depth}::int > 2
            and exists (select 1 from org_unit_versions r where r.code = ${code} and r.valid @> ${date}::date and r.parent_code is null)
@@ -298,7 +328,10 @@ export const orgRepo = {
       )
       select x.code, x.parent_code as "parentCode", x.name, x.sort_order as "sortOrder", left(row_to_json(h)::text, -1) as head,
              x.attributes, x.effective_from::text as "from", x.effective_to::text as "to",
-             to_json(x.change_reason)::text as "changeReasonJson", x.revision
+             to_json(x.change_reason)::text as "changeReasonJson", x.revision,
+             -- The tree's stamp, read in the same snapshot as the tree (a scalar subquery: a join
+             -- would multiply the planner's row estimate by the unanalyzed table's and call JIT in).
+             (select t.stamp::text from org_tree_stamp t) as stamp
       from (
         select ${stored('down')}, (select u.revision from org_units u where u.code = down.code) as revision from down
         union all
@@ -311,7 +344,13 @@ export const orgRepo = {
     for (const row of rows) {
       if (typeof row.attributes === 'string') row.attributes = JSON.parse(row.attributes) as Record<string, unknown>;
     }
-    return rows;
+    return { rows, stamp: rows[0]?.stamp ?? null };
+  },
+
+  /** The org tree's stamp (migration 0014): it changes in every transaction that writes org units or their versions. */
+  async treeStamp(db: Db): Promise<string> {
+    const { rows } = await sql<{ stamp: string }>`select stamp::text as stamp from org_tree_stamp`.execute(db);
+    return rows[0]!.stamp;
   },
 
   /**

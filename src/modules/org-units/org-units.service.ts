@@ -14,6 +14,8 @@ import type { PathInfo } from './org-units.repo.js';
 import { orgRepo } from './org-units.repo.js';
 import type { Status, Timeline, Version, VersionFields, VersionMeta } from './timeline.js';
 import { correctVersion, diff, insertVersion, removeVersion, setStatusFrom, toApiVersion, versionAt } from './timeline.js';
+import type { TreeCacheOptions } from './tree-cache.js';
+import { createTreeCache, treeCacheKey } from './tree-cache.js';
 import type { TreeJsonRow } from './tree-json.js';
 import { treeJson } from './tree-json.js';
 import type { Schema } from '../../platform/db/schema.js';
@@ -66,6 +68,8 @@ export interface OrgServiceDeps {
   /** Called after every committed write (drops the scope cache here and in other processes). */
   onChange: () => void;
   now?: () => Date;
+  /** Bounds of the tree answers kept in this process (tree-cache.ts). */
+  treeCache?: TreeCacheOptions;
 }
 
 export function versionView(code: string, v: Version, revision: number): VersionView {
@@ -117,6 +121,7 @@ export type { Actor };
 export function createOrgService(deps: OrgServiceDeps) {
   const { db, audit, policy, unitTypes, maxDepth, today } = deps;
   const now = deps.now ?? (() => new Date());
+  const trees = createTreeCache(deps.treeCache);
 
   function checkFields(fields: FieldsInput): void {
     if (fields.unitType !== undefined && !unitTypes.includes(fields.unitType)) throw OrgErrors.unknownType(fields.unitType, unitTypes);
@@ -183,10 +188,9 @@ export function createOrgService(deps: OrgServiceDeps) {
   }
 
   async function view(code: string, date: string, executor: Kysely<Schema> = db): Promise<OrgUnit> {
-    const [found] = await orgRepo.versionsAt(executor, [code], date);
+    const found = await orgRepo.unitAt(executor, code, date);
     if (!found) throw (await orgRepo.codeExists(executor, code)) ? OrgErrors.notFound(code, date) : OrgErrors.notFound(code);
-    const paths = await orgRepo.pathsAt(executor, [code], date);
-    return unitView(code, found, found.revision, paths.get(code), found.scheduled);
+    return unitView(code, found, found.revision, found.path, found.scheduled);
   }
 
   /** Suspends or reactivates one unit from `date` on; returns whether it changed. */
@@ -485,7 +489,14 @@ export function createOrgService(deps: OrgServiceDeps) {
       const reach = await policy.reach(caller.principal, 'org:read');
       if (!policy.covers(reach, code)) throw OrgErrors.notFound(code);
       const asOf = asOfDate(asOfText);
-      const rows = await orgRepo.treeAt(db, code, asOf, depth);
+      // A caller who sees every unit gets the answer kept for this tree, date and depth, while the
+      // tree's stamp is the one it was read at (tree-cache.ts).
+      const key = reach === 'all' ? treeCacheKey(code, asOf, depth) : undefined;
+      if (key !== undefined && trees.has(key)) {
+        const kept = trees.get(key, await orgRepo.treeStamp(db));
+        if (kept) return kept;
+      }
+      const { rows, stamp } = await orgRepo.treeAt(db, code, asOf, depth);
       // Children by parent; a unit read twice (only through a cycle, which the checks on writes
       // prevent) is kept once, as the walk from the unit would meet it.
       const byCode = new Map<string, TreeJsonRow>();
@@ -505,7 +516,7 @@ export function createOrgService(deps: OrgServiceDeps) {
       const visible = reach === 'all' ? undefined : (unit: TreeJsonRow) => policy.covers(reach, unit.code);
       const levels = new Map<TreeJsonRow, number>([[root, 1]]);
       const none: TreeJsonRow[] = [];
-      return treeJson(
+      const json = treeJson(
         {
           root,
           codePath: above?.codePath ?? [code],
@@ -522,6 +533,8 @@ export function createOrgService(deps: OrgServiceDeps) {
         },
         rows.length,
       );
+      if (key !== undefined && stamp !== null) trees.set(key, stamp, json);
+      return json;
     },
 
     /** What changed in the unit and its subtree between two dates (inclusive), oldest first; only units the caller may see. */
