@@ -160,9 +160,9 @@ export async function startBareOrg(): Promise<StartedTarget> {
 
   /** The unit as the API shows it: the version in force and the paths, read as the service reads them. */
   async function view(code: string, date: string, executor: Kysely<Schema> = db) {
-    const [found] = await orgRepo.versionsAt(executor, [code], date);
+    const found = await orgRepo.unitAt(executor, code, date);
     if (!found) return undefined;
-    const paths = (await orgRepo.pathsAt(executor, [code], date)).get(code);
+    const paths = found.path;
     const codePath = paths?.codePath ?? [code];
     return {
       ...timeline.toApiVersion(code, found),
@@ -193,7 +193,7 @@ export async function startBareOrg(): Promise<StartedTarget> {
       const { code } = request.params;
       const date = request.query.asOf ?? today();
       const depth = request.query.depth === undefined ? config.org.maxDepth : Number(request.query.depth);
-      const rows = await orgRepo.treeAt(db, code, date, depth);
+      const { rows } = await orgRepo.treeAt(db, code, date, depth);
       const byCode = new Map<string, (typeof rows)[number]>();
       const children = new Map<string, (typeof rows)[number][]>();
       for (const row of rows) {
