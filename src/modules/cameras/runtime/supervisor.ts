@@ -9,6 +9,7 @@ import type { Logger } from '../../../platform/log.js';
 import { createSourceGuard } from '../source-guard.js';
 import type { SourceGuard } from '../source-guard.js';
 import type { AttemptGate } from './attempt-gate.js';
+import { FramePool } from './frame-pool.js';
 import type { CameraSource, CameraState, CameraStatus, RuntimeSettings, WorkerHooks } from './worker.js';
 import { CAMERA_STATES, CameraWorker } from './worker.js';
 
@@ -31,7 +32,8 @@ const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === J
 
 export function createSupervisor(deps: SupervisorDeps) {
   const workers = new Map<string, CameraWorker>();
-  const hooks: WorkerHooks = { ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
+  // One pool of frame memory for every worker: one frame per camera, plus the few in flight.
+  const hooks: WorkerHooks = { frames: new FramePool(), ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
   // The watchdog runs while workers may run: from the first one started until stopAll (a supervisor
   // built and never used holds no timer).
   let watchdog: NodeJS.Timeout | undefined;
