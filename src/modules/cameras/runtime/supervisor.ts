@@ -37,6 +37,8 @@ export function createSupervisor(deps: SupervisorDeps) {
   // The watchdog runs while workers may run: from the first one started until stopAll (a supervisor
   // built and never used holds no timer).
   let watchdog: NodeJS.Timeout | undefined;
+  // The workers' clock, read once per tick rather than once per worker.
+  const clock = hooks.now ?? Date.now;
   function watch(): void {
     if (watchdog) return;
     const tickMs = deps.watchdogMs ?? 100;
@@ -45,7 +47,8 @@ export function createSupervisor(deps: SupervisorDeps) {
       // Stalls at every tick; running or degraded about once a second (it is judged over 5 s).
       const judgeRate = (ticks = (ticks + 1) % Math.max(1, Math.round(1_000 / tickMs))) === 0;
       let overdue: CameraWorker[] | undefined;
-      for (const worker of workers.values()) if (worker.checkStall(judgeRate)) (overdue ??= []).push(worker);
+      const now = clock();
+      for (const worker of workers.values()) if (worker.checkStall(judgeRate, now)) (overdue ??= []).push(worker);
       if (overdue !== undefined) {
         const cut = overdue;
         setImmediate(() => {

@@ -259,10 +259,10 @@ export class CameraWorker {
    * enough, and a frame does not judge it), and answers whether the connection
    * brought no new frame for the stall timeout. The watchdog then calls `cutIfStalled` once the
    * event loop has read what was waiting (a late loop must not cut a frame that had arrived).
+   * `now`: the time of this tick, read once for every worker (the same clock as the worker's).
    */
-  checkStall(judgeRate = true): boolean {
+  checkStall(judgeRate = true, now = this.#now()): boolean {
     if (this.#connection === null || this.#lastProgressAt === null) return false;
-    const now = this.#now();
     if (now - this.#lastProgressAt >= this.#stall.timeoutMs()) return true;
     if (judgeRate && (this.#state === 'running' || this.#state === 'degraded')) this.#setState(this.#rateState(now));
     return false;
