@@ -23,7 +23,7 @@ describe('frame pool', () => {
     expect(pool.free).toBe(1);
   });
 
-  it('keeps at most maxFree buffers', () => {
+  it('keeps at most `limit` free buffers', () => {
     const pool = new FramePool(2);
     const frames = [pool.take(100), pool.take(100), pool.take(100)];
     for (const frame of frames) pool.give(frame);

@@ -4,19 +4,26 @@
 // so a handful of buffers in flight serve the whole fleet: one frame's memory per camera, not two
 // (each camera keeping a spare), and no new buffer per frame (at thousands of cameras a new buffer
 // per frame is what drives garbage collection).
+//
+// Frames in flight are few while the process keeps up, and many in a burst (a late event loop, a
+// source that sends frames in bursts: many cameras with a frame cut by the end of a read). Buffers
+// made for a burst are kept for the next one, up to one per camera (`limit`, which the supervisor
+// sets): memory a burst needed once is needed again, and dropping it would make the next burst
+// allocate, and the collector free, thousands of buffers (external memory pressure: full
+// collections). That bound is what a spare per camera used to hold at all times.
 
 /** Room to grow: the next frames of a camera differ in size by a few percent. */
 const HEADROOM = 1.125;
 /** A free buffer is used for a frame that fills at least this share of it. */
 const LEAST_FILL = 2 / 3;
 /** Free buffers looked at for a fit, the most recently given back first. */
-const SEARCH = 16;
+const SEARCH = 32;
 
 export class FramePool {
   readonly #free: ArrayBuffer[] = [];
 
-  /** At most `maxFree` buffers are kept for reuse (the rest is left to the garbage collector). */
-  constructor(private readonly maxFree = 256) {}
+  /** At most `limit` free buffers are kept for reuse (the rest is left to the garbage collector). */
+  constructor(public limit = 64) {}
 
   /** Memory for a frame of `size` bytes. */
   take(size: number): Buffer {
@@ -35,7 +42,7 @@ export class FramePool {
 
   /** Gives back the memory of a frame that `take` made and nothing references any more. */
   give(frame: Buffer): void {
-    if (this.#free.length < this.maxFree && frame.byteOffset === 0) this.#free.push(frame.buffer as ArrayBuffer);
+    if (this.#free.length < this.limit && frame.byteOffset === 0) this.#free.push(frame.buffer as ArrayBuffer);
   }
 
   /** Free buffers held (for tests). */

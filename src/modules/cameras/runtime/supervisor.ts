@@ -32,8 +32,13 @@ const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === J
 
 export function createSupervisor(deps: SupervisorDeps) {
   const workers = new Map<string, CameraWorker>();
-  // One pool of frame memory for every worker: one frame per camera, plus the few in flight.
-  const hooks: WorkerHooks = { frames: new FramePool(), ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
+  // One pool of frame memory for every worker: one frame per camera, plus those in flight, whose
+  // buffers it keeps up to one per camera (frame-pool.ts).
+  const frames = new FramePool();
+  const hooks: WorkerHooks = { frames, ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
+  const sized = () => {
+    frames.limit = Math.max(64, workers.size);
+  };
   // The watchdog runs while workers may run: from the first one started until stopAll (a supervisor
   // built and never used holds no timer).
   let watchdog: NodeJS.Timeout | undefined;
@@ -65,6 +70,7 @@ export function createSupervisor(deps: SupervisorDeps) {
     const worker = new CameraWorker(source, deps.settings, hooks);
     const launchedAt = performance.now();
     workers.set(source.id, worker);
+    sized();
     worker.start().catch((error: unknown) => {
       // A bug in a worker, not a camera's fault: log it against the camera and start it again. A
       // worker that ran for a minute before crashing starts a new series.
@@ -99,6 +105,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       const worker = workers.get(id);
       if (!worker) return false;
       workers.delete(id);
+      sized();
       await worker.stop();
       return true;
     },

@@ -190,7 +190,7 @@ export class CameraWorker {
     private readonly hooks: WorkerHooks,
   ) {
     this.#now = hooks.now ?? Date.now;
-    this.#pool = hooks.frames ?? new FramePool(4);
+    this.#pool = hooks.frames ?? new FramePool(2);
     this.#frozenDetection = frozenDetectionOf(source);
     this.#since = this.#now();
     this.#window = new RateWindow(settings.fpsWindowMs);
