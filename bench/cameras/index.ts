@@ -88,7 +88,11 @@ export async function runCameras(settings: CamerasSettings, progress: (line: str
 }
 
 /** (6) The ingest alone, in alternating rounds with the baseline checkout when one is given. */
-async function runIngest(simUrl: string, settings: CamerasSettings, progress: (line: string) => void): Promise<CamerasResult['ingest']> {
+export async function runIngest(
+  simUrl: string,
+  settings: CamerasSettings,
+  progress: (line: string) => void,
+): Promise<CamerasResult['ingest']> {
   const runs: IngestRun[] = [];
   const common = { steps: settings.ingestSteps, settleSeconds: settings.settleSeconds, windowSeconds: settings.windowSeconds };
   progress(
@@ -103,7 +107,18 @@ async function runIngest(simUrl: string, settings: CamerasSettings, progress: (l
       : (['candidate'] as const);
     for (const label of order) {
       runs.push(
-        await measureIngest(simUrl, { ...common, label, root: label === 'baseline' ? settings.baselineRoot : undefined, round }, progress),
+        await measureIngest(
+          simUrl,
+          {
+            ...common,
+            label,
+            root: label === 'baseline' ? settings.baselineRoot : undefined,
+            round,
+            // The baseline is profiled too: the profiles' names carry the pid, the progress lines say which is which.
+            profileDir: settings.profileDir,
+          },
+          progress,
+        ),
       );
       await sleep(2_000);
     }

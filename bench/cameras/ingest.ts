@@ -64,10 +64,19 @@ export async function measureIngest(
     steps: readonly number[];
     settleSeconds: number;
     windowSeconds: number;
+    /** A directory: the child runs with --cpu-prof into it. */
+    profileDir?: string | undefined;
   },
   progress: (line: string) => void,
 ): Promise<IngestRun> {
-  const child = await startCameraChild('ingest', options.root ? { BENCH_CAMERAS_INGEST_ROOT: options.root } : {}, ['--expose-gc']);
+  const child = await startCameraChild('ingest', options.root ? { BENCH_CAMERAS_INGEST_ROOT: options.root } : {}, [
+    '--expose-gc',
+    ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []),
+  ]);
+  progress(
+    `cameras: ingest ${options.label} (round ${options.round}) in pid ${child.pid}` +
+      (options.profileDir ? `, profiling into ${options.profileDir}` : ''),
+  );
   try {
     for (let i = 0; i < 4; i++) {
       await child.usage(false, true);

@@ -304,7 +304,8 @@ function recoveryLines(result: CamerasResult): string[] {
   return lines;
 }
 
-function ingestLines(result: CamerasResult): string[] {
+/** (6) alone; `ramp` adds the whole of Vigil's figures from (1) when it ran. */
+export function ingestLines(result: Pick<CamerasResult, 'ingest'> & { ramp?: CamerasResult['ramp'] }): string[] {
   const { ingest, ramp } = result;
   const lines = [
     '(6) ingest cost: the camera supervisor and its workers alone in a child process (no database, no API), cameras 1..N at 5 fps; ' +
@@ -342,8 +343,8 @@ function ingestLines(result: CamerasResult): string[] {
       `(goal ≤ ${g.cpuPerFrameUs}): ${g.cpuStatus}; RSS slope ${ingest.memoryPerCameraBytes === null ? '-' : (ingest.memoryPerCameraBytes / 1024).toFixed(1)} KB ` +
       `per camera (goal ≤ ${g.memoryPerCameraBytes / 1024}): ${g.memoryStatus}`,
   );
-  const best = ramp.steps.find((st) => st.cameras === ramp.largestSustained);
-  if (best && ramp.memoryPerCameraBytes !== null) {
+  const best = ramp?.steps.find((st) => st.cameras === ramp.largestSustained);
+  if (ramp && best && ramp.memoryPerCameraBytes !== null) {
     const perFrame = (best.vigilCpu * 1e6) / Math.max(1, best.framesPerSecond);
     lines.push(
       `  whole Vigil (1), at ${thousands.format(best.cameras)} cameras: ${perFrame.toFixed(1)} µs per new frame (goal ≤ ${g.cpuPerFrameUs}): ` +

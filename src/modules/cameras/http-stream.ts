@@ -5,8 +5,9 @@
 // the process spends its time on: V8 runs a full mark-compact several times a second for "external
 // memory pressure" (measured with --trace-gc and perf; see docs/cameras.md).
 //
-// The body reaches `onBody` as a view of the shared buffer that is valid only during the call: keep
-// nothing from it without copying (the MJPEG parser copies what it keeps). Handles a body delimited
+// The body reaches `onBody` as a range of the shared buffer that is valid only during the call: keep
+// nothing from it without copying (the MJPEG parser copies what it keeps). No object is made per
+// read: the range is passed as offsets, down to the parser. Handles a body delimited
 // by Content-Length, by chunked transfer coding, or by the connection closing. Plain http:// only;
 // https:// streams go through node:https.
 import net from 'node:net';
@@ -42,8 +43,8 @@ export interface StreamOptions {
   timeoutMs: number;
   /** The response head; throw to end the stream with that error (a refusal, the wrong type). */
   onResponse(response: StreamResponse): void;
-  /** Body bytes, a view valid only during the call; throw to end the stream with that error. */
-  onBody(bytes: Buffer): void;
+  /** Body bytes: `bytes[start, end)`, valid only during the call (the buffer is shared); throw to end the stream with that error. */
+  onBody(bytes: Buffer, start: number, end: number): void;
 }
 
 type BodyMode = { kind: 'close' } | { kind: 'length'; left: number } | { kind: 'chunked' };
@@ -77,19 +78,35 @@ function bodyMode(response: StreamResponse): BodyMode {
   return { kind: 'close' };
 }
 
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i += 1) HEX[0x30 + i] = i;
+for (let i = 0; i < 6; i += 1) HEX[0x41 + i] = HEX[0x61 + i] = 10 + i;
+const isLineSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0b || byte === 0x0c;
+
 /**
  * Reads the response after the head: hands body bytes to `onBody`, undoing the chunked coding, and
  * says when the body is complete. Separate from the socket so that it can be tested on any splits.
+ * The chunk size lines are read byte by byte, without making strings (a camera's stream is chunked
+ * when its server does not know the length of what it writes: several chunks per frame).
  */
 export class BodyReader {
   private chunk: ChunkState = 'size';
   private left = 0;
+  /** The size line: hex digits read, then 1 after them (spaces, an extension), bytes so far. */
+  private digits = 0;
+  private afterDigits = false;
+  private extension = false;
+  private invalid = false;
+  private lineBytes = 0;
+  /** The line break after a chunk's data: its CR was seen. */
+  private sawCr = false;
   private line = '';
   private done = false;
 
   constructor(
     private readonly mode: BodyMode,
-    private readonly onBody: (bytes: Buffer) => void,
+    /** Body bytes: `bytes[start, end)`, valid only during the call. */
+    private readonly onBody: (bytes: Buffer, start: number, end: number) => void,
   ) {
     if (mode.kind === 'length') this.done = mode.left === 0;
   }
@@ -98,53 +115,99 @@ export class BodyReader {
     return this.done;
   }
 
-  /** Consumes `bytes`; true once the body is complete (what follows it is ignored). */
-  push(bytes: Buffer): boolean {
+  /** Consumes `bytes[start, end)`; true once the body is complete (what follows it is ignored). */
+  push(bytes: Buffer, start = 0, end = bytes.length): boolean {
     const mode = this.mode;
-    if (this.done || bytes.length === 0) return this.done;
+    if (this.done || end <= start) return this.done;
     if (mode.kind === 'close') {
-      this.onBody(bytes);
+      this.onBody(bytes, start, end);
       return false;
     }
     if (mode.kind === 'length') {
-      const n = Math.min(bytes.length, mode.left);
+      const n = Math.min(end - start, mode.left);
       mode.left -= n;
       this.done = mode.left === 0;
-      this.onBody(bytes.subarray(0, n));
+      this.onBody(bytes, start, start + n);
       return this.done;
     }
-    let at = 0;
-    while (at < bytes.length && !this.done) {
-      if (this.chunk === 'data') {
-        const n = Math.min(bytes.length - at, this.left);
-        this.onBody(bytes.subarray(at, at + n));
-        at += n;
-        this.left -= n;
-        if (this.left === 0) this.chunk = 'data-end';
-        continue;
-      }
-      // The size line, the line break after a chunk's data, and the trailer are read line by line.
-      const lf = bytes.indexOf(0x0a, at);
-      const end = lf < 0 ? bytes.length : lf;
-      this.line += bytes.toString('latin1', at, end);
-      at = lf < 0 ? bytes.length : lf + 1;
-      if (this.line.length > MAX_CHUNK_LINE_BYTES) throw new HttpStreamError('BAD_RESPONSE', 'a chunk line is too long');
-      if (lf < 0) break;
-      const line = this.line.replace(/\r$/, '');
-      this.line = '';
-      if (this.chunk === 'data-end') {
-        if (line !== '') throw new HttpStreamError('BAD_RESPONSE', 'no line break after a chunk');
-        this.chunk = 'size';
-      } else if (this.chunk === 'size') {
-        const size = /^([0-9a-fA-F]{1,12})\s*(;.*)?$/.exec(line);
-        if (!size) throw new HttpStreamError('BAD_RESPONSE', `bad chunk size ${JSON.stringify(line.slice(0, 40))}`);
-        this.left = Number.parseInt(size[1]!, 16);
-        this.chunk = this.left === 0 ? 'trailer' : 'data';
-      } else if (line === '') {
-        this.done = true; // the blank line that ends the trailer
+    let at = start;
+    while (at < end && !this.done) {
+      switch (this.chunk) {
+        case 'data': {
+          const n = Math.min(end - at, this.left);
+          this.onBody(bytes, at, at + n);
+          at += n;
+          this.left -= n;
+          if (this.left === 0) {
+            this.chunk = 'data-end';
+            this.sawCr = false;
+          }
+          break;
+        }
+        case 'data-end': {
+          const byte = bytes[at++]!;
+          if (byte === 0x0a) this.chunk = 'size';
+          else if (byte === 0x0d && !this.sawCr) this.sawCr = true;
+          else throw new HttpStreamError('BAD_RESPONSE', 'no line break after a chunk');
+          break;
+        }
+        case 'size':
+          at = this.sizeLine(bytes, at, end);
+          break;
+        case 'trailer': {
+          // Read line by line, as text: once per stream.
+          const lf = bytes.indexOf(0x0a, at);
+          const stop = lf < 0 || lf >= end ? end : lf;
+          this.line += bytes.toString('latin1', at, stop);
+          at = stop === end ? end : stop + 1;
+          if (this.line.length > MAX_CHUNK_LINE_BYTES) throw new HttpStreamError('BAD_RESPONSE', 'a chunk line is too long');
+          if (stop === end) break;
+          if (this.line.replace(/\r$/, '') === '') this.done = true; // the blank line that ends the trailer
+          this.line = '';
+          break;
+        }
       }
     }
     return this.done;
+  }
+
+  /** Reads the size line from `at` (1-12 hex digits, spaces, an optional `;extension`); the offset reached. */
+  private sizeLine(bytes: Buffer, at: number, end: number): number {
+    const from = at;
+    while (at < end) {
+      const byte = bytes[at]!;
+      at += 1;
+      if (byte === 0x0a) {
+        this.lineBytes += at - from;
+        if (this.lineBytes > MAX_CHUNK_LINE_BYTES + 1) throw new HttpStreamError('BAD_RESPONSE', 'a chunk line is too long');
+        if (this.invalid || this.digits === 0) throw this.badSize(bytes, from, at - 1);
+        this.chunk = this.left === 0 ? 'trailer' : 'data';
+        this.digits = 0;
+        this.lineBytes = 0;
+        this.afterDigits = this.extension = false;
+        return at;
+      }
+      // Past an extension or an error, only the line's end matters (an error is told there, as a too long line first).
+      if (this.extension || this.invalid) continue;
+      const digit = HEX[byte]!;
+      if (digit >= 0 && !this.afterDigits && this.digits < 12) {
+        this.digits += 1;
+        this.left = this.left * 16 + digit;
+      } else if (this.digits > 0 && isLineSpace(byte)) {
+        this.afterDigits = true;
+      } else if (this.digits > 0 && byte === 0x3b) {
+        this.extension = true;
+      } else {
+        this.invalid = true;
+      }
+    }
+    this.lineBytes += end - from;
+    if (this.lineBytes > MAX_CHUNK_LINE_BYTES) throw new HttpStreamError('BAD_RESPONSE', 'a chunk line is too long');
+    return end;
+  }
+
+  private badSize(bytes: Buffer, from: number, at: number): HttpStreamError {
+    return new HttpStreamError('BAD_RESPONSE', `bad chunk size ${JSON.stringify(bytes.toString('latin1', from, Math.min(at, from + 40)))}`);
   }
 }
 
@@ -173,13 +236,13 @@ export function streamGet(options: StreamOptions): Promise<void> {
       port: Number(url.port || 80),
       onread: {
         buffer: SHARED,
-        callback: (nread: number, buffer: Uint8Array) => {
+        callback: (nread: number) => {
           if (settled) return false;
           try {
-            let bytes = Buffer.from(buffer.buffer, buffer.byteOffset, nread);
+            // The read is SHARED[0, nread): handed on as a range, without a Buffer object per read.
             if (head !== null) {
               // The head is small: it is collected in memory of its own until the blank line.
-              const seen: Buffer = Buffer.concat([head, bytes]);
+              const seen: Buffer = Buffer.concat([head, SHARED.subarray(0, nread)]);
               const blank = headEnd(seen);
               if (blank === null) {
                 if (seen.length > MAX_HEAD_BYTES) throw new HttpStreamError('BAD_RESPONSE', `a response head over ${MAX_HEAD_BYTES} bytes`);
@@ -190,14 +253,14 @@ export function streamGet(options: StreamOptions): Promise<void> {
               const response = parseHead(seen.toString('latin1', 0, blank.at));
               socket.setTimeout(0);
               options.onResponse(response);
-              body = new BodyReader(bodyMode(response), (chunk) => options.onBody(chunk));
-              bytes = seen.subarray(blank.after);
-              if (body.complete) {
+              body = new BodyReader(bodyMode(response), (bytes, start, end) => options.onBody(bytes, start, end));
+              if (body.complete || body.push(seen, blank.after, seen.length)) {
                 finish();
                 return false;
               }
+              return true;
             }
-            if (body!.push(bytes)) {
+            if (body!.push(SHARED, 0, nread)) {
               finish();
               return false;
             }

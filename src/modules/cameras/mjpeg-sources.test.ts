@@ -82,8 +82,8 @@ async function read(url: string): Promise<{ frames: Buffer[]; error?: unknown }>
       onResponse: (response) => {
         parser = mjpegParserFor(response.headers);
       },
-      onBody: (bytes) => {
-        frames.push(...parser!.push(bytes));
+      onBody: (bytes, start, end) => {
+        frames.push(...parser!.push(bytes.subarray(start, end)));
       },
     });
     parser?.finish();

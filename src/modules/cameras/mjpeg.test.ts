@@ -73,11 +73,24 @@ function multipart(frames: Buffer[], framing: Framing = {}): Buffer {
   return Buffer.concat(parts);
 }
 
+// What lies around a read in a reused read buffer, made to mislead a parser that looks past the
+// range it was given: boundary lines, part headers, JPEG markers.
+const DECOY = Buffer.from('\r\n--frame\r\nContent-Type: image/jpeg\r\nContent-Length: 3\r\n\r\n\xff\xd8\xff\xd9\n\xff', 'latin1');
+const MARGIN = 96;
+
+/**
+ * Feeds `data` in reads of `sizes()` bytes, the way the camera worker does: each read is a range of
+ * one reused buffer (`write`), with decoys around it, and the buffer is overwritten by the next read.
+ */
 function feed(parser: MjpegParser, data: Buffer, sizes: () => number): Buffer[] {
   const frames: Buffer[] = [];
-  for (let at = 0; at < data.length;) {
-    const size = Math.max(1, sizes());
-    frames.push(...parser.push(data.subarray(at, at + size)));
+  const read = Buffer.alloc(data.length + 2 * MARGIN + 64);
+  for (let at = 0, n = 0; at < data.length; n += 1) {
+    const size = Math.min(Math.max(1, sizes()), data.length - at);
+    const offset = MARGIN + (n % 61);
+    read.fill(DECOY, offset - MARGIN, Math.min(read.length, offset + size + MARGIN));
+    data.copy(read, offset, at, at + size);
+    parser.write(read, offset, offset + size, (frame) => frames.push(frame));
     at += size;
   }
   return frames;

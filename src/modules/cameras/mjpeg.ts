@@ -174,8 +174,16 @@ export interface MjpegParserOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** The least of a chunk added at a time to bytes kept from a push before. */
+/** The least of a chunk added at a time to a JPEG being gathered from pushes before (no Content-Length). */
 const MIN_APPEND_BYTES = 4096;
+/**
+ * The first piece of a chunk added to bytes kept from a push before that are not a JPEG being
+ * gathered (a boundary line or part headers cut by the read): enough for them; it doubles while
+ * the parser makes no progress, and once the kept bytes are used up the rest is parsed in place.
+ */
+const FIRST_PIECE_BYTES = 256;
+/** The parser's own memory, at the least (it grows to what must be gathered). */
+const MIN_KEPT_BYTES = 256;
 const DASHES = 0x2d;
 
 /**
@@ -186,8 +194,10 @@ const DASHES = 0x2d;
  * Frames never share memory with the chunks pushed, and nothing of a chunk is kept after the push
  * returns: a caller may push a view of a buffer it reuses for the next read (http-stream.ts does).
  * A chunk is parsed where it lies; only an incomplete rest (a part's headers cut by the read, a
- * JPEG without Content-Length) is copied, into memory of the parser's own (4 KiB unless a JPEG
- * without Content-Length needs more), for the next push.
+ * JPEG without Content-Length) is copied, into memory of the parser's own (256 bytes unless a JPEG
+ * without Content-Length needs more), for the next push. `write` takes a range of a buffer and
+ * hands each frame to a function: no object is made per call (the camera worker's way);
+ * `push` answers an array.
  */
 export class MjpegParser {
   private readonly maxFrameBytes: number;
@@ -211,6 +221,9 @@ export class MjpegParser {
   /** How many pending bytes, from `start`, are known to hold no delimiter: a boundary search resumes after them. */
   private searched = 0;
 
+  /** Where `write` hands the frames. */
+  private sink: (frame: Buffer) => void = NO_SINK;
+
   private partIsImage = true;
   private frame: Buffer | undefined;
   private filled = 0;
@@ -225,28 +238,45 @@ export class MjpegParser {
   }
 
   push(chunk: Buffer): Buffer[] {
-    if (this.failure) throw this.failure;
     const frames: Buffer[] = [];
+    this.write(chunk, 0, chunk.length, (frame) => frames.push(frame));
+    return frames;
+  }
+
+  /** Parses `chunk[from, to)`, handing each frame completed by it to `onFrame` as it completes. */
+  write(chunk: Buffer, from: number, to: number, onFrame: (frame: Buffer) => void): void {
+    if (this.failure) throw this.failure;
+    this.sink = onFrame;
     try {
-      let rest = chunk;
+      let at = from;
+      let piece = FIRST_PIECE_BYTES;
       for (;;) {
         if (this.start === this.end) {
           // Nothing kept from before: the rest of the chunk is parsed where it lies.
-          this.data = rest;
-          this.start = 0;
-          this.end = rest.length;
-          while (this.step(frames));
+          this.data = chunk;
+          this.start = at;
+          this.end = to;
+          while (this.step());
           break;
         }
         // Bytes kept from before (a line cut by the read, a JPEG being gathered): the chunk is added
         // to them a little at a time, as far as they need it, so that the parser's own memory stays
-        // the size of what must be gathered, not of a read.
-        const room = this.kept.length - (this.end - this.start);
-        const n = Math.min(rest.length, room >= MIN_APPEND_BYTES / 8 ? room : MIN_APPEND_BYTES);
-        this.append(rest.subarray(0, n));
-        rest = rest.subarray(n);
-        while (this.step(frames));
-        if (rest.length === 0) break;
+        // the size of what must be gathered, not of a read, and a part's body goes from the chunk
+        // to its frame rather than through that memory.
+        let n: number;
+        if (this.state === 'body-scan') {
+          const room = this.kept.length - (this.end - this.start);
+          n = Math.min(to - at, room >= MIN_APPEND_BYTES / 8 ? room : MIN_APPEND_BYTES);
+        } else {
+          n = Math.min(to - at, piece);
+        }
+        const before = this.start;
+        const state = this.state;
+        this.append(chunk, at, n);
+        at += n;
+        while (this.step());
+        if (at === to) break;
+        piece = this.start !== before || this.state !== state ? FIRST_PIECE_BYTES : piece * 2;
       }
       this.keepRest();
     } catch (error) {
@@ -257,8 +287,9 @@ export class MjpegParser {
         this.failure = error;
       }
       throw error;
+    } finally {
+      this.sink = NO_SINK;
     }
-    return frames;
   }
 
   /**
@@ -274,22 +305,22 @@ export class MjpegParser {
     }
   }
 
-  /** Appends a chunk to the bytes kept from before (which are in `kept`). */
-  private append(bytes: Buffer): void {
+  /** Appends `chunk[from, from + n)` to the bytes kept from before (which are in `kept`). */
+  private append(chunk: Buffer, from: number, n: number): void {
     const pending = this.end - this.start;
-    if (this.end + bytes.length > this.kept.length) {
-      if (pending + bytes.length <= this.kept.length) {
+    if (this.end + n > this.kept.length) {
+      if (pending + n <= this.kept.length) {
         this.kept.copy(this.kept, 0, this.start, this.end);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(this.kept.length * 2, pending + bytes.length, 4096));
+        const grown = Buffer.allocUnsafe(Math.max(this.kept.length * 2, pending + n, MIN_KEPT_BYTES));
         this.kept.copy(grown, 0, this.start, this.end);
         this.kept = grown;
       }
       this.start = 0;
       this.end = pending;
     }
-    bytes.copy(this.kept, this.end);
-    this.end += bytes.length;
+    chunk.copy(this.kept, this.end, from, from + n);
+    this.end += n;
     this.data = this.kept;
   }
 
@@ -298,7 +329,7 @@ export class MjpegParser {
     if (this.data === this.kept) return;
     const rest = this.end - this.start;
     if (rest > 0) {
-      if (this.kept.length < rest) this.kept = Buffer.allocUnsafe(Math.max(this.kept.length * 2, rest, 4096));
+      if (this.kept.length < rest) this.kept = Buffer.allocUnsafe(Math.max(this.kept.length * 2, rest, MIN_KEPT_BYTES));
       this.data.copy(this.kept, 0, this.start, this.end);
     }
     this.data = this.kept;
@@ -321,7 +352,7 @@ export class MjpegParser {
   }
 
   /** Makes progress on the pending bytes; false when more input is needed. */
-  private step(frames: Buffer[]): boolean {
+  private step(): boolean {
     switch (this.state) {
       case 'body-length': {
         const available = this.end - this.start;
@@ -331,7 +362,7 @@ export class MjpegParser {
         this.data.copy(frame, this.filled, this.start, this.start + n);
         this.filled += n;
         this.consume(n);
-        if (this.filled === frame.length) this.finishLengthFrame(frames);
+        if (this.filled === frame.length) this.finishLengthFrame();
         return true;
       }
       case 'boundary':
@@ -339,7 +370,7 @@ export class MjpegParser {
       case 'headers':
         return this.stepHeaders();
       case 'body-scan':
-        return this.stepScan(frames);
+        return this.stepScan();
       case 'raw':
         return this.stepRaw();
       case 'start':
@@ -408,6 +439,32 @@ export class MjpegParser {
 
   private stepBoundary(): boolean {
     const delimiter = this.delimiter!;
+    if (this.searched === 0) {
+      // The usual case: after a part, a line break or two, then the delimiter. Line breaks are let go
+      // (a delimiter never starts with one), and what follows is compared where it lies.
+      const data = this.data;
+      const end = this.end;
+      let i = this.start;
+      while (i < end && isSpace(data[i])) i += 1;
+      if (i > this.start) this.consume(i - this.start);
+      const available = end - i;
+      const n = Math.min(available, delimiter.length);
+      let same = 0;
+      while (same < n && data[i + same] === delimiter[same]) same += 1;
+      if (same === available) return false; // nothing, or the start of the delimiter: more is needed
+      if (same === delimiter.length) {
+        const lf = indexOfByte(data, LF, i + delimiter.length, Math.min(end, i + MAX_BOUNDARY_LINE_BYTES + 1));
+        if (lf >= 0) {
+          const closing = data[i + delimiter.length] === DASHES && data[i + delimiter.length + 1] === DASHES;
+          this.consume(lf + 1 - this.start);
+          this.searched = 0;
+          this.framing = 'multipart';
+          this.state = closing ? 'done' : 'headers';
+          return true;
+        }
+      }
+      // Anything else (a preamble, a damaged part, a line cut by the read) is searched for below.
+    }
     const pending = this.pending();
     const at = pending.indexOf(delimiter, this.searched);
     if (at < 0) {
@@ -434,8 +491,9 @@ export class MjpegParser {
   private stepHeaders(): boolean {
     const from = this.start;
     const end = this.end;
-    // Searches must not run into what lies past the pending bytes in the parser's own memory.
-    const data = end === this.data.length ? this.data : this.data.subarray(0, end);
+    // Read byte by byte within [start, end): what lies past `end` (the rest of a shared read buffer,
+    // of the parser's own memory) is not input, and no view or string is made for a usual part.
+    const data = this.data;
     if (end - from >= 2 && data[from] === 0xff && data[from + 1] === 0xd8) {
       // Some cameras skip the part headers and put the JPEG right after the boundary line.
       this.beginScan(true);
@@ -443,9 +501,9 @@ export class MjpegParser {
     }
     let lineStart = from;
     let contentLength = -1;
-    let contentType: string | undefined;
+    let isImage = true;
     for (;;) {
-      const lf = data.indexOf(LF, lineStart);
+      const lf = indexOfByte(data, LF, lineStart, end);
       if (lf < 0) {
         if (end - from > MAX_HEADER_BYTES) throw new MjpegError('bad-part', `part headers longer than ${MAX_HEADER_BYTES} bytes`);
         return false;
@@ -463,7 +521,7 @@ export class MjpegParser {
         lineStart = lf + 1;
         break;
       }
-      const colon = data.indexOf(0x3a, lineStart);
+      const colon = indexOfByte(data, 0x3a, lineStart, lineEnd);
       if (colon <= lineStart || colon >= lineEnd) {
         throw new MjpegError(
           'bad-part',
@@ -472,20 +530,18 @@ export class MjpegParser {
       }
       const header = headerName(data, lineStart, colon);
       if (header === CONTENT_LENGTH) {
-        const value = data.toString('latin1', colon + 1, lineEnd).trim();
-        if (!/^\d{1,15}$/.test(value)) throw new MjpegError('bad-part', `bad Content-Length ${JSON.stringify(value.slice(0, 40))}`);
-        contentLength = Number(value);
+        contentLength = decimalValue(data, colon + 1, lineEnd);
+        if (contentLength < 0) {
+          const value = data.toString('latin1', colon + 1, lineEnd).trim();
+          throw new MjpegError('bad-part', `bad Content-Length ${JSON.stringify(value.slice(0, 40))}`);
+        }
       } else if (header === CONTENT_TYPE) {
-        contentType = data
-          .toString('latin1', colon + 1, lineEnd)
-          .trim()
-          .toLowerCase();
+        isImage = isImageType(data, colon + 1, lineEnd);
       }
       lineStart = lf + 1;
     }
     this.consume(lineStart - from);
     // A part that says it is not an image (some cameras interleave text or audio) is skipped, not emitted.
-    const isImage = contentType === undefined || contentType.startsWith('image/');
     if (contentLength < 0) {
       if (isImage) {
         this.beginScan(true);
@@ -504,7 +560,7 @@ export class MjpegParser {
     return true;
   }
 
-  private finishLengthFrame(frames: Buffer[]): void {
+  private finishLengthFrame(): void {
     let frame = this.frame!;
     this.frame = undefined;
     this.state = 'boundary';
@@ -516,7 +572,7 @@ export class MjpegParser {
     let n = frame.length;
     while (n > 2 && isSpace(frame[n - 1])) n -= 1;
     if (n < frame.length && frame[n - 2] === 0xff && frame[n - 1] === 0xd9) frame = frame.subarray(0, n);
-    frames.push(frame);
+    this.sink(frame);
   }
 
   private beginScan(multipart: boolean): void {
@@ -525,7 +581,7 @@ export class MjpegParser {
     this.state = 'body-scan';
   }
 
-  private stepScan(frames: Buffer[]): boolean {
+  private stepScan(): boolean {
     const pending = this.pending();
     if (this.walk.pos === 0 && pending.length >= 2 && (pending[0] !== 0xff || pending[1] !== 0xd8)) {
       throw new MjpegError('not-jpeg', `a part is not a JPEG: it starts with ${describeBytes(pending)}`);
@@ -537,9 +593,9 @@ export class MjpegParser {
       }
       const frame = this.allocate(endAt);
       pending.copy(frame, 0, 0, endAt);
-      frames.push(frame);
       this.consume(endAt);
       this.state = this.multipart ? 'boundary' : 'raw';
+      this.sink(frame);
       return true;
     }
     if (endAt === CORRUPT) {
@@ -564,6 +620,46 @@ export class MjpegParser {
     this.beginScan(false);
     return true;
   }
+}
+
+const NO_SINK = (): void => undefined;
+
+/** `indexOf` within [from, end) (a Buffer's own searches run to its end). */
+function indexOfByte(data: Buffer, byte: number, from: number, end: number): number {
+  for (let i = from; i < end; i += 1) if (data[i] === byte) return i;
+  return -1;
+}
+
+/** What String.prototype.trim takes off a latin1 header value. */
+function isTrimmed(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d) || byte === 0xa0;
+}
+
+/** A header value of 1-15 decimal digits, spaces around them ignored; -1 when it is anything else. */
+function decimalValue(data: Buffer, from: number, to: number): number {
+  while (from < to && isTrimmed(data[from]!)) from += 1;
+  while (to > from && isTrimmed(data[to - 1]!)) to -= 1;
+  if (to === from || to - from > 15) return -1;
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const digit = data[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const IMAGE_ = Buffer.from('image/', 'latin1');
+
+/** Whether a Content-Type value (spaces around it ignored, any case) starts with `image/`. */
+function isImageType(data: Buffer, from: number, to: number): boolean {
+  while (from < to && isTrimmed(data[from]!)) from += 1;
+  if (to - from < IMAGE_.length) return false;
+  for (let i = 0; i < IMAGE_.length; i += 1) {
+    const byte = data[from + i]!;
+    if ((byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) !== IMAGE_[i]) return false;
+  }
+  return true;
 }
 
 const CONTENT_LENGTH = 1;

@@ -9,6 +9,7 @@ import type { Logger } from '../../../platform/log.js';
 import { createSourceGuard } from '../source-guard.js';
 import type { SourceGuard } from '../source-guard.js';
 import type { AttemptGate } from './attempt-gate.js';
+import { FramePool } from './frame-pool.js';
 import type { CameraSource, CameraState, CameraStatus, RuntimeSettings, WorkerHooks } from './worker.js';
 import { CAMERA_STATES, CameraWorker } from './worker.js';
 
@@ -31,10 +32,18 @@ const sameSource = (a: CameraSource, b: CameraSource) => JSON.stringify(a) === J
 
 export function createSupervisor(deps: SupervisorDeps) {
   const workers = new Map<string, CameraWorker>();
-  const hooks: WorkerHooks = { ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
+  // One pool of frame memory for every worker: one frame per camera, plus those in flight, whose
+  // buffers it keeps up to one per camera (frame-pool.ts).
+  const frames = new FramePool();
+  const hooks: WorkerHooks = { frames, ...deps.hooks, gate: deps.gate, guard: deps.guard ?? createSourceGuard() };
+  const sized = () => {
+    frames.limit = Math.max(64, workers.size);
+  };
   // The watchdog runs while workers may run: from the first one started until stopAll (a supervisor
   // built and never used holds no timer).
   let watchdog: NodeJS.Timeout | undefined;
+  // The workers' clock, read once per tick rather than once per worker.
+  const clock = hooks.now ?? Date.now;
   function watch(): void {
     if (watchdog) return;
     const tickMs = deps.watchdogMs ?? 100;
@@ -43,7 +52,8 @@ export function createSupervisor(deps: SupervisorDeps) {
       // Stalls at every tick; running or degraded about once a second (it is judged over 5 s).
       const judgeRate = (ticks = (ticks + 1) % Math.max(1, Math.round(1_000 / tickMs))) === 0;
       let overdue: CameraWorker[] | undefined;
-      for (const worker of workers.values()) if (worker.checkStall(judgeRate)) (overdue ??= []).push(worker);
+      const now = clock();
+      for (const worker of workers.values()) if (worker.checkStall(judgeRate, now)) (overdue ??= []).push(worker);
       if (overdue !== undefined) {
         const cut = overdue;
         setImmediate(() => {
@@ -60,6 +70,7 @@ export function createSupervisor(deps: SupervisorDeps) {
     const worker = new CameraWorker(source, deps.settings, hooks);
     const launchedAt = performance.now();
     workers.set(source.id, worker);
+    sized();
     worker.start().catch((error: unknown) => {
       // A bug in a worker, not a camera's fault: log it against the camera and start it again. A
       // worker that ran for a minute before crashing starts a new series.
@@ -94,6 +105,7 @@ export function createSupervisor(deps: SupervisorDeps) {
       const worker = workers.get(id);
       if (!worker) return false;
       workers.delete(id);
+      sized();
       await worker.stop();
       return true;
     },

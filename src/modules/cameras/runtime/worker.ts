@@ -33,6 +33,7 @@ import { backoffDelay } from './backoff.js';
 import type { BackoffSettings } from './backoff.js';
 import { IngestFailure, classifyFailure, ffmpegFailure, httpStatusFailure, refusedFailure, unresolvedFailure } from './failures.js';
 import { ffconcatScript, ffmpegArgs, rtspUrl } from './ffmpeg.js';
+import { FramePool } from './frame-pool.js';
 import { RateWindow } from './rate-window.js';
 import { StallTimeout } from './stall.js';
 
@@ -108,6 +109,8 @@ export interface WorkerHooks {
   /** A stall was detected `detectionMs` after the last new frame. */
   onStall(id: string, kind: 'STALLED' | 'FROZEN', detectionMs: number): void;
   onReconnect(id: string): void;
+  /** Memory for frames, shared with the other workers (the supervisor's); default: a pool of this worker's own. */
+  frames?: FramePool;
   random?: () => number;
   now?: () => number;
 }
@@ -151,26 +154,18 @@ function wakeableSleep(ms: number, signal: AbortSignal): { done: Promise<boolean
 export class CameraWorker {
   #state: CameraState = 'stopped';
   #since: number;
-  #lastFrame: Buffer | null = null;
   /**
-   * Frames are written into memory this worker allocated (`#allocate`) and reused: the frame that
-   * the next one replaces, or a repeat that is dropped, becomes the spare the parser fills next. At
-   * thousands of cameras a new buffer per frame is what drives garbage collection. Only buffers
-   * made here are reused (`#owned`); `latestFrame` answers a copy, since a reused buffer changes.
+   * The latest new frame, the only one a worker keeps. The parser writes frames into memory from
+   * the frame pool (frame-pool.ts); the frame the next one replaces, or a repeat that is dropped,
+   * goes back to it (`#lastFramePooled`: snapshots are not the pool's). `latestFrame` answers a
+   * copy, since pooled memory is reused.
    */
-  #spare: Buffer | null = null;
-  readonly #owned = new WeakSet<ArrayBufferLike>();
-  readonly #allocate = (size: number): Buffer => {
-    const spare = this.#spare;
-    if (spare !== null && spare.buffer.byteLength >= size) {
-      this.#spare = null;
-      return Buffer.from(spare.buffer, 0, size);
-    }
-    // Room to grow: the next frames of a camera differ in size by a few percent.
-    const frame = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
-    this.#owned.add(frame.buffer);
-    return frame.subarray(0, size);
-  };
+  #lastFrame: Buffer | null = null;
+  #lastFramePooled = false;
+  readonly #pool: FramePool;
+  readonly #allocate = (size: number): Buffer => this.#pool.take(size);
+  /** Where the parser hands the frames of a stream (one function per worker, not one per read). */
+  readonly #onStreamFrame = (frame: Buffer): void => this.#frame(frame, true);
   #lastFrameAt: number | null = null;
   /** When the current connection was made, or the last new frame came: the stall clock. */
   #lastProgressAt: number | null = null;
@@ -195,6 +190,7 @@ export class CameraWorker {
     private readonly hooks: WorkerHooks,
   ) {
     this.#now = hooks.now ?? Date.now;
+    this.#pool = hooks.frames ?? new FramePool(2);
     this.#frozenDetection = frozenDetectionOf(source);
     this.#since = this.#now();
     this.#window = new RateWindow(settings.fpsWindowMs);
@@ -238,11 +234,6 @@ export class CameraWorker {
     return this.#lastFrame === null ? null : Buffer.from(this.#lastFrame);
   }
 
-  /** Hands a frame no longer referenced back for the next one, when its memory is this worker's. */
-  #recycle(frame: Buffer | null): void {
-    if (frame !== null && frame.byteOffset === 0 && this.#owned.has(frame.buffer)) this.#spare = frame;
-  }
-
   status(): CameraStatus {
     const now = this.#now();
     const connected = this.#state === 'running' || this.#state === 'degraded';
@@ -268,10 +259,10 @@ export class CameraWorker {
    * enough, and a frame does not judge it), and answers whether the connection
    * brought no new frame for the stall timeout. The watchdog then calls `cutIfStalled` once the
    * event loop has read what was waiting (a late loop must not cut a frame that had arrived).
+   * `now`: the time of this tick, read once for every worker (the same clock as the worker's).
    */
-  checkStall(judgeRate = true): boolean {
+  checkStall(judgeRate = true, now = this.#now()): boolean {
     if (this.#connection === null || this.#lastProgressAt === null) return false;
-    const now = this.#now();
     if (now - this.#lastProgressAt >= this.#stall.timeoutMs()) return true;
     if (judgeRate && (this.#state === 'running' || this.#state === 'degraded')) this.#setState(this.#rateState(now));
     return false;
@@ -367,16 +358,19 @@ export class CameraWorker {
     this.#stall.connected();
   }
 
-  #frame(frame: Buffer): void {
+  /** A frame from the source; `pooled`: its memory is the frame pool's (a stream's, not a snapshot's). */
+  #frame(frame: Buffer, pooled: boolean): void {
     const now = this.#now();
+    // Buffer.equals compares the lengths first: a new frame almost always differs in length.
     if (this.#frozenDetection && this.#lastFrame !== null && frame.equals(this.#lastFrame)) {
       this.#sawRepeat = true;
-      this.#recycle(frame);
+      if (pooled) this.#pool.give(frame);
       return;
     }
     this.#sawRepeat = false;
-    this.#recycle(this.#lastFrame);
+    if (this.#lastFrame !== null && this.#lastFramePooled) this.#pool.give(this.#lastFrame);
     this.#lastFrame = frame;
+    this.#lastFramePooled = pooled;
     this.#lastFrameAt = now;
     this.#lastProgressAt = now;
     this.#stall.frame(now);
@@ -442,7 +436,8 @@ export class CameraWorker {
 
   /**
    * An http:// MJPEG stream, read on a raw socket into a buffer shared by all streams (http-stream.ts):
-   * no allocation per read. The parser copies each frame out of it.
+   * no allocation per read. The parser reads each read where it lies and copies a frame's bytes
+   * once, into the frame's memory.
    */
   async #mjpeg(signal: AbortSignal, target: SourceTarget): Promise<void> {
     const url = new URL(this.source.sourceUrl);
@@ -460,9 +455,9 @@ export class CameraWorker {
           parser = this.#mjpegParser(response.headers);
           this.#connected();
         },
-        onBody: (bytes) => {
-          this.hooks.onBytes(this.source.id, bytes.length);
-          for (const frame of parser!.push(bytes)) this.#frame(frame);
+        onBody: (bytes, start, end) => {
+          this.hooks.onBytes(this.source.id, end - start);
+          parser!.write(bytes, start, end, this.#onStreamFrame);
         },
       });
       if (!signal.aborted) parser?.finish();
@@ -486,7 +481,7 @@ export class CameraWorker {
       response.on('data', (chunk: Buffer) => {
         this.hooks.onBytes(this.source.id, chunk.length);
         try {
-          for (const frame of parser.push(chunk)) this.#frame(frame);
+          parser.write(chunk, 0, chunk.length, this.#onStreamFrame);
         } catch (error) {
           response.destroy();
           reject(classifyFailure(error));
@@ -531,7 +526,7 @@ export class CameraWorker {
         this.#connected();
         first = false;
       }
-      this.#frame(frame);
+      this.#frame(frame, false);
       await sleep(Math.max(0, intervalMs - (this.#now() - started)), signal);
     }
   }
@@ -584,7 +579,7 @@ export class CameraWorker {
         }
         this.hooks.onBytes(this.source.id, chunk.length);
         try {
-          for (const frame of parser.push(chunk)) this.#frame(frame);
+          parser.write(chunk, 0, chunk.length, this.#onStreamFrame);
         } catch (error) {
           child.kill('SIGKILL');
           reject(classifyFailure(error));
