@@ -193,12 +193,16 @@ const wallReady = (cameras: number) => `(() => {
   const tiles = document.querySelectorAll('main a[href^="/cameras/"]');
   const names = new Set([...tiles].map((a) => a.getAttribute('href')));
   if (names.size < ${cameras}) return false;
-  const onScreen = [...document.querySelectorAll('main .snapshot')].filter((box) => {
-    const r = box.getBoundingClientRect();
-    return r.bottom > 0 && r.top < innerHeight && r.width > 0;
-  });
+  // Tiles are in page order: measured until the first one below the fold (a tile's own box, not
+  // what is inside it, which the page may not have laid out while off screen).
+  const onScreen = [];
+  for (const tile of document.querySelectorAll('main .camera-tile')) {
+    const r = tile.getBoundingClientRect();
+    if (r.top >= innerHeight) break;
+    if (r.bottom > 0 && r.width > 0) onScreen.push(tile.querySelector('.snapshot'));
+  }
   // A tile on screen shows its picture once its first frame has loaded (until then: a placeholder).
-  if (onScreen.length === 0 || !onScreen.every((box) => { const img = box.querySelector('img'); return img && !img.classList.contains('snapshot-hidden'); })) return false;
+  if (onScreen.length === 0 || !onScreen.every((box) => { const img = box && box.querySelector('img'); return img && !img.classList.contains('snapshot-hidden'); })) return false;
   const now = performance.now();
   if (!window.__benchMark) { window.__benchMark = now; return false; }
   return now - window.__benchMark < 50 ? now : (window.__benchMark = now, false);
