@@ -180,7 +180,8 @@ async function timeTo(context: BrowserContext, url: string, ready: string): Prom
     ])`);
     const rows = (JSON.parse(entries) as { n: string; s: number; rs?: number; e?: number }[]).sort((a, b) => a.s - b.s);
     process.stdout.write(`waterfall ${url} ready at ${Math.round(at)} ms\n`);
-    for (const row of rows.filter((r) => !r.n.includes('/snapshot') || r.s < 2000).slice(0, 60)) process.stdout.write(`  ${JSON.stringify(row)}\n`);
+    for (const row of rows.filter((r) => !r.n.includes('/snapshot') || r.s < 2000).slice(0, 60))
+      process.stdout.write(`  ${JSON.stringify(row)}\n`);
   }
   await page.close();
   return at;
@@ -270,7 +271,10 @@ export async function runWeb(settings: WebSettings, progress: (line: string) => 
         [`${url}/cameras`, wallReady(settings.cameras), interactive],
       ] as const) {
         const context = await browser.newContext({ storageState: state, viewport: { width: 1366, height: 900 }, bypassCSP: true });
-        if (process.env.BENCH_WEB_WATERFALL) await context.addInitScript(`window.__longTasks = []; new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries())).observe({ type: 'longtask', buffered: true });`);
+        if (process.env.BENCH_WEB_WATERFALL)
+          await context.addInitScript(
+            `window.__longTasks = []; new PerformanceObserver((l) => window.__longTasks.push(...l.getEntries())).observe({ type: 'longtask', buffered: true });`,
+          );
         into.push(await timeTo(context, target, ready));
         await context.close();
       }

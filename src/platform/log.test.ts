@@ -131,7 +131,11 @@ describe('log destination', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-logdest-')), 'out.log');
     const destination = logDestination(file);
     const log = createLogger({ level: 'info', destination });
-    await pollUntil(() => (destination as unknown as { fd: number }).fd, (fd) => fd >= 0, { timeoutMs: 5_000, what: 'the file to open' });
+    await pollUntil(
+      () => (destination as unknown as { fd: number }).fd,
+      (fd) => fd >= 0,
+      { timeoutMs: 5_000, what: 'the file to open' },
+    );
     for (let i = 0; i < 20; i++) log.info({ i }, 'one line');
     // 20 short lines are under the 4 KB batch: they are gathered, not written one by one (a line
     // per write would be in the file by now; the gathered ones wait for the 100 ms flush).
@@ -146,7 +150,11 @@ describe('log destination', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-logdest-')), 'out.log');
     const log = createLogger({ level: 'info', destination: logDestination(file) });
     log.info('alone');
-    await pollUntil(() => linesIn(file), (lines) => lines.length === 1, { timeoutMs: 5_000, what: 'the line to be written' });
+    await pollUntil(
+      () => linesIn(file),
+      (lines) => lines.length === 1,
+      { timeoutMs: 5_000, what: 'the line to be written' },
+    );
     expect(JSON.parse(linesIn(file)[0]!)).toMatchObject({ msg: 'alone' });
   });
 });

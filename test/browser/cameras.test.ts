@@ -306,7 +306,9 @@ describe.runIf(browserAvailable)('the camera pages', () => {
       await route.continue();
     });
     await page.goto(`${vigil.url}/cameras`);
-    await expect.poll(() => page.getByRole('list', { name: 'Camera wall' }).getByRole('heading').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Camera wall' }).getByRole('heading').count(), { timeout: 60_000 })
+      .toBeGreaterThan(0);
     // Every chunk of the page was let through because both requests had been made, not by the timeout.
     expect(released.length).toBeGreaterThan(0);
     expect(released.every(Boolean)).toBe(true);
