@@ -29,6 +29,7 @@ export const processTests = [
   'test/alerts-channels.test.ts',
   'test/cli-lazy.test.ts',
   'test/npm-start.test.ts',
+  'test/org-tree-cache.test.ts',
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];
