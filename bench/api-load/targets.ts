@@ -126,6 +126,7 @@ export async function startBareOrg(): Promise<StartedTarget> {
     schemas,
     timeline,
     cams,
+    camsService,
     leases,
     audit,
     treeJsonModule,
@@ -139,6 +140,7 @@ export async function startBareOrg(): Promise<StartedTarget> {
     import('../../src/modules/org-units/org-units.schemas.js'),
     import('../../src/modules/org-units/timeline.js'),
     import('../../src/modules/cameras/cameras.repo.js'),
+    import('../../src/modules/cameras/cameras.service.js'),
     import('../../src/modules/cameras/runtime/leases.repo.js'),
     import('../../src/platform/audit.js'),
     import('../../src/modules/org-units/tree-json.js'),
@@ -263,18 +265,7 @@ export async function startBareOrg(): Promise<StartedTarget> {
     if (!row) return reply.code(404).send({ code: 'CAMERA_NOT_FOUND' });
     const [published] = await leases.leasesRepo.publishedStatuses(db, [id], config.cameras.leaseMs);
     if (published && row.desired_running && row.active) return published.status;
-    return {
-      cameraId: row.id,
-      state: !row.active ? 'deactivated' : row.desired_running ? 'starting' : 'stopped',
-      since: row.updated_at.toISOString(),
-      fps: 0,
-      bytesPerSecond: 0,
-      lastFrameAt: null,
-      reconnects: 0,
-      lastError: null,
-      frameWidth: null,
-      frameHeight: null,
-    };
+    return camsService.idleStatus(row);
   });
 
   const url = await app.listen({ host: LOOPBACK, port: 0 });

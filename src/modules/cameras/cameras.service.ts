@@ -72,6 +72,22 @@ export type CameraPatch = Partial<Omit<NewCamera, 'active' | 'autoStart'>>;
 
 /** Marks a snapshot request forwarded from another process, which the holder answers itself. */
 export const FORWARDED_HEADER = 'x-vigil-forwarded';
+
+/** The status of a camera that no process runs: deactivated, stopped, or wanted but not picked up yet (starting). */
+export function idleStatus(row: CameraRow): CameraStatus {
+  return {
+    cameraId: row.id,
+    state: !row.active ? 'deactivated' : row.desired_running ? 'starting' : 'stopped',
+    since: row.updated_at.toISOString(),
+    fps: 0,
+    bytesPerSecond: 0,
+    lastFrameAt: null,
+    reconnects: 0,
+    lastError: null,
+    frameWidth: null,
+    frameHeight: null,
+  };
+}
 const HOLDER_TIMEOUT_MS = 3_000;
 
 export interface RefreshResult {
@@ -150,19 +166,7 @@ export function createCameraService(deps: CameraServiceDeps) {
   function statusOf(row: CameraRow, remote?: CameraStatus): CameraStatus {
     const running = supervisor.status(row.id) ?? remote;
     if (running && row.desired_running && row.active) return running;
-    return {
-      cameraId: row.id,
-      // Wanted but not (yet) picked up by any process: it is starting.
-      state: !row.active ? 'deactivated' : row.desired_running ? 'starting' : 'stopped',
-      since: row.updated_at.toISOString(),
-      fps: 0,
-      bytesPerSecond: 0,
-      lastFrameAt: null,
-      reconnects: 0,
-      lastError: null,
-      frameWidth: null,
-      frameHeight: null,
-    };
+    return idleStatus(row);
   }
 
   /** Asks the process holding a camera for its snapshot or history, with the caller's credentials and the forwarded mark. */

@@ -3,21 +3,7 @@ import { checkHierarchy } from './hierarchy.js';
 import { exportOrder } from './import-export.service.js';
 import type { Timeline, Version } from './timeline.js';
 import { versionAt } from './timeline.js';
-
-const v = (from: string, to: string | null, parentCode: string | null): Version => ({
-  name: 'Unit',
-  unitType: 'SITE',
-  parentCode,
-  status: 'ACTIVE',
-  sortOrder: 0,
-  description: null,
-  attributes: {},
-  changeReason: null,
-  changedBy: null,
-  changedAt: '2026-01-01T00:00:00.000Z',
-  from,
-  to,
-});
+import { versionOf as v } from '../../../test/helpers/org-versions.js';
 
 /** The rows (code, first day) whose parent has no row before them in force on their first day (or on `asOf`). */
 function orphans(rows: [string, Version][], asOf?: string): string[] {

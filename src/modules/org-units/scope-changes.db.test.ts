@@ -12,28 +12,13 @@ import { createScopePolicy } from '../auth/index.js';
 import { orgRepo } from './org-units.repo.js';
 import { createOrgService, scopeEntry } from './org-units.service.js';
 import type { OrgService } from './org-units.service.js';
-import type { Version } from './timeline.js';
+import { versionOf as version } from '../../../test/helpers/org-versions.js';
 
 const TODAY = '2026-03-01';
 const admin = {
   principal: { type: 'user' as const, id: 'someone', sessionId: null, grants: [{ role: 'admin' as const, orgUnitCode: null }] },
   actor: { type: 'user' as const, id: 'someone' },
 };
-
-const version = (from: string, to: string | null, parentCode: string | null, name = 'Unit'): Version => ({
-  name,
-  unitType: 'SITE',
-  parentCode,
-  status: 'ACTIVE',
-  sortOrder: 0,
-  description: null,
-  attributes: {},
-  changeReason: null,
-  changedBy: null,
-  changedAt: '2026-01-01T00:00:00.000Z',
-  from,
-  to,
-});
 
 describe('scopeEntry', () => {
   it('is the parent and name of the first version not ended on the date', () => {

@@ -11,23 +11,7 @@ import type { Schema } from '../../platform/db/schema.js';
 import { orgRepo } from './org-units.repo.js';
 import { createOrgScope } from './scope.js';
 import type { Version } from './timeline.js';
-
-function version(from: string, to: string | null, parentCode: string | null): Version {
-  return {
-    from,
-    to,
-    name: 'unit',
-    unitType: 'SITE',
-    parentCode,
-    status: 'ACTIVE',
-    sortOrder: 0,
-    description: null,
-    attributes: {},
-    changeReason: null,
-    changedBy: null,
-    changedAt: '2026-01-01T00:00:00.000Z',
-  };
-}
+import { versionOf as version } from '../../../test/helpers/org-versions.js';
 
 describe('org scope on the database', () => {
   let testDb: TestDatabase;
