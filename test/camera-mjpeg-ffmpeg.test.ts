@@ -4,11 +4,9 @@
 // .ci/run installs it (Debian's ffmpeg) for this test and the RTSP one.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createAttemptGate, createSupervisor } from '../src/modules/cameras/index.js';
-import type { CameraState, Supervisor } from '../src/modules/cameras/index.js';
 import { pollUntil } from './helpers/poll.js';
+import { recordingSupervisor } from './helpers/recording-supervisor.js';
 import { freePort } from './helpers/process.js';
 
 const ffmpegPresent = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -27,27 +25,14 @@ async function ffmpegServer(format: 'mpjpeg' | 'mjpeg'): Promise<{ url: string; 
 
 describe('ffmpeg as an MJPEG source', () => {
   const children: ChildProcess[] = [];
-  const states = new Map<string, CameraState[]>();
-  const frames = new Map<string, number>();
-  const supervisor: Supervisor = createSupervisor({
-    log: pino({ level: 'silent' }),
-    gate: createAttemptGate({ perSecond: 50 }),
-    settings: {
-      stallTimeoutMs: 5_000,
-      // ffmpeg may take a moment to listen: the camera retries quickly until it does.
-      backoff: { baseMs: 100, maxMs: 300 },
-      connectTimeoutMs: 10_000,
-      fpsWindowMs: 5_000,
-      maxFrameBytes: 1 << 22,
-      ffmpegPath: 'ffmpeg',
-    },
-    hooks: {
-      onState: (id, state) => states.set(id, [...(states.get(id) ?? []), state]),
-      onFrame: (id) => frames.set(id, (frames.get(id) ?? 0) + 1),
-      onBytes: () => undefined,
-      onStall: () => undefined,
-      onReconnect: () => undefined,
-    },
+  const { supervisor, states, frames } = recordingSupervisor({
+    stallTimeoutMs: 5_000,
+    // ffmpeg may take a moment to listen: the camera retries quickly until it does.
+    backoff: { baseMs: 100, maxMs: 300 },
+    connectTimeoutMs: 10_000,
+    fpsWindowMs: 5_000,
+    maxFrameBytes: 1 << 22,
+    ffmpegPath: 'ffmpeg',
   });
   afterEach(async () => {
     for (const id of supervisor.ids()) await supervisor.stop(id);

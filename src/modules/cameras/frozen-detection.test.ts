@@ -3,13 +3,11 @@
 // `frozen` mode: the same JPEG bytes at every poll) stays running, decided by the camera's state
 // changes and stall count over many stall timeouts' worth of polls (counted by the simulator), not
 // by the clock; the same camera with detection on is cut as FROZEN, and a stream with it off runs.
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../test/helpers/poll.js';
+import { recordingSupervisor } from '../../../test/helpers/recording-supervisor.js';
 import { startCameraSimulator } from '../../tools/camera-sim/simulator.js';
 import type { CameraSimulator } from '../../tools/camera-sim/simulator.js';
-import { createAttemptGate } from './runtime/attempt-gate.js';
-import { createSupervisor } from './runtime/supervisor.js';
 import type { Supervisor } from './runtime/supervisor.js';
 import type { CameraSource, CameraState } from './runtime/worker.js';
 import { frozenDetectionOf } from './runtime/worker.js';
@@ -22,17 +20,14 @@ const POLLS = Math.ceil(((8 * STALL_TIMEOUT_MS) / 1000) * FPS);
 describe('frozen detection, per camera', () => {
   let sim: CameraSimulator;
   let supervisor: Supervisor;
-  const states = new Map<string, CameraState[]>();
-  const stalls = new Map<string, string[]>();
+  let states: Map<string, CameraState[]>;
+  let stalls: Map<string, string[]>;
 
   beforeAll(async () => {
     sim = await startCameraSimulator({ count: 4, fps: FPS, width: 64, height: 48 });
     for (const camera of [1, 2, 3, 4]) sim.setFault(camera, { mode: 'frozen' });
-    supervisor = createSupervisor({
-      log: pino({ level: 'silent' }),
-      gate: createAttemptGate({ perSecond: 50 }),
-      watchdogMs: 50,
-      settings: {
+    ({ supervisor, states, stalls } = recordingSupervisor(
+      {
         stallTimeoutMs: STALL_TIMEOUT_MS,
         backoff: { baseMs: 100, maxMs: 300 },
         connectTimeoutMs: 5_000,
@@ -40,14 +35,8 @@ describe('frozen detection, per camera', () => {
         maxFrameBytes: 1 << 20,
         ffmpegPath: 'ffmpeg',
       },
-      hooks: {
-        onState: (id, state) => states.set(id, [...(states.get(id) ?? []), state]),
-        onFrame: () => undefined,
-        onBytes: () => undefined,
-        onStall: (id, kind) => stalls.set(id, [...(stalls.get(id) ?? []), kind]),
-        onReconnect: () => undefined,
-      },
-    });
+      { watchdogMs: 50 },
+    ));
   });
   afterAll(async () => {
     await supervisor?.stopAll();

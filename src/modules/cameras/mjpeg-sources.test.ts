@@ -9,17 +9,13 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../../test/helpers/poll.js';
+import { recordingSupervisor } from '../../../test/helpers/recording-supervisor.js';
 import type { FixtureEntry } from '../../../test/fixtures/mjpeg/record.js';
 import { streamGet } from './http-stream.js';
 import { MjpegError, mjpegParserFor } from './mjpeg.js';
 import type { MjpegParser } from './mjpeg.js';
-import { createAttemptGate } from './runtime/attempt-gate.js';
-import { createSupervisor } from './runtime/supervisor.js';
-import type { Supervisor } from './runtime/supervisor.js';
-import type { CameraState } from './runtime/worker.js';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/mjpeg');
 const manifest = JSON.parse(readFileSync(path.join(DIR, 'manifest.json'), 'utf8')) as FixtureEntry[];
@@ -95,31 +91,17 @@ async function read(url: string): Promise<{ frames: Buffer[]; error?: unknown }>
 
 describe('real-world MJPEG answers (test/fixtures/mjpeg)', () => {
   let server: Awaited<ReturnType<typeof fixtureServer>>;
-  let supervisor: Supervisor;
-  const states = new Map<string, CameraState[]>();
-  const frames = new Map<string, number>();
+  const { supervisor, states, frames } = recordingSupervisor({
+    stallTimeoutMs: 3_000,
+    backoff: { baseMs: 100, maxMs: 500 },
+    connectTimeoutMs: 5_000,
+    fpsWindowMs: 5_000,
+    maxFrameBytes: 1 << 20,
+    ffmpegPath: 'ffmpeg',
+  });
 
   beforeAll(async () => {
     server = await fixtureServer();
-    supervisor = createSupervisor({
-      log: pino({ level: 'silent' }),
-      gate: createAttemptGate({ perSecond: 50 }),
-      settings: {
-        stallTimeoutMs: 3_000,
-        backoff: { baseMs: 100, maxMs: 500 },
-        connectTimeoutMs: 5_000,
-        fpsWindowMs: 5_000,
-        maxFrameBytes: 1 << 20,
-        ffmpegPath: 'ffmpeg',
-      },
-      hooks: {
-        onState: (id, state) => states.set(id, [...(states.get(id) ?? []), state]),
-        onFrame: (id) => frames.set(id, (frames.get(id) ?? 0) + 1),
-        onBytes: () => undefined,
-        onStall: () => undefined,
-        onReconnect: () => undefined,
-      },
-    });
   });
   afterAll(async () => {
     await supervisor.stopAll();
