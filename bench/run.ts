@@ -27,6 +27,7 @@ import { apiLoadUnits, vigilNodeArgs } from './api-load/settings.js';
 import type { PreparedDatabase } from './api-load/database.js';
 import { TARGET_ENV } from './api-load/targets.js';
 import { describeUrl } from './org-units/settings.js';
+import { intSetting } from './settings.js';
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 /** The latency benchmark of the org-units API (not a pair of targets: see bench/org-units/). */
@@ -43,14 +44,6 @@ const WEB = 'web';
 const STARTUP = 'startup';
 /** The highest fixed arrival rate of a read/write mix, Vigil vs. bare Fastify (see bench/api-load/). */
 const MIXED_LOAD = 'mixed-load';
-
-function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   const names = env.BENCH_SCENARIOS?.split(',')

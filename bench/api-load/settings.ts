@@ -1,20 +1,5 @@
 // Settings of the pk-read and mixed-load scenarios (BENCH_API_* and BENCH_MIXED_*, docs/benchmarks.md).
-
-function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-function numberSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}, got "${raw}"`);
-  return value;
-}
+import { intSetting, numberSetting } from '../settings.js';
 
 /** Units in the organization both scenarios generate (BENCH_API_UNITS, default 2000). */
 export function apiLoadUnits(env: NodeJS.ProcessEnv): number {

@@ -11,13 +11,14 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../../src/platform/paths.js';
 import { stats } from '../org-units/tools.js';
 import type { LatencyStats } from '../org-units/result.js';
+import { freePort } from '../../test/helpers/process.js';
+import { intSetting } from '../settings.js';
 
 export const STARTUP_SCENARIO = 'startup';
 const GOALS = { newMs: 5_000, existingMs: 1_500, cliMs: 500 } as const;
@@ -42,20 +43,7 @@ export interface StartupResult {
 }
 
 export function readStartupSettings(env: NodeJS.ProcessEnv): StartupSettings {
-  const raw = env.BENCH_STARTUP_ROUNDS;
-  const rounds = raw === undefined || raw.trim() === '' ? 5 : Number(raw);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_STARTUP_ROUNDS must be an integer ≥ 1, got "${raw}"`);
-  return { rounds };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+  return { rounds: intSetting(env, 'BENCH_STARTUP_ROUNDS', 5) };
 }
 
 function vigilEnv(dataDir: string, port: number): NodeJS.ProcessEnv {

@@ -12,7 +12,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -22,6 +21,8 @@ import { packageRoot } from '../../src/platform/paths.js';
 import { startCameraSimulator } from '../../src/tools/camera-sim/simulator.js';
 import { stats } from '../org-units/tools.js';
 import type { LatencyStats } from '../org-units/result.js';
+import { freePort } from '../../test/helpers/process.js';
+import { intSetting } from '../settings.js';
 
 export const WEB_SCENARIO = 'web';
 const ADMIN = { email: 'bench@example.com', password: 'harbour-lantern-quay-42' } as const;
@@ -61,20 +62,12 @@ export interface WebResult {
   ok: boolean;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
 export function readWebSettings(env: NodeJS.ProcessEnv): WebSettings {
   const chromiumPath = [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => !!p && existsSync(p));
   return {
-    cameras: int(env, 'BENCH_WEB_CAMERAS', 100, 1),
-    trials: int(env, 'BENCH_WEB_TRIALS', 7, 1),
-    cpuSeconds: int(env, 'BENCH_WEB_CPU_SECONDS', 20, 5),
+    cameras: intSetting(env, 'BENCH_WEB_CAMERAS', 100, 1),
+    trials: intSetting(env, 'BENCH_WEB_TRIALS', 7, 1),
+    cpuSeconds: intSetting(env, 'BENCH_WEB_CPU_SECONDS', 20, 5),
     chromium: chromiumPath,
   };
 }
@@ -84,16 +77,6 @@ export function initialAssets(webDir: string): { file: string; gzipBytes: number
   const html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
   const refs = [...html.matchAll(/<(?:script[^>]+src|link[^>]+href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
   return [...new Set(refs)].map((ref) => ({ file: ref, gzipBytes: gzipSync(readFileSync(path.join(webDir, ref)), { level: 9 }).length }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** CPU seconds (user + system) the process has used so far. */
