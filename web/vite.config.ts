@@ -3,13 +3,44 @@
 // first load carries only the shell.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import type { Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Writes chunks.json beside the assets: every script chunk with the source modules in it (relative
+ * to web/), the chunks it imports and its styles, so that the server can send a page address the
+ * preload links for its page's files (src/platform/http/web-console.ts). Vite's own manifest loses
+ * modules that `experimentalMinChunkSize` merged into other chunks; Rollup's bundle does not.
+ */
+function chunkMap(): Plugin {
+  return {
+    name: 'vigil-chunk-map',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const chunks = Object.values(bundle).flatMap((item) =>
+        item.type === 'chunk'
+          ? [
+              {
+                file: item.fileName,
+                entry: item.isEntry,
+                modules: item.moduleIds.filter((id) => id.startsWith(root)).map((id) => id.slice(root.length)),
+                imports: item.imports,
+                css: [...(item.viteMetadata?.importedCss ?? [])],
+              },
+            ]
+          : [],
+      );
+      this.emitFile({ type: 'asset', fileName: 'chunks.json', source: `${JSON.stringify(chunks, null, 1)}\n` });
+    },
+  };
+}
 
 export default defineConfig({
   root,
   base: '/',
   esbuild: { jsx: 'automatic' },
+  plugins: [chunkMap()],
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

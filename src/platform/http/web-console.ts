@@ -3,6 +3,10 @@
 // never cached. Files are read once at start-up and kept with their gzip form: the console is a
 // few hundred kilobytes, and a camera wall's page loads it on every visit.
 //
+// A page address is answered with index.html plus preload links for the files its page needs (its
+// chunks and styles, from Vite's manifest), so that they load beside the console's main script
+// instead of after it has run and the router has asked for them.
+//
 // Addresses of the API and the probes (/api, /health, /metrics, /.well-known) are never answered
 // with the page: an unknown one gets the unified 404, as does any address asked for as JSON.
 import { createHash } from 'node:crypto';
@@ -40,6 +44,81 @@ const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json', '.txt']);
 const PAGES = ['organization', 'cameras', 'alerts', 'events', 'admin'];
 const RESERVED = ['/api/', '/api', '/health', '/metrics', '/.well-known/'];
 
+/** The modules the console loads for a page address (web/src/App.tsx's routes), as Vite's manifest names them. */
+export function pageModules(address: string): readonly string[] {
+  const [top = '', ...rest] = address.split('/').filter(Boolean);
+  const one = rest.length === 1;
+  if (top === '') return ['src/pages/Overview.tsx'];
+  if (top === 'organization' && (rest.length === 0 || one)) return ['src/pages/Organization.tsx'];
+  if (top === 'cameras' && rest.length === 0) return ['src/pages/Cameras.tsx', 'src/cameras/prefetch.ts'];
+  if (top === 'cameras' && one) return ['src/pages/Camera.tsx'];
+  if (['alerts', 'events', 'admin'].includes(top) && rest.length === 0) return [`src/pages/${top[0]!.toUpperCase()}${top.slice(1)}.tsx`];
+  return [];
+}
+
+/** One script chunk of the build (web/vite.config.ts writes them to chunks.json). */
+export interface ChunkInfo {
+  file: string;
+  entry: boolean;
+  /** Source modules in it, relative to web/ (`src/pages/Cameras.tsx`). */
+  modules: string[];
+  /** Chunks it imports (files). */
+  imports: string[];
+  css: string[];
+}
+
+/** The files (scripts and styles) that `modules` need: their chunks, what those import, their styles. */
+function filesOf(chunks: readonly ChunkInfo[], modules: readonly string[]): Set<string> {
+  const byFile = new Map(chunks.map((chunk) => [chunk.file, chunk]));
+  const files = new Set<string>();
+  const visit = (chunk: ChunkInfo | undefined) => {
+    if (!chunk || files.has(chunk.file)) return;
+    files.add(chunk.file);
+    for (const css of chunk.css) files.add(css);
+    for (const imported of chunk.imports) visit(byFile.get(imported));
+  };
+  for (const module of modules) visit(chunks.find((chunk) => chunk.modules.includes(module)));
+  return files;
+}
+
+const PAGE_ADDRESSES = ['/', '/organization', '/cameras', '/cameras/x', '/alerts', '/events', '/admin'];
+
+/**
+ * index.html with preload links for each page's own files (those the entry does not load itself),
+ * keyed by the page's modules joined with a comma. A page whose modules the build does not have
+ * gets no variant (it is served the plain index.html).
+ */
+export function pageVariants(index: Asset, chunks: readonly ChunkInfo[]): Map<string, Asset> {
+  const entry = filesOf(
+    chunks,
+    chunks.filter((chunk) => chunk.entry).flatMap((chunk) => chunk.modules),
+  );
+  const variants = new Map<string, Asset>();
+  const html = index.body.toString('utf8');
+  if (!html.includes('</head>')) return variants;
+  for (const modules of PAGE_ADDRESSES.map(pageModules)) {
+    const files = [...filesOf(chunks, modules)].filter((file) => !entry.has(file));
+    if (files.length === 0) continue;
+    const links = files
+      .map((file) =>
+        file.endsWith('.css') ? `<link rel="preload" as="style" href="/${file}">` : `<link rel="modulepreload" href="/${file}">`,
+      )
+      .join('');
+    variants.set(modules.join(','), asset(Buffer.from(html.replace('</head>', `${links}</head>`)), '.html'));
+  }
+  return variants;
+}
+
+function asset(body: Buffer, ext: string): Asset {
+  const compress = COMPRESSIBLE.has(ext) && body.length > 512;
+  return {
+    body,
+    gzip: compress ? gzipSync(body, { level: 9 }) : undefined,
+    type: TYPES[ext] ?? 'application/octet-stream',
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+  };
+}
+
 /** Every file of the built console, by its address (`/assets/index-abc.js`). */
 export function loadWebConsole(dir: string = webConsoleDir): Map<string, Asset> {
   const assets = new Map<string, Asset>();
@@ -47,15 +126,7 @@ export function loadWebConsole(dir: string = webConsoleDir): Map<string, Asset> 
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    const ext = path.extname(entry.name);
-    const body = readFileSync(file);
-    const compress = COMPRESSIBLE.has(ext) && body.length > 512;
-    assets.set(`/${path.relative(dir, file).split(path.sep).join('/')}`, {
-      body,
-      gzip: compress ? gzipSync(body, { level: 9 }) : undefined,
-      type: TYPES[ext] ?? 'application/octet-stream',
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-    });
+    assets.set(`/${path.relative(dir, file).split(path.sep).join('/')}`, asset(readFileSync(file), path.extname(entry.name)));
   }
   return assets;
 }
@@ -78,15 +149,19 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheC
 
 export function installWebConsole(app: FastifyInstance, headers: SecurityHeaderSets, assets: Map<string, Asset> = loadWebConsole()): void {
   const index = assets.get('/index.html');
+  // The build's chunk map (not served: no route answers /chunks.json).
+  const chunks = assets.get('/chunks.json');
+  const variants =
+    index && chunks ? pageVariants(index, JSON.parse(chunks.body.toString('utf8')) as ChunkInfo[]) : new Map<string, Asset>();
   // Only the console's own addresses: any other unknown address stays unmatched (its 404, metrics label and log are the API's).
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const address = request.url.split('?')[0] ?? '/';
     if (RESERVED.some((prefix) => address === prefix || address.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) {
       throw PlatformErrors.routeNotFound(request.method, address);
     }
-    const asset = assets.get(address);
-    if (asset && address !== '/index.html')
-      return send(request, reply, asset, address.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    const file = assets.get(address);
+    if (file && address !== '/index.html')
+      return send(request, reply, file, address.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     // A page address is answered with the console only when a browser asks for a page.
     const wantsPage = String(request.headers.accept ?? '').includes('text/html');
     if (!wantsPage || address.startsWith('/assets/')) throw PlatformErrors.routeNotFound(request.method, address);
@@ -94,7 +169,7 @@ export function installWebConsole(app: FastifyInstance, headers: SecurityHeaderS
     asPage(reply, headers);
     if (!index)
       return reply.code(503).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
-    return send(request, reply, index, 'no-cache');
+    return send(request, reply, variants.get(pageModules(address).join(',')) ?? index, 'no-cache');
   };
   for (const url of ['/', '/assets/*', ...PAGES.flatMap((page) => [`/${page}`, `/${page}/*`])]) {
     app.get(url, { schema: { hide: true }, config: { permission: 'public' } }, handler);
