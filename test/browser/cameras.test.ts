@@ -176,8 +176,12 @@ describe.runIf(browserAvailable)('the camera pages', () => {
     const page = await context.newPage();
     await signInPage(page, vigil.url);
     await page.goto(`${vigil.url}/cameras`);
+    // A tile's link opens the camera's page in place: no new document is loaded.
+    const documents: string[] = [];
+    page.on('request', (request) => void (request.resourceType() === 'document' && documents.push(request.url())));
     await page.getByRole('link', { name: 'Gate 1' }).click();
     await page.getByRole('heading', { name: 'Gate 1', level: 1 }).waitFor();
+    expect(documents).toEqual([]);
     const status = page.getByRole('region', { name: 'Status' });
     await status.getByText('running').first().waitFor({ timeout: 30_000 });
     await expect.poll(() => pixels(page, 'Gate 1'), { timeout: 30_000 }).toBeGreaterThan(0);

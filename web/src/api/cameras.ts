@@ -136,12 +136,13 @@ export function useWallStatuses(ids: readonly string[], intervalMs = 3_000) {
 
 /**
  * Asks for the wall's first page of cameras, then their states, without waiting for the page's code
- * or its first render: the route starts this as the page loads, and the page finds the answers in
- * the cache under the same keys. Failures are left to the page's own queries (they show and retry).
+ * or its first render: started as the console loads on the wall's address, and by the route as the
+ * page's code loads; the page finds the answers in the cache under the same keys. What is cached
+ * already is not asked for again (the page's own queries refresh it). Failures are left to the
+ * page's own queries (they show and retry).
  */
 export async function prefetchWall(client: QueryClient, query: Record<string, string | undefined>): Promise<void> {
-  await client.prefetchInfiniteQuery(wallPagesQuery(query));
-  const pages = client.getQueryData(wallPagesQuery(query).queryKey);
-  const ids = pages?.pages.flatMap((page) => page.items.map((camera) => camera.id)) ?? [];
-  if (ids.length > 0) await client.prefetchQuery(wallStatusesQuery(ids));
+  const pages = await client.ensureInfiniteQueryData(wallPagesQuery(query));
+  const ids = pages.pages.flatMap((page) => page.items.map((camera) => camera.id));
+  if (ids.length > 0) await client.ensureQueryData(wallStatusesQuery(ids));
 }

@@ -5,5 +5,5 @@ import { queryClient } from '../queryClient';
 import { listQuery, parseWallFilter } from './filters';
 
 export function prefetchWallFor(url: string): void {
-  void prefetchWall(queryClient, listQuery(parseWallFilter(new URL(url).searchParams).filter));
+  prefetchWall(queryClient, listQuery(parseWallFilter(new URL(url).searchParams).filter)).catch(() => undefined);
 }

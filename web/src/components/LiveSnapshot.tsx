@@ -1,10 +1,11 @@
 // A camera's live picture: its latest frame as an <img>, loaded again about once a second, but only
 // while the picture is on screen and the tab is visible, and never more than one request at a time
 // (the next frame is asked for once the previous one loaded or failed). A wall of 100 cameras thus
-// asks for as many frames a second as it shows tiles, not 100, at most 4 at a time. Where there is no frame to show
-// (stopped, no frame yet, an error) the picture says so in words.
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { RefObject } from 'react';
+// asks for as many frames a second as it shows tiles, not 100, at most 4 at a time. Where there is
+// no frame to show (stopped, no frame yet, an error) the picture says so in words. Frames are set on
+// the <img> itself, not through React: a picture coming on screen asks for its frame at once, and a
+// wall refreshing 15 pictures a second renders no tile for it.
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { snapshotUrl } from '../api/cameras';
 
 // One IntersectionObserver for every picture on the page (a wall has hundreds).
@@ -21,17 +22,6 @@ function observe(element: Element, onChange: (onScreen: boolean) => void): () =>
     watchers.delete(element);
     observer?.unobserve(element);
   };
-}
-
-/** Whether `ref`'s element is (at least partly) inside the viewport. */
-export function useOnScreen(ref: RefObject<Element | null>): boolean {
-  const [onScreen, setOnScreen] = useState(false);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    return observe(element, setOnScreen);
-  }, [ref]);
-  return onScreen;
 }
 
 function subscribeVisibility(onChange: () => void): () => void {
@@ -91,102 +81,146 @@ export interface LiveSnapshotProps {
   className?: string;
 }
 
-/** Where a picture is in asking for frames: resting, waiting out its interval, queued for a slot, loading. */
-interface Requests {
-  active: boolean;
-  phase: 'idle' | 'waiting' | 'queued' | 'loading';
+/**
+ * One picture's frames, outside React: asks for a frame when the picture is wanted (live, on screen,
+ * tab visible) and a slot is free, sets it on the <img> itself, and asks again an interval after the
+ * last one started (RETRY_MS after a failure). React renders the picture; this only loads it, so that
+ * an IntersectionObserver callback starts a frame at once, without a render in between.
+ */
+class FrameLoop {
+  live = false;
+  onScreen = false;
+  pageVisible = true;
+  cameraId = '';
+  intervalMs = 1_000;
+  private img: HTMLImageElement | null = null;
+  private phase: 'idle' | 'waiting' | 'queued' | 'loading' = 'idle';
   /** Whether this picture holds one of the page's slots (a frame under way). */
-  holding: boolean;
-  startedAt: number;
-  timer: number | undefined;
-  leaveQueue: () => void;
+  private holding = false;
+  private startedAt = 0;
+  private timer: number | undefined;
+  private leaveQueue: () => void = () => undefined;
+
+  get wanted(): boolean {
+    return this.live && this.onScreen && this.pageVisible && this.img !== null;
+  }
+
+  /** The <img> was rendered (or removed: a frame under way on it is given up). */
+  attach(img: HTMLImageElement | null): void {
+    if (img === this.img) return;
+    if (this.img && this.phase === 'loading') this.giveUp();
+    this.img = img;
+    this.sync();
+  }
+
+  /** Starts or stops asking after a change of `live`, `onScreen`, `pageVisible` or the picture. */
+  sync(): void {
+    if (this.wanted && this.phase === 'idle') this.next();
+    else if (!this.wanted && (this.phase === 'waiting' || this.phase === 'queued')) this.giveUp();
+  }
+
+  /** A frame loaded (`ok`) or failed: free the slot, and ask again after the interval if still wanted. */
+  settled(ok: boolean): void {
+    if (this.holding) release();
+    this.holding = false;
+    this.phase = 'idle';
+    if (!this.wanted) return;
+    this.phase = 'waiting';
+    const delay = ok ? this.intervalMs - (performance.now() - this.startedAt) : RETRY_MS;
+    this.timer = window.setTimeout(() => this.next(), Math.max(0, delay));
+  }
+
+  /** Stops asking and gives back the slot or the place in the queue. */
+  giveUp(): void {
+    window.clearTimeout(this.timer);
+    this.leaveQueue();
+    if (this.holding) release();
+    this.holding = false;
+    this.phase = 'idle';
+  }
+
+  /** Asks for the next frame, in turn with the other pictures. */
+  private next(): void {
+    window.clearTimeout(this.timer);
+    this.phase = 'idle';
+    if (!this.wanted) return;
+    this.phase = 'queued';
+    this.leaveQueue = acquire(() => {
+      this.leaveQueue = () => undefined;
+      const img = this.img;
+      if (!img || !this.wanted) {
+        // Gone or no longer wanted while it waited for its turn: pass the slot on.
+        this.phase = 'idle';
+        release();
+        return;
+      }
+      this.phase = 'loading';
+      this.holding = true;
+      this.startedAt = performance.now();
+      frames += 1;
+      img.src = snapshotUrl(this.cameraId, frames);
+    });
+  }
 }
 
 export function LiveSnapshot({ cameraId, name, live, idleText, intervalMs = 1_000, className }: LiveSnapshotProps) {
   const box = useRef<HTMLDivElement>(null);
-  const onScreen = useOnScreen(box);
   const pageVisible = usePageVisible();
-  const active = live && onScreen && pageVisible;
-  const [src, setSrc] = useState<string>();
+  const [loop] = useState(() => new FrameLoop());
+  const [onScreen, setOnScreen] = useState(false);
   const [shown, setShown] = useState(false);
   const [failed, setFailed] = useState(false);
-  const state = useRef<Requests>({ active, phase: 'idle', holding: false, startedAt: 0, timer: undefined, leaveQueue: () => undefined });
-  state.current.active = active;
-
-  /** Asks for the next frame, in turn with the other pictures. */
-  function next(): void {
-    const s = state.current;
-    window.clearTimeout(s.timer);
-    if (!s.active || s.phase === 'queued' || s.phase === 'loading') return;
-    s.phase = 'queued';
-    s.leaveQueue = acquire(() => {
-      s.phase = 'loading';
-      s.holding = true;
-      s.startedAt = performance.now();
-      frames += 1;
-      setSrc(snapshotUrl(cameraId, frames));
-    });
-  }
-
-  /** A frame loaded or failed: free the slot, and ask again after `delayMs` if still wanted. */
-  function settled(delayMs: number): void {
-    const s = state.current;
-    if (s.holding) release();
-    s.holding = false;
-    s.phase = 'idle';
-    if (s.active) {
-      s.phase = 'waiting';
-      s.timer = window.setTimeout(next, Math.max(0, delayMs));
-    }
+  loop.live = live;
+  loop.pageVisible = pageVisible;
+  loop.cameraId = cameraId;
+  loop.intervalMs = intervalMs;
+  // A picture that stops being live starts again from its placeholder when it is live again.
+  if (!live && (shown || failed)) {
+    setShown(false);
+    setFailed(false);
   }
 
   useEffect(() => {
-    const s = state.current;
-    if (active && s.phase === 'idle') next();
-    if (!active && (s.phase === 'waiting' || s.phase === 'queued')) {
-      window.clearTimeout(s.timer);
-      s.leaveQueue();
-      s.phase = 'idle';
-    }
-    // `next` reads everything through the ref, so it is not a dependency.
-  }, [active, cameraId]);
-  useEffect(
-    () => () => {
-      const s = state.current;
-      window.clearTimeout(s.timer);
-      s.leaveQueue();
-      // A picture removed while its frame loads never hears of it: give the slot back now.
-      if (s.holding) release();
-      s.holding = false;
-      s.phase = 'idle';
-    },
-    [],
-  );
+    const element = box.current;
+    if (!element) return;
+    const stop = observe(element, (visible) => {
+      loop.onScreen = visible;
+      loop.sync();
+      setOnScreen(visible);
+    });
+    return () => {
+      stop();
+      loop.giveUp();
+    };
+  }, [loop]);
+  useEffect(() => loop.sync(), [loop, live, pageVisible, cameraId]);
+  const attach = useCallback((img: HTMLImageElement | null) => loop.attach(img), [loop]);
 
   const showPicture = live && shown && !failed;
   const placeholder = !live
     ? idleText
     : failed
       ? 'No picture: the camera has no frame to show yet.'
-      : src || active
+      : onScreen && pageVisible
         ? 'Loading the picture…'
         : 'The picture loads when it is on screen.';
   return (
     <div ref={box} className={`snapshot ${className ?? ''}`}>
-      {src ? (
+      {live ? (
         <img
-          src={src}
+          ref={attach}
           alt={`Live picture of ${name}`}
+          aria-hidden={showPicture ? undefined : true}
           className={showPicture ? undefined : 'snapshot-hidden'}
           decoding="async"
           onLoad={() => {
             setShown(true);
             setFailed(false);
-            settled(intervalMs - (performance.now() - state.current.startedAt));
+            loop.settled(true);
           }}
           onError={() => {
             setFailed(true);
-            settled(RETRY_MS);
+            loop.settled(false);
           }}
         />
       ) : null}

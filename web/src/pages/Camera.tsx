@@ -83,6 +83,8 @@ export function CameraPage() {
         <div className="card camera-picture">
           <h2 className="visually-hidden">Live picture</h2>
           <LiveSnapshot
+            // Another camera's page starts a picture of its own (no frame of the previous one).
+            key={current.id}
             cameraId={current.id}
             name={current.name}
             live={hasPicture(state)}

@@ -2,7 +2,7 @@
 // tiles on screen), name, unit and state; filters by unit, state, label and text kept in the address;
 // adding a camera for those who may.
 import { useQueryClient } from '@tanstack/react-query';
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { controlCamera, createCamera, useCameraPages, useUnitChoices, useWallStatuses } from '../api/cameras';
 import { ApiError } from '../api/client';
@@ -20,8 +20,18 @@ import { Loading } from '../components/Loading';
 import { Pager } from '../components/Pager';
 import { StateBadge } from '../components/StateBadge';
 import { describeError } from '../format';
+import { inPlaceLink } from '../links';
 import { useSession } from '../session';
 import './Cameras.css';
+
+/**
+ * Tiles rendered at once when the wall's list arrives (more than a large screen shows); the rest
+ * follow in a transition that yields to the browser, so the first pictures are asked for while they
+ * render.
+ */
+const FIRST_TILES = 36;
+/** How long the tiles wait for the cameras' states once the list is in (one render instead of two). */
+const STATES_WAIT_MS = 400;
 
 interface Notice {
   kind: 'ok' | 'warn';
@@ -41,6 +51,7 @@ export function Cameras() {
   const cameras = useMemo(() => pages.data?.pages.flatMap((page) => page.items) ?? [], [pages.data]);
   const ids = useMemo(() => cameras.map((camera) => camera.id), [cameras]);
   const statuses = useWallStatuses(ids);
+  const tiles = useTilesInTurn(cameras, statuses.data !== undefined || statuses.isError);
   const [adding, setAdding] = useState(false);
   // The units' names are for suggestions: asked for once someone types a unit, not with the wall.
   const [wantUnits, setWantUnits] = useState(false);
@@ -187,8 +198,18 @@ export function Cameras() {
               )}
             </div>
           ) : (
-            <ul className="camera-wall" aria-label="Camera wall">
-              {cameras.map((camera) => (
+            <ul
+              className="camera-wall"
+              aria-label="Camera wall"
+              // The tiles' links are plain anchors: this opens them in place (see links.ts).
+              onClick={(event) => {
+                const href = inPlaceLink(event, (event.target as Element).closest('a'));
+                if (!href) return;
+                event.preventDefault();
+                void navigate(href);
+              }}
+            >
+              {tiles.map((camera) => (
                 <CameraTile key={camera.id} camera={camera} status={statuses.data?.get(camera.id)} />
               ))}
             </ul>
@@ -198,6 +219,27 @@ export function Cameras() {
       ) : null}
     </section>
   );
+}
+
+/**
+ * The cameras to render as tiles: none until their states are in (for at most STATES_WAIT_MS), then
+ * the first FIRST_TILES, then, in a transition, all of them.
+ */
+function useTilesInTurn(cameras: readonly Camera[], statesIn: boolean): readonly Camera[] {
+  const [waitOver, setWaitOver] = useState(false);
+  const [limit, setLimit] = useState(FIRST_TILES);
+  const listIn = cameras.length > 0;
+  const holding = listIn && !statesIn && !waitOver;
+  useEffect(() => {
+    if (!holding) return;
+    const timer = setTimeout(() => setWaitOver(true), STATES_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, [holding]);
+  const shown = holding ? 0 : Math.min(limit, cameras.length);
+  useEffect(() => {
+    if (shown > 0 && shown < cameras.length) startTransition(() => setLimit(Number.POSITIVE_INFINITY));
+  }, [shown, cameras.length]);
+  return useMemo(() => (shown >= cameras.length ? cameras : cameras.slice(0, shown)), [cameras, shown]);
 }
 
 const IDLE_TEXT: Partial<Record<CameraState, string>> = {
@@ -221,9 +263,9 @@ const CameraTile = memo(function CameraTile({ camera, status }: { camera: Camera
       />
       <div className="camera-tile-body">
         <h2 className="camera-tile-name">
-          <Link to={`/cameras/${camera.id}`} className="tile-link">
+          <a href={`/cameras/${camera.id}`} className="tile-link">
             {camera.name}
-          </Link>
+          </a>
         </h2>
         <p className="camera-tile-meta">
           <StateBadge state={state ?? 'unknown'} />
