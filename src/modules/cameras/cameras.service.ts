@@ -576,10 +576,10 @@ export function createCameraService(deps: CameraServiceDeps) {
      * audits it). A frame served is audited with who saw it (once per viewer and window).
      */
     async snapshot(caller: CameraCaller, id: string, forward: { headers: Record<string, string> } | 'forwarded'): Promise<Buffer> {
-      await visible(caller, id);
+      // The row read for the scope check is the one audited: one read of the camera per frame.
+      const row = await visible(caller, id);
       const actor = forward === 'forwarded' ? undefined : caller.actor;
       return counted('snapshot', async () => {
-        const row = await load(id);
         let frame = supervisor.latestFrame(id);
         if (!frame) {
           const holder = forward === 'forwarded' ? undefined : await fleet.holderUrl(id);
