@@ -5,7 +5,7 @@
 // no frame to show (stopped, no frame yet, an error) the picture says so in words. Frames are set on
 // the <img> itself, not through React: a picture coming on screen asks for its frame at once, and a
 // wall refreshing 15 pictures a second renders no tile for it.
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { snapshotUrl } from '../api/cameras';
 
 // One IntersectionObserver for every picture on the page (a wall has hundreds).
@@ -180,6 +180,17 @@ export function LiveSnapshot({ cameraId, name, live, idleText, intervalMs = 1_00
     setFailed(false);
   }
 
+  // A picture already on screen when it appears asks for its first frame as it is committed, not a
+  // frame later when the IntersectionObserver first reports (the observer then keeps it current).
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element || loop.onScreen) return;
+    const r = element.getBoundingClientRect();
+    if (r.width > 0 && r.bottom > 0 && r.right > 0 && r.top < window.innerHeight && r.left < window.innerWidth) {
+      loop.onScreen = true;
+      loop.sync();
+    }
+  }, [loop]);
   useEffect(() => {
     const element = box.current;
     if (!element) return;
