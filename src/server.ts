@@ -81,7 +81,12 @@ function edgeOptions(loggerInstance: FastifyBaseLogger, headers: SecurityHeaderS
   };
 }
 
-function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, headers: SecurityHeaderSets) {
+function fastifyOptions(
+  config: Config,
+  loggerInstance: FastifyBaseLogger,
+  headers: SecurityHeaderSets,
+  schemas: ReturnType<typeof schemaCompilation>,
+) {
   return {
     ...edgeOptions(loggerInstance, headers, config.http.bodyLimitBytes),
     bodyLimit: config.http.bodyLimitBytes,
@@ -91,8 +96,51 @@ function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, heade
     keepAliveTimeout: 72_000,
     // Draining is answered by our own hook below, in the unified error shape.
     return503OnClosing: false,
-    schemaController: { compilersFactory: { buildValidator: validatorFactory(), buildSerializer: serializerFactory() } },
+    schemaController: { compilersFactory: { buildValidator: validatorFactory(schemas), buildSerializer: serializerFactory(schemas) } },
   };
+}
+
+/**
+ * Validators and serializers are compiled when a route first uses them, not at start-up: compiling
+ * the schemas of every route was about a third of `vigil serve`'s start-up after the database.
+ * `compileAll` compiles what is still pending (a test does, so a schema that cannot compile fails
+ * there rather than on a route's first request).
+ */
+export interface SchemaCompilation {
+  /** Compilations not yet done. */
+  pending(): number;
+  compileAll(): void;
+}
+
+function schemaCompilation(): SchemaCompilation & { later<F extends object>(compile: () => F): () => F } {
+  const waiting = new Set<() => unknown>();
+  return {
+    pending: () => waiting.size,
+    compileAll: () => {
+      for (const compile of [...waiting]) compile();
+    },
+    later<F extends object>(compile: () => F): () => F {
+      let compiled: F | undefined;
+      const force = (): F => {
+        if (compiled === undefined) {
+          compiled = compile();
+          waiting.delete(force);
+        }
+        return compiled;
+      };
+      waiting.add(force);
+      return force;
+    },
+  };
+}
+
+const compilations = new WeakMap<object, SchemaCompilation>();
+
+/** The app's schema compilation (see SchemaCompilation). */
+export function schemaCompilationOf(app: object): SchemaCompilation {
+  const found = compilations.get(app);
+  if (!found) throw new Error('not an app made by buildServer');
+  return found;
 }
 
 /**
@@ -102,7 +150,7 @@ function fastifyOptions(config: Config, loggerInstance: FastifyBaseLogger, heade
  */
 type ValidatorFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'];
 
-function validatorFactory(): ValidatorFactory {
+function validatorFactory(schemas: ReturnType<typeof schemaCompilation>): ValidatorFactory {
   // Unknown fields are an error (400 VALIDATION_FAILED), never silently dropped.
   const common = { removeAdditional: false, useDefaults: true, allErrors: true } as const;
   const forBody = AjvCompiler();
@@ -117,7 +165,18 @@ function validatorFactory(): ValidatorFactory {
     return (route: { schema: unknown; httpPart?: string }) => {
       const key = `${route.httpPart === 'body' ? 'body' : 'text'} ${JSON.stringify(route.schema)}`;
       let validate = built.get(key);
-      if (!validate) built.set(key, (validate = route.httpPart === 'body' ? body(route) : finiteOnly(text(route))));
+      if (!validate) {
+        const compiled = schemas.later(() => (route.httpPart === 'body' ? body(route) : finiteOnly(text(route))));
+        // Fastify reads `errors` off the function it called, after a refusal.
+        const lazy = (data: unknown) => {
+          const check = compiled();
+          const valid = check(data);
+          lazy.errors = (check as { errors?: unknown }).errors;
+          return valid;
+        };
+        lazy.errors = undefined as unknown;
+        built.set(key, (validate = lazy as unknown as ReturnType<Compile>));
+      }
       return validate;
     };
   };
@@ -133,7 +192,7 @@ type SerializerFactory = NonNullable<NonNullable<FastifyServerOptions['schemaCon
  * route and status was most of the start-up's schema compilation. A serializer depends on its
  * schema only (and the shared schemas, the same for one factory), and keeps no state.
  */
-function serializerFactory(): SerializerFactory {
+function serializerFactory(schemas: ReturnType<typeof schemaCompilation>): SerializerFactory {
   const selector = SerializerSelector();
   return (externalSchemas: Parameters<typeof selector>[0], options: Parameters<typeof selector>[1]) => {
     const build = selector(externalSchemas, options);
@@ -141,7 +200,10 @@ function serializerFactory(): SerializerFactory {
     return (route: Parameters<typeof build>[0]) => {
       const key = JSON.stringify(route.schema);
       let serializer = built.get(key);
-      if (!serializer) built.set(key, (serializer = build(route)));
+      if (!serializer) {
+        const compiled = schemas.later(() => build(route));
+        built.set(key, (serializer = ((data: unknown) => compiled()(data)) as ReturnType<typeof build>));
+      }
       return serializer;
     };
   };
@@ -196,7 +258,9 @@ export async function buildServer(services: Services) {
   const { config, log, metrics, kv, ops } = services;
   // Security headers on every answer; HSTS only over https.
   const headers = securityHeaders({ hsts: config.web.publicUrl?.startsWith('https:') ?? false });
-  const app = Fastify(fastifyOptions(config, log, headers)).withTypeProvider<TypeBoxTypeProvider>();
+  const schemas = schemaCompilation();
+  const app = Fastify(fastifyOptions(config, log, headers, schemas)).withTypeProvider<TypeBoxTypeProvider>();
+  compilations.set(app, schemas);
 
   installErrorHandling(app, config.http.bodyLimitBytes);
   installInputGuards(app);

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/platform/errors.js';
+import { schemaCompilationOf } from '../src/server.js';
 import { startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
 
@@ -230,5 +231,34 @@ describe('request ids', () => {
     const lines = vigil.logs.records().filter((r) => r.requestId === res.headers['x-request-id'] && r.msg === 'request');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ method: 'GET', route: '/api/v1/ops/migrations/:version', status: 200 });
+  });
+});
+
+describe('schemas compiled on first use', () => {
+  let vigil: TestVigil;
+  beforeAll(async () => {
+    vigil = await startTestVigil();
+  });
+  afterAll(async () => {
+    await vigil?.stop();
+  });
+
+  it('compiles a route’s schemas when it is first used, and every route’s schemas compile', async () => {
+    const schemas = schemaCompilationOf(vigil.app);
+    const before = schemas.pending();
+    // Nothing was compiled at start-up: every route's validators and serializers wait.
+    expect(before).toBeGreaterThan(50);
+    // A refused request compiles its route's validator (and the error serializer) and is refused as before.
+    const refused = await vigil.app.inject({ method: 'GET', url: '/api/v1/cameras?limit=abc', headers: { authorization: 'Bearer x' } });
+    expect(refused.statusCode).toBe(401);
+    const bad = await vigil.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@example.com', extra: 1 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(schemas.pending()).toBeLessThan(before);
+    // Every schema of every route compiles (a broken one would throw here, not on a user's request).
+    schemas.compileAll();
+    expect(schemas.pending()).toBe(0);
+    const again = await vigil.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@example.com', extra: 1 } });
+    expect(again.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });
