@@ -23,6 +23,7 @@ import { stats } from '../org-units/tools.js';
 import type { LatencyStats } from '../org-units/result.js';
 import { CHROMIUM_ARGS } from '../../test/helpers/browser.js';
 import { freePort } from '../../test/helpers/process.js';
+import { stopChild } from '../children.js';
 import { intSetting } from '../settings.js';
 
 export const WEB_SCENARIO = 'web';
@@ -77,38 +78,49 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(packageRoot, 'bin', 'vigil.js'), 'serve'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      VIGIL_ADMIN_EMAIL: ADMIN.email,
-      VIGIL_ADMIN_PASSWORD: ADMIN.password,
-      VIGIL_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
-      VIGIL_RATE_LIMIT_MAX: '10000000',
-      VIGIL_RATE_LIMIT_AUTH_MAX: '10000000',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+/**
+ * Runs `vigil <args>` and waits until `readyPath` answers 2xx on its port (`what` names it in
+ * errors); the process's stderr is kept for them.
+ */
+async function vigilChild(
+  what: string,
+  args: string[],
+  port: number,
+  readyPath: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(packageRoot, 'bin', 'vigil.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`vigil serve exited (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}): ${stderr}`);
     try {
-      if ((await fetch(`${url}/health/ready`)).ok) return { child, url };
+      if ((await fetch(`${url}${readyPath}`)).ok) return { child, url };
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`vigil serve did not become ready: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (Date.now() > deadline) throw new Error(`${what} did not become ready: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  return vigilChild('vigil serve', ['serve'], port, '/health/ready', {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    VIGIL_ADMIN_EMAIL: ADMIN.email,
+    VIGIL_ADMIN_PASSWORD: ADMIN.password,
+    VIGIL_SECRET_KEY: Buffer.alloc(32, 5).toString('base64'),
+    VIGIL_RATE_LIMIT_MAX: '10000000',
+    VIGIL_RATE_LIMIT_AUTH_MAX: '10000000',
+  });
 }
 
 /**
@@ -117,37 +129,12 @@ async function serve(dataDir: string): Promise<{ child: ChildProcess; url: strin
  * browser and the server leave (they cost about 40 % of a core: a JPEG encoded in JavaScript 5 times
  * a second and 500 frames a second written to the server).
  */
-async function backgroundCameras(count: number): Promise<{ streamUrl(n: number): string; close(): Promise<void> }> {
+async function backgroundCameras(count: number): Promise<{ child: ChildProcess; streamUrl(n: number): string }> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [path.join(packageRoot, 'bin', 'vigil.js'), 'camera-sim', '--count', String(count), '--port', String(port), '--fps', '5'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const args = ['camera-sim', '--count', String(count), '--port', String(port), '--fps', '5'];
+  const { child, url } = await vigilChild('vigil camera-sim', args, port, '/health');
   setPriority(child.pid!, 19);
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`vigil camera-sim exited (${child.exitCode}): ${stderr}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`vigil camera-sim did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    streamUrl: (n) => `${base}/cameras/${n}/stream.mjpg`,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { child, streamUrl: (n) => `${url}/cameras/${n}/stream.mjpg` };
 }
 
 async function api(url: string, headers: Record<string, string>, method: string, route: string, body?: unknown) {
@@ -305,7 +292,10 @@ export async function runWeb(settings: WebSettings, progress: (line: string) => 
       };
       const running = (answer.items ?? []).filter((s) => s.state === 'running').length;
       if (running === ids.length) break;
-      if (Date.now() > deadline) throw new Error(`only ${running} of ${ids.length} cameras are running after 120 s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${running} of ${ids.length} cameras are running after 120 s (the simulated cameras run at nice 19: on a machine busy with other work they may get no CPU to send frames; run the benchmark on a quiet machine)`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
 
@@ -337,8 +327,9 @@ export async function runWeb(settings: WebSettings, progress: (line: string) => 
     const page = await context.newPage();
     let snapshots = 0;
     page.on('request', (request) => void (request.url().includes('/snapshot') && snapshots++));
+    await page.addInitScript(probeEveryFrame(wallReady(settings.cameras)));
     await page.goto(`${url}/cameras`);
-    await page.waitForFunction(wallReady(settings.cameras), undefined, { polling: 'raf', timeout: 60_000 });
+    await readyAt(page, 60_000);
     const tilesOnScreen = await page.evaluate(
       `[...document.querySelectorAll('main .snapshot')].filter((box) => { const r = box.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.width > 0; }).length`,
     );
@@ -369,11 +360,8 @@ export async function runWeb(settings: WebSettings, progress: (line: string) => 
     problems.push(error instanceof Error ? error.message : String(error));
   } finally {
     await browser?.close();
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await new Promise((resolve) => server!.child.once('exit', resolve));
-    }
-    await sim.close();
+    if (server && server.child.exitCode === null) await stopChild(server.child);
+    if (sim.child.exitCode === null) await stopChild(sim.child);
     rmSync(dataDir, { recursive: true, force: true });
   }
   result.ok = problems.length === 0;

@@ -81,32 +81,33 @@ function filesOf(chunks: readonly ChunkInfo[], modules: readonly string[]): Set<
   return files;
 }
 
-const PAGE_ADDRESSES = ['/', '/organization', '/cameras', '/cameras/x', '/alerts', '/events', '/admin'];
-
 /**
- * index.html with preload links for each page's own files (those the entry does not load itself),
- * keyed by the page's modules joined with a comma. A page whose modules the build does not have
- * gets no variant (it is served the plain index.html).
+ * The page for a page's modules (`pageModules`): index.html with preload links for the files those
+ * modules need and the entry does not load itself, made on first use and kept. Without a build's
+ * chunk map, or for modules it does not have, the plain index.html.
  */
-export function pageVariants(index: Asset, chunks: readonly ChunkInfo[]): Map<string, Asset> {
+export function pageVariants(index: Asset, chunks: readonly ChunkInfo[]): (modules: readonly string[]) => Asset {
   const entry = filesOf(
     chunks,
     chunks.filter((chunk) => chunk.entry).flatMap((chunk) => chunk.modules),
   );
-  const variants = new Map<string, Asset>();
   const html = index.body.toString('utf8');
-  if (!html.includes('</head>')) return variants;
-  for (const modules of PAGE_ADDRESSES.map(pageModules)) {
-    const files = [...filesOf(chunks, modules)].filter((file) => !entry.has(file));
-    if (files.length === 0) continue;
-    const links = files
-      .map((file) =>
-        file.endsWith('.css') ? `<link rel="preload" as="style" href="/${file}">` : `<link rel="modulepreload" href="/${file}">`,
-      )
-      .join('');
-    variants.set(modules.join(','), asset(Buffer.from(html.replace('</head>', `${links}</head>`)), '.html'));
-  }
-  return variants;
+  const made = new Map<string, Asset>();
+  return (modules) => {
+    const key = modules.join(',');
+    let page = made.get(key);
+    if (!page) {
+      const files = [...filesOf(chunks, modules)].filter((file) => !entry.has(file));
+      const links = files
+        .map((file) =>
+          file.endsWith('.css') ? `<link rel="preload" as="style" href="/${file}">` : `<link rel="modulepreload" href="/${file}">`,
+        )
+        .join('');
+      page = links && html.includes('</head>') ? asset(Buffer.from(html.replace('</head>', `${links}</head>`)), '.html') : index;
+      made.set(key, page);
+    }
+    return page;
+  };
 }
 
 function asset(body: Buffer, ext: string): Asset {
@@ -151,8 +152,7 @@ export function installWebConsole(app: FastifyInstance, headers: SecurityHeaderS
   const index = assets.get('/index.html');
   // The build's chunk map (not served: no route answers /chunks.json).
   const chunks = assets.get('/chunks.json');
-  const variants =
-    index && chunks ? pageVariants(index, JSON.parse(chunks.body.toString('utf8')) as ChunkInfo[]) : new Map<string, Asset>();
+  const pageFor = index && chunks ? pageVariants(index, JSON.parse(chunks.body.toString('utf8')) as ChunkInfo[]) : undefined;
   // Only the console's own addresses: any other unknown address stays unmatched (its 404, metrics label and log are the API's).
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const address = request.url.split('?')[0] ?? '/';
@@ -169,7 +169,7 @@ export function installWebConsole(app: FastifyInstance, headers: SecurityHeaderS
     asPage(reply, headers);
     if (!index)
       return reply.code(503).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT);
-    return send(request, reply, variants.get(pageModules(address).join(',')) ?? index, 'no-cache');
+    return send(request, reply, pageFor?.(pageModules(address)) ?? index, 'no-cache');
   };
   for (const url of ['/', '/assets/*', ...PAGES.flatMap((page) => [`/${page}`, `/${page}/*`])]) {
     app.get(url, { schema: { hide: true }, config: { permission: 'public' } }, handler);
