@@ -1,29 +1,33 @@
 // Lease renewals rewrite every held camera's row each cycle. On PGlite nothing vacuums, so the table
-// must stay at its live size by itself (HOT updates on half-full pages); on PostgreSQL too.
+// must stay at its live size by itself (HOT updates on half-full pages, migration 0009); on PostgreSQL
+// too. The database holds only this test's connection pool: a snapshot held by another session in the
+// same database (a running service's background work, say) keeps dead row versions alive, and then no
+// table can prune them, so the test does not start the service beside it.
 import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestVigil } from './helpers/app.js';
-import type { TestVigil } from './helpers/app.js';
+import { createTestDatabase, openTestDatabase } from '../../../../test/helpers/databases.js';
+import type { TestDatabase } from '../../../../test/helpers/databases.js';
+import type { Database } from '../../../platform/db/database.js';
+import { migrate } from '../../../platform/db/migrate.js';
 
 describe('camera lease storage', () => {
-  let vigil: TestVigil;
+  let testDb: TestDatabase;
+  let database: Database;
+
   beforeAll(async () => {
-    vigil = await startTestVigil({ env: { VIGIL_CAMERA_AUTO_START: 'false' } });
-    const admin = await vigil.adminAuth();
-    const unit = await vigil.app.inject({
-      method: 'POST',
-      url: '/api/v1/organization-units',
-      headers: admin,
-      payload: { code: 'STORE', name: 'Store', unitType: 'SITE', effectiveDate: '2026-01-01' },
-    });
-    expect(unit.statusCode).toBe(201);
+    testDb = await createTestDatabase();
+    database = await openTestDatabase(testDb);
+    await migrate(database, pino({ level: 'silent' }));
+    await sql`insert into org_units (code) values ('STORE')`.execute(database.db);
   });
   afterAll(async () => {
-    await vigil?.stop();
+    await database?.close();
+    await testDb?.drop();
   });
 
   it('keeps camera_leases at its live size through 200 renewals of 1,000 leases, without VACUUM', async () => {
-    const db = vigil.database.db;
+    const db = database.db;
     await sql`insert into cameras (id, org_unit_code, name, source_url, source_type, expected_fps)
               select gen_random_uuid(), 'STORE', 'cam ' || g, 'http://127.0.0.1:9/stream.mjpg', 'mjpeg', 5
               from generate_series(1, 1000) g`.execute(db);
@@ -36,6 +40,5 @@ describe('camera lease storage', () => {
     for (let i = 0; i < 180; i++) await renew();
     // With full pages the table grows with every renewal (by about half over these 180); pruned, it stays.
     expect(await size()).toBeLessThanOrEqual(settled * 1.25);
-    await sql`delete from cameras where org_unit_code = 'STORE'`.execute(db);
   });
 });
