@@ -128,6 +128,28 @@ Example:
     load: () => import('./commands/camera-sim.js'),
   },
   {
+    name: 'model-sim',
+    summary: 'Serve a scripted OpenAI-compatible model, for trying agents without a model, tests and benchmarks',
+    usage: 'vigil model-sim [--port P] [--host H] [--rate N] [--api-key KEY]',
+    help: `Serves the OpenAI chat-completions API (POST /v1/chat/completions, streamed or not, with tool calls;
+GET /v1/models) until SIGINT or SIGTERM, answering from directives written into the last user message.
+  --port P       TCP port, 0 for any free one (default 9500)
+  --host H       address to listen on (default 127.0.0.1)
+  --rate N       text deltas a second while streaming (default 50)
+  --api-key KEY  answer 401 to requests without "Authorization: Bearer KEY"
+
+Directives, in double brackets anywhere in the message:
+  [[tool:NAME {json}]]   call tool NAME with those arguments, then answer from its result
+  [[status:429]]         answer that status (also 500, 503, ...); [[status:429 times:2]] only twice
+  [[drop:N]]             stream N words, then drop the connection
+  [[delay:MS]]           wait MS milliseconds before answering
+  [[words:N]]            a reply of N words
+  [[rate:N]]             N words a second for this reply
+Without a directive the reply is "You said: <the message>".
+Example agent: {"provider": {"type": "openai-compatible", "baseUrl": "http://127.0.0.1:9500/v1", "model": "vigil-sim"}}`,
+    load: () => import('./commands/model-sim.js'),
+  },
+  {
     name: 'version',
     summary: 'Print the version',
     usage: 'vigil version',
