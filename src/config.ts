@@ -319,6 +319,39 @@ export const settings = {
     30_000,
   ),
   VIGIL_ALERT_DELIVERY_TIMEOUT_MS: int('How long a webhook or Alertmanager has to answer a notification.', 100, 120_000, 10_000),
+  VIGIL_AGENT_TIMEOUT_MS: int(
+    'How long a model server has to start answering a chat message, and between two parts of its answer.',
+    100,
+    600_000,
+    60_000,
+  ),
+  VIGIL_AGENT_ATTEMPTS: int(
+    'Attempts at a model request that fails before its first token (timeout, 429, 5xx, refused connection).',
+    1,
+    10,
+    3,
+  ),
+  VIGIL_AGENT_RETRY_BASE_MS: int('First wait before trying a failed model request again; it doubles at each attempt.', 1, 60_000, 500),
+  VIGIL_AGENT_BREAKER_RESET_MS: int(
+    'How long the circuit breaker of a failing model server stays open before one request tries it again.',
+    10,
+    3_600_000,
+    30_000,
+  ),
+  VIGIL_AGENT_MAX_TOOL_ROUNDS: int('Tool rounds one reply may take before the model must answer in words.', 0, 20, 4),
+  VIGIL_CHAT_SAVE_INTERVAL_MS: int(
+    'How often a reply being written is saved (its text and stream events): a crash loses at most this much.',
+    50,
+    10_000,
+    250,
+  ),
+  VIGIL_CHAT_STALE_AFTER_MS: int(
+    'A reply not saved for this long has lost its writer (a process that died): it is marked interrupted, keeping its text.',
+    1_000,
+    3_600_000,
+    15_000,
+  ),
+  VIGIL_CHAT_HISTORY_MESSAGES: int('Earlier messages of a session sent to the model with a new one.', 0, 500, 40),
   VIGIL_SMTP_URL: url(
     'SMTP server for email channels, e.g. `smtp://mail.example:587` or `smtps://user:pass@mail.example`. Unset: email channels are refused.',
     ['smtp:', 'smtps:'],
@@ -386,6 +419,16 @@ export interface Config {
     deliveryTimeoutMs: number;
     breakerResetMs: number;
     smtp: { url: string; from: string } | undefined;
+  };
+  agents: {
+    timeoutMs: number;
+    attempts: number;
+    retryBaseMs: number;
+    breakerResetMs: number;
+    maxToolRounds: number;
+    saveIntervalMs: number;
+    staleAfterMs: number;
+    historyMessages: number;
   };
   rateLimit: { max: number; authMax: number; windowMs: number };
   timeZone: string;
@@ -488,6 +531,16 @@ function shape(f: Flat): Config {
       deliveryTimeoutMs: required(f.VIGIL_ALERT_DELIVERY_TIMEOUT_MS, 'VIGIL_ALERT_DELIVERY_TIMEOUT_MS'),
       breakerResetMs: required(f.VIGIL_ALERT_BREAKER_RESET_MS, 'VIGIL_ALERT_BREAKER_RESET_MS'),
       smtp: f.VIGIL_SMTP_URL ? { url: f.VIGIL_SMTP_URL, from: required(f.VIGIL_SMTP_FROM, 'VIGIL_SMTP_FROM') } : undefined,
+    },
+    agents: {
+      timeoutMs: required(f.VIGIL_AGENT_TIMEOUT_MS, 'VIGIL_AGENT_TIMEOUT_MS'),
+      attempts: required(f.VIGIL_AGENT_ATTEMPTS, 'VIGIL_AGENT_ATTEMPTS'),
+      retryBaseMs: required(f.VIGIL_AGENT_RETRY_BASE_MS, 'VIGIL_AGENT_RETRY_BASE_MS'),
+      breakerResetMs: required(f.VIGIL_AGENT_BREAKER_RESET_MS, 'VIGIL_AGENT_BREAKER_RESET_MS'),
+      maxToolRounds: required(f.VIGIL_AGENT_MAX_TOOL_ROUNDS, 'VIGIL_AGENT_MAX_TOOL_ROUNDS'),
+      saveIntervalMs: required(f.VIGIL_CHAT_SAVE_INTERVAL_MS, 'VIGIL_CHAT_SAVE_INTERVAL_MS'),
+      staleAfterMs: required(f.VIGIL_CHAT_STALE_AFTER_MS, 'VIGIL_CHAT_STALE_AFTER_MS'),
+      historyMessages: required(f.VIGIL_CHAT_HISTORY_MESSAGES, 'VIGIL_CHAT_HISTORY_MESSAGES'),
     },
     events: {
       retentionDays: required(f.VIGIL_EVENT_RETENTION_DAYS, 'VIGIL_EVENT_RETENTION_DAYS'),

@@ -23,6 +23,8 @@ import type { OrgServiceDeps } from './modules/org-units/index.js';
 import { createCameraRuntime } from './modules/cameras/index.js';
 import { createEventMetrics, createEventRetention, createEventService } from './modules/events/index.js';
 import { createAlerting } from './modules/alerts/index.js';
+import { CHAT_CANCEL_CHANNEL, createAgentMetrics, createAgentService, createChatService, createGenerator } from './modules/agents/index.js';
+import type { ChatService, ToolDeps } from './modules/agents/index.js';
 import type { Alerting } from './modules/alerts/index.js';
 import type { ProtectedEndpoint, Resolver } from './modules/cameras/index.js';
 import { createAudit, createAuditRetention } from './platform/audit.js';
@@ -205,6 +207,8 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
   let stopAlerting: (() => Promise<void>) | undefined;
   let unsubscribeOrg: (() => Promise<void>) | undefined;
   let flushViews: () => Promise<void> = () => Promise.resolve();
+  let chatService: ChatService | undefined;
+  let unsubscribeChat: (() => Promise<void>) | undefined;
   const retention = createAuditRetention({ database, retentionDays: config.audit.retentionDays, log, metrics });
   const eventRetention = createEventRetention({
     database,
@@ -352,6 +356,110 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       now,
     });
     alertNudge = (cameraIds) => alerting.nudge(cameraIds);
+    const agentMetrics = createAgentMetrics(metrics.registry);
+    const agents = createAgentService({
+      db: database.db,
+      audit,
+      policy,
+      secrets,
+      cache: kv.cache('agents'),
+      // Shared through Redis, an entry is dropped for every process at a change; each process's own
+      // cache (no Redis) keeps an entry at most a second.
+      cacheTtlMs: config.redis.url !== undefined ? 300_000 : 1_000,
+      unitExists: async (code) => (await orgScope.snapshot()).has(code),
+      now,
+    });
+    const limitOf = (args: { limit?: number }) => args.limit ?? 20;
+    const since = (args: { since?: string }) => (args.since !== undefined ? { from: new Date(args.since) } : {});
+    // The tools read through each module's service with the caller's own principal.
+    const tools: ToolDeps = {
+      list_cameras: async (caller, args) =>
+        (
+          await runtime.cameras.list(caller, {
+            limit: limitOf(args),
+            ...(args.text !== undefined ? { text: args.text } : {}),
+            ...(args.orgUnitCode !== undefined ? { orgUnitCode: args.orgUnitCode } : {}),
+            ...(args.label !== undefined ? { label: args.label } : {}),
+            ...(args.state !== undefined ? { state: args.state } : {}),
+          })
+        ).items.map((c) => ({ id: c.id, name: c.name, orgUnitCode: c.orgUnitCode, labels: c.labels, active: c.active })),
+      camera_status: (caller, args) => runtime.cameras.status(caller, args.cameraId),
+      camera_log: async (caller, args) =>
+        (await runtime.cameras.logs(caller, args.cameraId, { limit: limitOf(args), ...since(args) })).items,
+      list_alerts: async (caller, args) =>
+        (
+          await alerting.service.listAlerts(
+            caller,
+            {
+              ...(args.state !== undefined ? { state: args.state } : {}),
+              ...(args.orgUnitCode !== undefined ? { orgUnitCode: args.orgUnitCode } : {}),
+              ...since(args),
+            },
+            { limit: limitOf(args) },
+          )
+        ).items,
+      list_events: async (caller, args) =>
+        (
+          await events.list(
+            caller,
+            {
+              ...(args.type !== undefined ? { type: args.type } : {}),
+              ...(args.status !== undefined ? { status: args.status } : {}),
+              ...(args.orgUnitCode !== undefined ? { orgUnitCode: args.orgUnitCode } : {}),
+              ...(args.cameraId !== undefined ? { cameraId: args.cameraId } : {}),
+              ...since(args),
+            },
+            { limit: limitOf(args) },
+          )
+        ).items.map(({ attributes: _attributes, ...event }) => event),
+      event_stats: (caller, args) =>
+        events.stats(caller, args.groupBy, {
+          ...(args.type !== undefined ? { type: args.type } : {}),
+          ...(args.orgUnitCode !== undefined ? { orgUnitCode: args.orgUnitCode } : {}),
+          ...since(args),
+        }),
+      org_units: async (caller, args) =>
+        (
+          await org.list(caller, {
+            asOf: args.asOf,
+            limit: limitOf(args),
+            ...(args.parentCode !== undefined ? { parentCode: args.parentCode } : {}),
+            ...(args.text !== undefined ? { text: args.text } : {}),
+          })
+        ).items,
+    };
+    const chat = createChatService({
+      db: database.db,
+      audit,
+      agents,
+      generator: createGenerator({
+        tools,
+        metrics: agentMetrics,
+        log,
+        settings: {
+          timeoutMs: config.agents.timeoutMs,
+          attempts: config.agents.attempts,
+          retryBaseMs: config.agents.retryBaseMs,
+          maxToolRounds: config.agents.maxToolRounds,
+          breakerResetMs: config.agents.breakerResetMs,
+        },
+      }),
+      counters: kv.counters,
+      pubsub: kv.pubsub,
+      metrics: agentMetrics,
+      log,
+      settings: {
+        saveIntervalMs: config.agents.saveIntervalMs,
+        heartbeatMs: Math.max(config.agents.saveIntervalMs, Math.floor(config.agents.staleAfterMs / 4)),
+        staleAfterMs: config.agents.staleAfterMs,
+        historyMessages: config.agents.historyMessages,
+        followPollMs: Math.min(250, config.agents.saveIntervalMs),
+      },
+      now,
+    });
+    chatService = chat;
+    // A cancel asked of another process: stop the reply if this one writes it.
+    unsubscribeChat = await kv.pubsub.subscribe(CHAT_CANCEL_CHANNEL, (replyId) => chat.cancelLocal(replyId));
     stopAlerting = () => alerting.stop();
     let shuttingDown = false;
     const isShuttingDown = () => shuttingDown;
@@ -390,6 +498,9 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
       cameras: runtime.cameras,
       events,
       alerting,
+      agents,
+      chat,
+      agentMetrics,
     });
     phases.end('server');
     await options.configure?.(app);
@@ -398,6 +509,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
 
     let metricsApp: FastifyInstance | undefined;
     let workers = false;
+    let sweepTimer: NodeJS.Timeout | undefined;
     const openKv = kv;
     const closeUnsubscribeOrg = unsubscribeOrg;
     let stopping: Promise<void> | undefined;
@@ -426,11 +538,20 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
         advertised = config.http.advertiseUrl ?? advertisedUrl(config.http.host, app);
         await runtime.start({ advertiseUrl: advertised });
         await alerting.start();
+        // Replies left unfinished by a process that died are marked interrupted, now and from time to time.
+        const sweep = () =>
+          void chat.sweep().catch((error: unknown) => log.warn({ err: error }, 'could not sweep unfinished chat replies'));
+        sweep();
+        sweepTimer = setInterval(sweep, Math.max(1_000, Math.floor(config.agents.staleAfterMs / 2)));
+        sweepTimer.unref();
       },
       shutdown: (reason: string) =>
         (stopping ??= (async () => {
           shuttingDown = true;
           log.info({ reason, graceMs: config.http.shutdownGraceMs }, 'shutting down: draining in-flight requests');
+          // Replies being written end now (saved as interrupted), which also ends their streams.
+          clearInterval(sweepTimer);
+          await chat.close();
           let timer: NodeJS.Timeout | undefined;
           const grace = new Promise<'timeout'>((resolve) => {
             timer = setTimeout(() => resolve('timeout'), config.http.shutdownGraceMs);
@@ -450,6 +571,7 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
           await alerting.stop();
           await runtime.stop();
           await closeUnsubscribeOrg();
+          await unsubscribeChat?.();
           await openKv.close();
           await database.close();
           log.info('stopped');
@@ -459,6 +581,8 @@ export async function createVigil(config: Config, options: StartOptions = {}): P
     await retention.stop();
     await eventRetention.stop();
     await stopAlerting?.();
+    await chatService?.close();
+    await unsubscribeChat?.();
     await stopRuntime?.();
     await flushViews();
     await unsubscribeOrg?.();

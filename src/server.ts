@@ -20,6 +20,8 @@ import { EventView, eventRoutes } from './modules/events/index.js';
 import type { EventService } from './modules/events/index.js';
 import { AlertView, RuleView, SilenceView, alertRoutes } from './modules/alerts/index.js';
 import type { Alerting } from './modules/alerts/index.js';
+import { AgentView, MessageView, SessionView, agentRoutes } from './modules/agents/index.js';
+import type { AgentMetrics, AgentService, ChatService } from './modules/agents/index.js';
 import { OrgUnitTreeView, OrgUnitVersionView, OrgUnitView, orgUnitRoutes } from './modules/org-units/index.js';
 import type { OrgImportExport, OrgService } from './modules/org-units/index.js';
 import { orgImportExportRoutes } from './modules/org-units/index.js';
@@ -62,6 +64,10 @@ export interface Services {
   events: EventService;
   /** Alert rules, alerts, silences and the live stream. */
   alerting: Alerting;
+  /** AI agents and the chat sessions held with them. */
+  agents: AgentService;
+  chat: ChatService;
+  agentMetrics: AgentMetrics;
 }
 
 export type App = Awaited<ReturnType<typeof buildServer>>;
@@ -286,6 +292,9 @@ export async function buildServer(services: Services) {
   app.addSchema(RuleView);
   app.addSchema(AlertView);
   app.addSchema(SilenceView);
+  app.addSchema(AgentView);
+  app.addSchema(SessionView);
+  app.addSchema(MessageView);
 
   // CORS is closed unless origins are configured: browsers elsewhere cannot read our answers (with
   // none configured, no CORS header is ever sent, so the plugin and its hook are left out).
@@ -314,6 +323,15 @@ export async function buildServer(services: Services) {
           name: 'alerts',
           description:
             'Alert rules over cameras and detection events, the alerts they raise (with their history), silences, and a live stream of changes.',
+        },
+        {
+          name: 'agents',
+          description: "AI agents: a model on an OpenAI-compatible server, its prompt and the tools over Vigil's data it may call.",
+        },
+        {
+          name: 'chat',
+          description:
+            'Chat sessions with agents: your own sessions, their messages, replies streamed as Server-Sent Events and resumed after a dropped connection.',
         },
         { name: 'audit', description: 'The audit trail of changes and security events.' },
         {
@@ -355,6 +373,12 @@ export async function buildServer(services: Services) {
   await app.register(eventRoutes, { events: services.events, bodyLimitBytes: config.events.bodyLimitBytes });
   await app.register(alertRoutes, { alerting: services.alerting, isShuttingDown: services.isShuttingDown });
   await app.register(orgImportExportRoutes, { transfer: services.orgTransfer });
+  await app.register(agentRoutes, {
+    agents: services.agents,
+    chat: services.chat,
+    metrics: services.agentMetrics,
+    isShuttingDown: services.isShuttingDown,
+  });
   await app.register(opsRoutes, { ops, registry: metrics.registry, metricsToken: config.metrics.token });
   // The web console at `/` (every address the API does not answer that a browser asks for as a page).
   installWebConsole(app, headers);

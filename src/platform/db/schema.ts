@@ -17,6 +17,8 @@ export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
 export type AlertState = 'pending' | 'firing' | 'resolved';
 export type SessionEndReason = 'logout' | 'logout_all' | 'reuse' | 'ended' | 'disabled';
 
+export type ChatMessageStatus = 'pending' | 'streaming' | 'complete' | 'interrupted' | 'error';
+
 export interface Schema {
   schema_migrations: { version: number; name: string; checksum: string; applied_at: Date };
 
@@ -173,6 +175,57 @@ export interface Schema {
   };
   detection_event_snapshots: { event_id: string; jpeg: Buffer; stored_at: Date };
 
+  agents: {
+    id: string;
+    name: string;
+    description: string;
+    provider_type: 'openai-compatible';
+    base_url: string;
+    model: string;
+    api_key_sealed: string | null;
+    headers_sealed: string | null;
+    header_names: string[];
+    system_prompt: string;
+    temperature: number | null;
+    max_tokens: number | null;
+    tools: string[];
+    enabled: boolean;
+    org_unit_code: string | null;
+    rate_limit_per_minute: number;
+    revision: number;
+    created_at: Date;
+    updated_at: Date;
+    created_by: string | null;
+  };
+  chat_sessions: {
+    id: string;
+    agent_id: string;
+    owner_type: 'user' | 'api_key';
+    owner_id: string;
+    title: string;
+    revision: number;
+    created_at: Date;
+    last_activity_at: Date;
+  };
+  chat_messages: {
+    id: string;
+    session_id: string;
+    role: 'user' | 'assistant';
+    content: string;
+    status: ChatMessageStatus;
+    client_message_id: string | null;
+    reply_to: string | null;
+    tool_calls: ColumnType<unknown[], string | undefined, string>;
+    error: ColumnType<{ code: string; message: string } | null, string | null | undefined, string | null>;
+    prompt_tokens: number | null;
+    completion_tokens: number | null;
+    first_token_ms: number | null;
+    latency_ms: number | null;
+    writer: string | null;
+    created_at: Date;
+    updated_at: Date;
+  };
+  chat_events: { message_id: string; seq: number; type: string; data: ColumnType<unknown, string, string> };
   alert_rules: {
     id: string;
     name: string;
