@@ -30,6 +30,7 @@ export const processTests = [
   'test/cli-lazy.test.ts',
   'test/npm-start.test.ts',
   'test/org-tree-cache.test.ts',
+  'test/agents-process.test.ts',
 ];
 
 const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'];

@@ -153,6 +153,7 @@ describe('agents and chat', () => {
       },
       systemPrompt: 'You help operators.',
       tools: ['list_cameras', 'camera_status'],
+      rateLimitPerMinute: 1000,
     });
     expect(res.statusCode, res.body).toBe(201);
     const agent = res.json<{ id: string; provider: Record<string, unknown>; revision: number; rateLimitPerMinute: number }>();
@@ -164,7 +165,7 @@ describe('agents and chat', () => {
       hasApiKey: true,
       headerNames: ['X-Gateway'],
     });
-    expect(agent.rateLimitPerMinute).toBe(20);
+    expect(agent.rateLimitPerMinute).toBe(1000);
     expect(res.body).not.toContain(API_KEY);
     const stored = (await vigil.database.db.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirstOrThrow()) as Record<
       string,
@@ -331,6 +332,21 @@ describe('agents and chat', () => {
     // The session is free again.
     expect((await send(admin, sessionId, 'Now me')).res.statusCode).toBe(200);
     expect(await metric(/^messages_sent_total\{status="cancelled"\}/)).toBeGreaterThan(0);
+  });
+
+  it('lets one of two sends at once through, and answers two sends of one clientMessageId with one message (races run on PostgreSQL too)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const sessionId = await newSession(admin);
+      const both = await Promise.all([send(admin, sessionId, 'first [[words:20]]'), send(admin, sessionId, 'second [[words:20]]')]);
+      expect(both.map((b) => b.res.statusCode).sort()).toEqual([200, 409]);
+      expect(both.find((b) => b.res.statusCode === 409)!.res.json()).toMatchObject({ code: 'GENERATION_IN_PROGRESS' });
+      const twin = await newSession(admin);
+      const same = await Promise.all([send(admin, twin, 'twin', `twin-${round}`), send(admin, twin, 'twin', `twin-${round}`)]);
+      expect(same.map((b) => b.res.statusCode)).toEqual([200, 200]);
+      expect(same[0].events[0]!.data).toEqual(same[1].events[0]!.data);
+      const stored = (await inject('GET', `/api/v1/chat/sessions/${twin}/messages`, admin)).json<{ items: unknown[] }>().items;
+      expect(stored).toHaveLength(2);
+    }
   });
 
   it('tries a 429 again before the first token, and ends a 500 with a clear error event', async () => {

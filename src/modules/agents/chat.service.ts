@@ -441,10 +441,16 @@ export function createChatService(deps: ChatServiceDeps) {
       const hit = await deps.counters.hit(`chat:${found.agent.id}:${caller.principal.id}`, 60_000);
       if (hit.count > limit) throw AgentErrors.rateLimited(found.agent.id, limit, Math.max(1, Math.ceil(hit.resetMs / 1000)));
       const at = now();
-      let stored: { message: MessageRow; reply: MessageRow };
+      let stored: { message: MessageRow; reply: MessageRow; repeat?: true };
       try {
         stored = await db.transaction().execute(async (tx) => {
+          // The session's row lock orders sends to one session: a twin sent at the same moment is seen here.
           await ownSession(caller, sessionId, tx, true);
+          const twin = await agentsRepo.byClientId(tx, sessionId, input.clientMessageId);
+          if (twin) {
+            if (twin.content !== input.content) throw AgentErrors.messageIdReused(input.clientMessageId);
+            return { message: twin, reply: (await agentsRepo.replyTo(tx, twin.id))!, repeat: true as const };
+          }
           const busy = await agentsRepo.generating(tx, sessionId);
           if (busy) throw AgentErrors.generating(sessionId, busy.id);
           const message = await agentsRepo.insertMessage(tx, {
@@ -504,6 +510,7 @@ export function createChatService(deps: ChatServiceDeps) {
         }
         throw error;
       }
+      if (stored.repeat) return { created: false, message: toMessage(stored.message), replyId: stored.reply.id };
       void write(caller, found.agent.id, stored.message, stored.reply);
       return { created: true, message: toMessage(stored.message), replyId: stored.reply.id };
     },
