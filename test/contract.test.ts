@@ -13,6 +13,7 @@ import { orgErrors } from '../src/modules/org-units/index.js';
 import { cameraErrors } from '../src/modules/cameras/index.js';
 import { eventErrors } from '../src/modules/events/index.js';
 import { alertErrors } from '../src/modules/alerts/index.js';
+import { agentErrors } from '../src/modules/agents/index.js';
 import { platformErrors } from '../src/platform/errors.js';
 import { installConformance } from './helpers/openapi-conformance.js';
 import { generateOpenApi, snapshotPath } from '../scripts/openapi.js';
@@ -110,6 +111,7 @@ const CATALOGUES: Record<string, Readonly<Record<string, number>>> = {
   cameras: cameraErrors.statuses,
   events: eventErrors.statuses,
   alerts: alertErrors.statuses,
+  agents: agentErrors.statuses,
 };
 
 /**

@@ -78,9 +78,7 @@ const DIRECTIVE = /\[\[(tool|status|drop|delay|words|rate)(?::([^\]]*))?\]\]/g;
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content))
-    return content
-      .map((part: unknown) => (part && typeof part === 'object' && 'text' in part ? String((part).text) : ''))
-      .join('');
+    return content.map((part: unknown) => (part && typeof part === 'object' && 'text' in part ? String(part.text) : '')).join('');
   return '';
 }
 
