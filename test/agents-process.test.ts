@@ -16,51 +16,11 @@ import type { TestDatabase } from './helpers/databases.js';
 import { pollUntil } from './helpers/poll.js';
 import { freePort, runVigil, signIn } from './helpers/process.js';
 import type { VigilProcess } from './helpers/process.js';
+import { readSse } from './helpers/sse.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'harbour-lantern-test-42' };
 const SECRET_KEY = Buffer.alloc(32, 9).toString('base64');
 type Headers = Record<string, string>;
-interface SseEvent {
-  id: number;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads an SSE response until `stopAfter` events (then aborts the request) or its end. */
-async function readEvents(response: Response, stopAfter: number, controller?: AbortController): Promise<SseEvent[]> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const events: SseEvent[] = [];
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return events;
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const lines = buffer.slice(0, end).split('\n');
-        buffer = buffer.slice(end + 2);
-        const field = (name: string) =>
-          lines
-            .find((l) => l.startsWith(`${name}:`))
-            ?.slice(name.length + 1)
-            .trim();
-        const data = field('data');
-        if (data === undefined) continue;
-        events.push({ id: Number(field('id')), event: field('event')!, data: JSON.parse(data) as Record<string, unknown> });
-        if (events.length >= stopAfter) {
-          controller?.abort();
-          return events;
-        }
-      }
-    }
-  } catch (error) {
-    if (controller?.signal.aborted) return events;
-    throw error;
-  }
-}
-
 const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i + 1} `).join('');
 
 function cluster(database: TestDatabase | undefined, redis: boolean) {
@@ -142,7 +102,7 @@ describe('chat replies across processes', () => {
       const sessionId = await chatSetUp(first.url, headers, sim);
       const controller = new AbortController();
       const response = await sendMessage(first.url, headers, sessionId, `Tell me a lot [[words:400]] [[rate:25]]`, controller);
-      const seen = await readEvents(response, 12, controller);
+      const seen = await readSse(response, 12, controller);
       const replyId = seen[0]!.data.replyId as string;
       // Let a save happen after the events seen, then kill.
       await new Promise((resolve) => setTimeout(resolve, 400));
@@ -178,10 +138,10 @@ describe('chat replies across processes', () => {
       const resumed = await fetch(`${second.url}/api/v1/chat/sessions/${sessionId}/messages/${replyId}/stream`, {
         headers: { ...again, 'last-event-id': String(seen.at(-1)!.id) },
       });
-      const rest = await readEvents(resumed, Infinity);
+      const rest = await readSse(resumed, Infinity);
       expect(rest.at(-1)).toMatchObject({ event: 'interrupted', data: { message: { id: replyId, status: 'interrupted' } } });
       // The session takes a new message.
-      const next = await readEvents(await sendMessage(second.url, again, sessionId, 'Still there?', new AbortController()), Infinity);
+      const next = await readSse(await sendMessage(second.url, again, sessionId, 'Still there?', new AbortController()), Infinity);
       expect(next.at(-1)).toMatchObject({ event: 'done', data: { message: { content: 'You said: Still there?' } } });
     } finally {
       await nodes.close();
@@ -197,7 +157,7 @@ describe('chat replies across processes', () => {
       const headers = await signIn(a.url, ADMIN);
       const sessionId = await chatSetUp(a.url, headers, sim);
       const controller = new AbortController();
-      const before = await readEvents(
+      const before = await readSse(
         await sendMessage(a.url, headers, sessionId, 'Count [[words:60]] [[rate:40]]', controller),
         6,
         controller,
@@ -207,7 +167,7 @@ describe('chat replies across processes', () => {
         headers: { ...headers, 'last-event-id': String(before.at(-1)!.id) },
       });
       expect(resumed.status).toBe(200);
-      const after = await readEvents(resumed, Infinity);
+      const after = await readSse(resumed, Infinity);
       const all = [...before, ...after];
       expect(all.map((e) => e.id)).toEqual(all.map((_, i) => i + 1));
       expect(all.at(-1)!.event).toBe('done');
@@ -219,7 +179,7 @@ describe('chat replies across processes', () => {
 
       if (realRedisUrl) {
         const slow = new AbortController();
-        const started = await readEvents(await sendMessage(a.url, headers, sessionId, 'Slow [[words:400]] [[rate:20]]', slow), 3, slow);
+        const started = await readSse(await sendMessage(a.url, headers, sessionId, 'Slow [[words:400]] [[rate:20]]', slow), 3, slow);
         const slowId = started[0]!.data.replyId as string;
         const cancelled = await json(b.url, 'POST', `/api/v1/chat/sessions/${sessionId}/messages/${slowId}/cancel`, {
           authorization: headers.authorization!,

@@ -7,69 +7,19 @@ import { startModelSimulator } from '../src/tools/model-sim/simulator.js';
 import type { ModelSimulator } from '../src/tools/model-sim/simulator.js';
 import { startTestVigil } from './helpers/app.js';
 import type { TestVigil } from './helpers/app.js';
+import { parseSse, readSse } from './helpers/sse.js';
+import type { SseEvent } from './helpers/sse.js';
 
 type Headers = Record<string, string>;
-interface SseEvent {
-  id: number | null;
-  event: string;
-  data: Record<string, unknown>;
-}
 
 const API_KEY = 'sk-agent-secret-7f3a9c';
 const HEADER_SECRET = 'gateway-secret-51c2';
-
-function parseSse(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.split('\n').some((line) => line.startsWith('data:')))
-    .map((block) => {
-      const lines = block.split('\n');
-      const field = (name: string) =>
-        lines
-          .find((line) => line.startsWith(`${name}:`))
-          ?.slice(name.length + 1)
-          .trim();
-      const id = field('id');
-      return {
-        id: id === undefined ? null : Number(id),
-        event: field('event') ?? 'message',
-        data: JSON.parse(field('data')!) as Record<string, unknown>,
-      };
-    });
-}
 
 const textOf = (events: SseEvent[]) =>
   events
     .filter((e) => e.event === 'delta')
     .map((e) => e.data.text as string)
     .join('');
-
-/** Reads an SSE response over real HTTP until `stopAfter` events (then aborts) or its end. */
-async function readStream(response: Response, stopAfter = Infinity, controller?: AbortController): Promise<SseEvent[]> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const events: SseEvent[] = [];
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        events.push(...parseSse(buffer.slice(0, end + 2)));
-        buffer = buffer.slice(end + 2);
-        if (events.length >= stopAfter) {
-          controller?.abort();
-          return events;
-        }
-      }
-    }
-  } catch (error) {
-    if (!controller?.signal.aborted) throw error;
-  }
-  return events;
-}
 
 describe('agents and chat', () => {
   let vigil: TestVigil;
@@ -318,7 +268,7 @@ describe('agents and chat', () => {
       body: JSON.stringify({ content: 'Long one [[words:400]] [[rate:40]]', clientMessageId: 'long-1' }),
       signal: controller.signal,
     });
-    const early = await readStream(response, 4, controller);
+    const early = await readSse(response, 4, controller);
     const replyId = early[0]!.data.replyId as string;
     const second = await send(admin, sessionId, 'Me too');
     expect(second.res.statusCode).toBe(409);
@@ -391,14 +341,14 @@ describe('agents and chat', () => {
       body: JSON.stringify({ content: 'Resume [[words:40]] [[rate:40]]', clientMessageId: 'resume-1' }),
       signal: controller.signal,
     });
-    const before = await readStream(response, 5, controller);
+    const before = await readSse(response, 5, controller);
     const replyId = before[0]!.data.replyId as string;
     const last = before.at(-1)!.id!;
     const resumed = await fetch(`${vigil.url}/api/v1/chat/sessions/${sessionId}/messages/${replyId}/stream`, {
       headers: { ...admin, 'last-event-id': String(last) },
     });
     expect(resumed.status).toBe(200);
-    const after = await readStream(resumed);
+    const after = await readSse(resumed);
     expect(after[0]!.id).toBe(last + 1);
     expect(after.at(-1)!.event).toBe('done');
     const all = [...before, ...after];

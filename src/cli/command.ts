@@ -20,3 +20,16 @@ export interface Command {
   /** Loads the command's code: only the command that runs is loaded. */
   load(): Promise<CommandModule>;
 }
+
+/** Resolves with the first SIGINT or SIGTERM, for commands that serve until stopped (the simulators). */
+export function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startCameraSimulator } from '../../tools/camera-sim/simulator.js';
+import { waitForSignal } from '../command.js';
 import type { CommandContext } from '../command.js';
 
 function integerOption(context: CommandContext, name: string, raw: string, min: number, max: number): number | undefined {
@@ -7,18 +8,6 @@ function integerOption(context: CommandContext, name: string, raw: string, min: 
   if (Number.isInteger(value) && value >= min && value <= max) return value;
   context.err(`vigil camera-sim: --${name} must be an integer ${min}-${max}, got "${raw}"`);
   return undefined;
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export async function run(context: CommandContext): Promise<number> {

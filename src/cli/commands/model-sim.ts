@@ -1,18 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MODEL_SIM_MODEL, startModelSimulator } from '../../tools/model-sim/simulator.js';
+import { waitForSignal } from '../command.js';
 import type { CommandContext } from '../command.js';
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 export async function run(context: CommandContext): Promise<number> {
   const { values } = parseArgs({

@@ -43,16 +43,8 @@ export const ProviderBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ProviderPatch = Type.Object(
-  {
-    type: Type.Optional(Type.Literal('openai-compatible')),
-    baseUrl: Type.Optional(providerFields.baseUrl),
-    model: Type.Optional(providerFields.model),
-    apiKey: providerFields.apiKey,
-    headers: providerFields.headers,
-  },
-  { additionalProperties: false },
-);
+/** A provider change: any of its fields. */
+export const ProviderPatch = Type.Partial(ProviderBody);
 
 const agentFields = {
   name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique (ignoring case).' }),
@@ -74,36 +66,15 @@ const agentFields = {
   rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Messages one person may send it a minute.' }),
 };
 
-export const AgentBody = Type.Object(
-  {
-    name: agentFields.name,
-    description: Type.Optional(agentFields.description),
-    provider: ProviderBody,
-    systemPrompt: Type.Optional(agentFields.systemPrompt),
-    temperature: Type.Optional(agentFields.temperature),
-    maxTokens: Type.Optional(agentFields.maxTokens),
-    tools: Type.Optional(agentFields.tools),
-    enabled: Type.Optional(agentFields.enabled),
-    orgUnitCode: Type.Optional(agentFields.orgUnitCode),
-    rateLimitPerMinute: Type.Optional(agentFields.rateLimitPerMinute),
-  },
-  { additionalProperties: false },
-);
+const { name: nameField, ...settingFields } = agentFields;
+/** The fields with defaults: optional on creation, each changed alone by PATCH. */
+const settings = Type.Partial(Type.Object(settingFields)).properties;
+
+export const AgentBody = Type.Object({ name: nameField, provider: ProviderBody, ...settings }, { additionalProperties: false });
 export type AgentInput = Static<typeof AgentBody>;
 
 export const AgentPatchBody = Type.Object(
-  {
-    name: Type.Optional(agentFields.name),
-    description: Type.Optional(agentFields.description),
-    provider: Type.Optional(ProviderPatch),
-    systemPrompt: Type.Optional(agentFields.systemPrompt),
-    temperature: Type.Optional(agentFields.temperature),
-    maxTokens: Type.Optional(agentFields.maxTokens),
-    tools: Type.Optional(agentFields.tools),
-    enabled: Type.Optional(agentFields.enabled),
-    orgUnitCode: Type.Optional(agentFields.orgUnitCode),
-    rateLimitPerMinute: Type.Optional(agentFields.rateLimitPerMinute),
-  },
+  { name: Type.Optional(nameField), provider: Type.Optional(ProviderPatch), ...settings },
   { additionalProperties: false, minProperties: 1 },
 );
 export type AgentPatch = Static<typeof AgentPatchBody>;

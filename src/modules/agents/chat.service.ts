@@ -9,7 +9,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor, Audit } from '../../platform/audit.js';
 import { byActor } from '../../platform/audit.js';
-import { constraintViolation } from '../../platform/db/database.js';
 import type { ChatMessageStatus, Schema } from '../../platform/db/schema.js';
 import type { Principal } from '../../platform/http/access.js';
 import { cursorCodec, cursorField, cursorShape } from '../../platform/http/pagination.js';
@@ -301,6 +300,20 @@ export function createChatService(deps: ChatServiceDeps) {
     }
   }
 
+  /** Stops a reply this process writes; false when it writes no such reply. */
+  function stopLocal(replyId: string): boolean {
+    const local = replies.get(replyId);
+    if (!local) return false;
+    local.cancelled = true;
+    local.abort.abort();
+    return true;
+  }
+
+  /** Stops a reply here, or asks the other processes to (the one that writes it does). */
+  async function stop(replyId: string): Promise<void> {
+    if (!stopLocal(replyId)) await deps.pubsub.publish(CHAT_CANCEL_CHANNEL, replyId);
+  }
+
   /** The reply to a user message, or the reply itself. */
   async function replyOf(session: SessionRow, messageId: string): Promise<MessageRow> {
     const found = await agentsRepo.findMessage(db, session.id, messageId);
@@ -378,9 +391,10 @@ export function createChatService(deps: ChatServiceDeps) {
     },
 
     async deleteSession(caller: ChatCaller, id: string, ifMatch?: number): Promise<void> {
-      await db.transaction().execute(async (tx) => {
+      const underWay = await db.transaction().execute(async (tx) => {
         const current = await ownSession(caller, id, tx, true);
         if (ifMatch !== undefined && ifMatch !== current.revision) throw AgentErrors.stale('chat session', id, ifMatch, current.revision);
+        const generating = await agentsRepo.generating(tx, id);
         await agentsRepo.deleteSession(tx, id);
         await audit.write(tx, {
           ...byActor(caller.actor),
@@ -390,12 +404,10 @@ export function createChatService(deps: ChatServiceDeps) {
           before: { agentId: current.agent_id, title: current.title },
           result: 'success',
         });
+        return generating;
       });
-      for (const reply of replies.values()) {
-        if (reply.sessionId !== id) continue;
-        reply.cancelled = true;
-        reply.abort.abort();
-      }
+      // A reply under way stops, in whichever process writes it.
+      if (underWay) await stop(underWay.id);
     },
 
     async listMessages(caller: ChatCaller, sessionId: string, options: { limit: number; cursor?: string }) {
@@ -430,86 +442,69 @@ export function createChatService(deps: ChatServiceDeps) {
      */
     async send(caller: ChatCaller, sessionId: string, input: { content: string; clientMessageId: string }) {
       const session = await ownSession(caller, sessionId);
-      const repeat = await agentsRepo.byClientId(db, sessionId, input.clientMessageId);
-      if (repeat) {
-        if (repeat.content !== input.content) throw AgentErrors.messageIdReused(input.clientMessageId);
-        const reply = await agentsRepo.replyTo(db, repeat.id);
-        return { created: false, message: toMessage(repeat), replyId: reply!.id };
-      }
+      /** The stored message of this clientMessageId with its reply; MESSAGE_ID_REUSED for other content. */
+      const repeatOf = async (executor: Kysely<Schema>) => {
+        const twin = await agentsRepo.byClientId(executor, sessionId, input.clientMessageId);
+        if (!twin) return undefined;
+        if (twin.content !== input.content) throw AgentErrors.messageIdReused(input.clientMessageId);
+        return { message: twin, reply: (await agentsRepo.replyTo(executor, twin.id))! };
+      };
+      // A repeat is answered as it was, whatever the agent and the rate limit say now.
+      const repeat = await repeatOf(db);
+      if (repeat) return { created: false, message: toMessage(repeat.message), replyId: repeat.reply.id };
       const found = await agents.usable(caller, session.agent_id);
       const limit = found.agent.rateLimitPerMinute;
       const hit = await deps.counters.hit(`chat:${found.agent.id}:${caller.principal.id}`, 60_000);
       if (hit.count > limit) throw AgentErrors.rateLimited(found.agent.id, limit, Math.max(1, Math.ceil(hit.resetMs / 1000)));
       const at = now();
-      let stored: { message: MessageRow; reply: MessageRow; repeat?: true };
-      try {
-        stored = await db.transaction().execute(async (tx) => {
-          // The session's row lock orders sends to one session: a twin sent at the same moment is seen here.
-          await ownSession(caller, sessionId, tx, true);
-          const twin = await agentsRepo.byClientId(tx, sessionId, input.clientMessageId);
-          if (twin) {
-            if (twin.content !== input.content) throw AgentErrors.messageIdReused(input.clientMessageId);
-            return { message: twin, reply: (await agentsRepo.replyTo(tx, twin.id))!, repeat: true as const };
-          }
-          const busy = await agentsRepo.generating(tx, sessionId);
-          if (busy) throw AgentErrors.generating(sessionId, busy.id);
-          const message = await agentsRepo.insertMessage(tx, {
-            id: uuidv7(),
-            session_id: sessionId,
-            role: 'user',
-            content: input.content,
-            status: 'complete',
-            client_message_id: input.clientMessageId,
-            created_at: at,
-            updated_at: at,
-          });
-          const reply = await agentsRepo.insertMessage(tx, {
-            id: uuidv7(),
-            session_id: sessionId,
-            role: 'assistant',
-            content: '',
-            status: 'pending',
-            reply_to: message.id,
-            writer,
-            created_at: at,
-            updated_at: at,
-          });
-          const first = { message: toMessage(message), replyId: reply.id };
-          await agentsRepo.insertEvents(tx, [{ message_id: reply.id, seq: 1, type: 'message', data: JSON.stringify(first) }]);
-          const titled = session.title === 'New chat' && session.revision === 1;
-          await agentsRepo.updateSession(
-            tx,
-            sessionId,
-            { last_activity_at: at, ...(titled ? { title: titleFrom(input.content) } : {}) },
-            false,
-          );
-          await audit.write(tx, {
-            ...byActor(caller.actor),
-            action: 'chat_message.send',
-            resourceType: 'chat_message',
-            resourceId: message.id,
-            after: { sessionId, agentId: session.agent_id, replyId: reply.id, characters: input.content.length },
-            result: 'success',
-          });
-          return { message, reply };
+      // The session's row lock orders the sends to one session: a twin or another message sent at the
+      // same moment is seen here (the unique indexes stay as the last guard: a violation is a 409).
+      const stored = await db.transaction().execute(async (tx) => {
+        await ownSession(caller, sessionId, tx, true);
+        const twin = await repeatOf(tx);
+        if (twin) return { ...twin, repeat: true };
+        const busy = await agentsRepo.generating(tx, sessionId);
+        if (busy) throw AgentErrors.generating(sessionId, busy.id);
+        const message = await agentsRepo.insertMessage(tx, {
+          id: uuidv7(),
+          session_id: sessionId,
+          role: 'user',
+          content: input.content,
+          status: 'complete',
+          client_message_id: input.clientMessageId,
+          created_at: at,
+          updated_at: at,
         });
-      } catch (error) {
-        // Two sends at once: the unique indexes decide; the loser is a repeat or a 409.
-        const violation = constraintViolation(error);
-        if (violation?.constraint === 'chat_messages_client_id') {
-          const again = await agentsRepo.byClientId(db, sessionId, input.clientMessageId);
-          if (again && again.content === input.content) {
-            const reply = await agentsRepo.replyTo(db, again.id);
-            return { created: false, message: toMessage(again), replyId: reply!.id };
-          }
-          throw AgentErrors.messageIdReused(input.clientMessageId);
-        }
-        if (violation?.constraint === 'chat_messages_generating') {
-          const busy = await agentsRepo.generating(db, sessionId);
-          throw AgentErrors.generating(sessionId, busy?.id ?? null);
-        }
-        throw error;
-      }
+        const reply = await agentsRepo.insertMessage(tx, {
+          id: uuidv7(),
+          session_id: sessionId,
+          role: 'assistant',
+          content: '',
+          status: 'pending',
+          reply_to: message.id,
+          writer,
+          created_at: at,
+          updated_at: at,
+        });
+        const first = { message: toMessage(message), replyId: reply.id };
+        await agentsRepo.insertEvents(tx, [{ message_id: reply.id, seq: 1, type: 'message', data: JSON.stringify(first) }]);
+        const titled = session.title === 'New chat' && session.revision === 1;
+        await agentsRepo.updateSession(
+          tx,
+          sessionId,
+          { last_activity_at: at, ...(titled ? { title: titleFrom(input.content) } : {}) },
+          false,
+        );
+        await audit.write(tx, {
+          ...byActor(caller.actor),
+          action: 'chat_message.send',
+          resourceType: 'chat_message',
+          resourceId: message.id,
+          after: { sessionId, agentId: session.agent_id, replyId: reply.id, characters: input.content.length },
+          result: 'success',
+        });
+        return { message, reply, repeat: false };
+      });
       if (stored.repeat) return { created: false, message: toMessage(stored.message), replyId: stored.reply.id };
       void write(caller, found.agent.id, stored.message, stored.reply);
       return { created: true, message: toMessage(stored.message), replyId: stored.reply.id };
@@ -591,11 +586,7 @@ export function createChatService(deps: ChatServiceDeps) {
         after: { sessionId },
         result: 'success',
       });
-      const local = replies.get(target.id);
-      if (local) {
-        local.cancelled = true;
-        local.abort.abort();
-      } else await deps.pubsub.publish(CHAT_CANCEL_CHANNEL, target.id);
+      await stop(target.id);
       // Wait (briefly) for the writer to save the end.
       for (let i = 0; i < 50; i++) {
         const current = await agentsRepo.findMessage(db, sessionId, target.id);
@@ -607,11 +598,7 @@ export function createChatService(deps: ChatServiceDeps) {
 
     /** A cancel published by another process: stops the reply if this process writes it. */
     cancelLocal(replyId: string): void {
-      const local = replies.get(replyId);
-      if (local) {
-        local.cancelled = true;
-        local.abort.abort();
-      }
+      stopLocal(replyId);
     },
 
     /** Marks replies whose writer stopped saving them as interrupted; answers how many. */
